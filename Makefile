@@ -1,0 +1,56 @@
+# The two commands: `make lab` and `make test`. Everything else supports them.
+# Both create .venv from the exact pins in requirements.lock on first use and
+# reuse it afterwards (the stamp file is rebuilt only when the pins change).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# JupyterLab opens a browser only where there is a display; override with LAB_ARGS.
+LAB_ARGS ?= $(if $(DISPLAY),,--no-browser)
+PORT ?= 8888
+
+.PHONY: help venv lab test lint unit notebooks execute lock clean
+
+help:
+	@echo "make lab       set up .venv and start JupyterLab on notebooks/ (127.0.0.1, token auth)"
+	@echo "make test      set up .venv and run lint, unit/property/doctests and strict nbval"
+	@echo "make execute   re-run every notebook top to bottom and store its outputs (NB=path for one)"
+	@echo "make lock      re-resolve requirements.lock from pyproject.toml (authors only)"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is required"'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+lab: venv
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--ServerApp.root_dir=notebooks $(LAB_ARGS)
+
+lint: venv
+	$(BIN)/ruff check softmax_course tests notebooks conftest.py
+	$(BIN)/ruff format --check softmax_course tests conftest.py
+
+# Unit, property and doctests, then every notebook in strict nbval mode (see pyproject).
+test: lint
+	$(BIN)/python -m pytest
+
+# Re-execute notebooks in place so stored outputs come from one fresh run (counts 1..n).
+NB ?= $(NOTEBOOKS)
+execute: venv
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 $(NB)
+
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# Exact pins for .venv (make test / make lab). Regenerate with 'make lock'; keep environment.yml in step."; .lock-venv/bin/python -m pip freeze --exclude-editable --all | grep -v "^pip=="; } > requirements.lock
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .hypothesis

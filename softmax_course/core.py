@@ -1,0 +1,313 @@
+r"""The forward functions: softmax, log-softmax and log-sum-exp.
+
+For logits :math:`z \in \mathbb{R}^K` along the class axis,
+
+.. math::
+
+    \operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}, \qquad
+    \operatorname{logsumexp}(z) = \log \sum_{j=1}^{K} e^{z_j}, \qquad
+    \log\operatorname{softmax}(z)_i = z_i - \operatorname{logsumexp}(z).
+
+All three are evaluated after subtracting :math:`m = \max_j z_j`, which
+changes nothing mathematically (the factor :math:`e^{-m}` cancels) and keeps
+every exponent at or below zero, so nothing overflows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from softmax_course._validation import (
+    as_real_array,
+    check_out,
+    check_positive_scalar,
+    normalize_axes,
+    working_dtype,
+)
+
+__all__ = ["log_softmax", "logsumexp", "softmax"]
+
+Axis = int | Sequence[int] | None
+
+
+def _shifted(x: np.ndarray, axes: tuple[int, ...], temperature: float) -> np.ndarray:
+    """Return ``(x - max(x)) / temperature`` along ``axes``, in the working dtype.
+
+    The maximum of an empty slice is taken as ``-inf`` so that empty class
+    axes give empty results instead of an exception.
+    """
+    x = x.astype(working_dtype(x.dtype), copy=False)
+    row_max = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+    shifted = x - row_max  # a new array: the caller's x is never written to
+    if temperature != 1.0:
+        shifted /= temperature
+    return shifted
+
+
+def _deliver(result: np.ndarray, dtype: np.dtype, out: np.ndarray | None) -> np.ndarray:
+    """Cast ``result`` back to ``dtype`` and copy it into ``out`` if one was given."""
+    if out is None:
+        return result.astype(dtype, copy=False)
+    np.copyto(out, result, casting="same_kind")
+    return out
+
+
+def softmax(
+    x: ArrayLike,
+    /,
+    axis: Axis = -1,
+    *,
+    temperature: float = 1.0,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""Softmax of ``x`` along ``axis``: exponentiate, then normalize to sum to 1.
+
+    .. math::
+
+        s_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}}
+            = \frac{e^{(z_i - m) / T}}{\sum_j e^{(z_j - m) / T}},
+        \qquad m = \max_j z_j .
+
+    Parameters
+    ----------
+    x : array_like
+        Logits ``z``. Float input keeps its dtype (float16 is computed in
+        float32 and rounded once at the end); integer and boolean input
+        becomes float64.
+    axis : int, tuple of int or None, optional
+        The class axis (or axes) to normalize over. Default ``-1``, the last
+        axis, so a batch of shape ``(N, K)`` gives one distribution per row.
+        ``None`` normalizes over the whole array.
+    temperature : float, optional
+        :math:`T > 0`. Large :math:`T` flattens the distribution toward
+        uniform, small :math:`T` sharpens it toward the one-hot argmax.
+    out : ndarray, optional
+        Array of the result's shape and dtype to write into. It may be ``x``
+        itself when ``x`` is a float array.
+
+    Returns
+    -------
+    ndarray
+        Probabilities of the same shape as ``x``: each slice along ``axis``
+        is non-negative and sums to 1.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is complex, object or string data, ``axis`` is not an int or
+        tuple of ints, ``temperature`` is not a real number, or ``out`` is not
+        an array of the result's dtype.
+    ValueError
+        If ``axis`` is out of range or repeated, ``temperature`` is not finite
+        and positive, or ``out`` has the wrong shape or is read-only.
+
+    See Also
+    --------
+    log_softmax : the logarithm of this, computed without taking ``log`` of a
+        rounded probability.
+    scipy.special.softmax : the reference this agrees with.
+
+    Notes
+    -----
+    Subtracting the maximum is exact algebra:
+    :math:`e^{z_i - m} / \sum_j e^{z_j - m} = e^{-m} e^{z_i} / (e^{-m} \sum_j e^{z_j})`.
+    Numerically it matters: every exponent is :math:`\le 0`, the largest
+    term is exactly 1, so the denominator lies in :math:`[1, K]` and can
+    neither overflow nor underflow to 0. No warning is emitted for finite
+    input.
+
+    Special cases follow ``scipy.special.softmax``: a slice containing NaN
+    or ``+inf``, or a slice that is entirely ``-inf``, gives NaN throughout;
+    ``-inf`` entries next to finite ones get probability 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course import softmax
+    >>> softmax(np.array([3.0, 1.0, 0.2]))
+    array([0.8360188 , 0.11314284, 0.05083836])
+
+    The naive formula overflows where this one does not:
+
+    >>> z = np.array([1000.0, 5.0])
+    >>> with np.errstate(over="ignore", invalid="ignore"):
+    ...     np.exp(z) / np.exp(z).sum()
+    array([nan,  0.])
+    >>> softmax(z)
+    array([1., 0.])
+
+    A batch is normalized row by row (the class axis is the last one):
+
+    >>> softmax(np.array([[1.0, 2.0, 3.0], [1.0, 1.0, 1.0]])).round(4)
+    array([[0.09  , 0.2447, 0.6652],
+           [0.3333, 0.3333, 0.3333]])
+
+    Temperature trades sharpness for spread:
+
+    >>> softmax(np.array([1.0, 2.0, 3.0]), temperature=10.0).round(4)
+    array([0.3006, 0.3322, 0.3672])
+    """
+    x = as_real_array(x, "x")
+    axes = normalize_axes(axis, x.ndim)
+    temperature = check_positive_scalar(temperature, "temperature")
+    if out is not None:
+        check_out(out, x.shape, x.dtype)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        exp_shifted = np.exp(_shifted(x, axes, temperature))
+        probs = exp_shifted / np.sum(exp_shifted, axis=axes, keepdims=True)
+    return _deliver(probs, x.dtype, out)
+
+
+def log_softmax(
+    x: ArrayLike,
+    /,
+    axis: Axis = -1,
+    *,
+    temperature: float = 1.0,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""Logarithm of the softmax of ``x`` along ``axis``, computed stably.
+
+    .. math::
+
+        \log s_i = \frac{z_i - m}{T} - \log \sum_j e^{(z_j - m) / T},
+        \qquad m = \max_j z_j .
+
+    Parameters
+    ----------
+    x : array_like
+        Logits ``z``; dtype rules as for :func:`softmax`.
+    axis : int, tuple of int or None, optional
+        The class axis (or axes). Default ``-1``.
+    temperature : float, optional
+        :math:`T > 0`, as in :func:`softmax`.
+    out : ndarray, optional
+        Array of the result's shape and dtype to write into.
+
+    Returns
+    -------
+    ndarray
+        Log-probabilities, all :math:`\le 0`, of the same shape as ``x``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad ``x``, ``axis``, ``temperature`` or ``out``, as in :func:`softmax`.
+
+    See Also
+    --------
+    softmax, logsumexp, scipy.special.log_softmax
+
+    Notes
+    -----
+    ``np.log(softmax(x))`` rounds first and takes the log second: a
+    probability below the smallest float (about ``1e-308`` in float64, or
+    ``1e-45`` in float32) has already become 0, and its log is ``-inf``.
+    Here the subtraction happens in log space, so a class 1000 logits below
+    the best one gets ``-1000`` rather than ``-inf``. The log of the
+    denominator lies in :math:`[0, \log K]`.
+
+    Special cases: a slice containing NaN or ``+inf``, or an all ``-inf``
+    slice, gives NaN throughout, exactly where :func:`softmax` gives NaN;
+    ``-inf`` next to finite entries gives ``-inf``. (``scipy.special.log_softmax``
+    agrees except next to ``+inf``, where it returns ``-inf`` for the finite
+    entries and NaN only for the ``+inf`` one.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course import log_softmax, softmax
+    >>> z = np.array([0.0, -1000.0])
+    >>> with np.errstate(divide="ignore"):
+    ...     np.log(softmax(z))
+    array([  0., -inf])
+    >>> log_softmax(z)
+    array([    0., -1000.])
+    """
+    x = as_real_array(x, "x")
+    axes = normalize_axes(axis, x.ndim)
+    temperature = check_positive_scalar(temperature, "temperature")
+    if out is not None:
+        check_out(out, x.shape, x.dtype)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        shifted = _shifted(x, axes, temperature)
+        log_norm = np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
+        shifted -= log_norm
+    return _deliver(shifted, x.dtype, out)
+
+
+def logsumexp(x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False) -> np.ndarray:
+    r"""Log of the sum of exponentials along ``axis``, without overflow.
+
+    .. math::
+
+        \operatorname{logsumexp}(z) = \log \sum_j e^{z_j}
+                                    = m + \log \sum_j e^{z_j - m},
+        \qquad m = \max_j z_j .
+
+    Parameters
+    ----------
+    x : array_like
+        Input values; dtype rules as for :func:`softmax`.
+    axis : int, tuple of int or None, optional
+        Axis or axes to reduce. Default ``-1``; ``None`` reduces everything.
+    keepdims : bool, optional
+        Keep the reduced axes with length 1, so the result broadcasts
+        against ``x`` (as in ``x - logsumexp(x, keepdims=True)``).
+
+    Returns
+    -------
+    ndarray
+        The reduction, a 0-d array when every axis is reduced without
+        ``keepdims``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad ``x`` or ``axis``, as in :func:`softmax`; ``TypeError`` if
+        ``keepdims`` is not a bool.
+
+    See Also
+    --------
+    scipy.special.logsumexp : the reference this agrees with.
+
+    Notes
+    -----
+    It is a smooth maximum: :math:`\max_j z_j \le \operatorname{logsumexp}(z)
+    \le \max_j z_j + \log K`, and its gradient is :math:`\operatorname{softmax}(z)`.
+
+    Special cases follow ``scipy.special.logsumexp``: a slice that is all
+    ``-inf`` (or empty) gives ``-inf``; a slice containing ``+inf`` and no
+    NaN gives ``+inf``; NaN gives NaN. When :math:`m` is not finite the
+    shift uses 0 instead, so ``inf - inf`` never appears.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course import logsumexp
+    >>> z = np.array([1000.0, 1000.0])
+    >>> with np.errstate(over="ignore"):
+    ...     np.log(np.sum(np.exp(z)))
+    np.float64(inf)
+    >>> logsumexp(z)
+    array(1000.69314718)
+    >>> logsumexp(np.array([[0.0, 0.0], [1.0, -np.inf]]), axis=-1)
+    array([0.69314718, 1.        ])
+    """
+    x = as_real_array(x, "x")
+    axes = normalize_axes(axis, x.ndim)
+    if not isinstance(keepdims, (bool, np.bool_)):
+        raise TypeError(f"keepdims must be a bool; received {keepdims!r}")
+    input_dtype = x.dtype
+    x = x.astype(working_dtype(input_dtype), copy=False)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        row_max = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
+        row_max[~np.isfinite(row_max)] = 0  # all -inf, +inf or NaN slices: do not shift
+        total = np.sum(np.exp(x - row_max), axis=axes, keepdims=True)
+        result = np.log(total) + row_max
+    if not keepdims:
+        result = np.squeeze(result, axis=axes)
+    return np.asarray(result, dtype=input_dtype)

@@ -1,0 +1,358 @@
+"""Tests of softmax, log_softmax and logsumexp against scipy.special and the math."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.special
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+
+from softmax_course import log_softmax, logsumexp, softmax
+from tests.strategies import any_finite_floats, batches, logits, logits_and_axis
+
+FUNCTIONS = [softmax, log_softmax]
+
+
+# --- agreement with scipy.special (axis always explicit) --------------------------------
+
+
+@given(logits_and_axis())
+def test_softmax_matches_scipy(case):
+    x, axis = case
+    assert_allclose(
+        softmax(x, axis=axis), scipy.special.softmax(x, axis=axis), rtol=1e-13, atol=1e-300
+    )
+
+
+@given(logits_and_axis())
+def test_log_softmax_matches_scipy(case):
+    x, axis = case
+    assert_allclose(
+        log_softmax(x, axis=axis), scipy.special.log_softmax(x, axis=axis), rtol=1e-12, atol=1e-12
+    )
+
+
+@given(logits_and_axis(elements=any_finite_floats))
+def test_logsumexp_matches_scipy_for_any_finite_input(case):
+    x, axis = case
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy's own, not ours
+        expected = scipy.special.logsumexp(x, axis=axis)
+    assert_allclose(logsumexp(x, axis=axis), expected, rtol=1e-13)
+
+
+@pytest.mark.parametrize("axis", [(0, 1), (1, 2), (0, 2), None])
+def test_tuple_and_none_axes_match_scipy(axis):
+    x = np.random.default_rng(0).normal(size=(3, 4, 5)) * 10
+    assert_allclose(softmax(x, axis=axis), scipy.special.softmax(x, axis=axis), rtol=1e-13)
+    assert_allclose(log_softmax(x, axis=axis), scipy.special.log_softmax(x, axis=axis), rtol=1e-12)
+    assert_allclose(logsumexp(x, axis=axis), scipy.special.logsumexp(x, axis=axis), rtol=1e-13)
+    assert_allclose(
+        logsumexp(x, axis=axis, keepdims=True),
+        scipy.special.logsumexp(x, axis=axis, keepdims=True),
+        rtol=1e-13,
+    )
+
+
+# --- the math as properties -------------------------------------------------------------
+
+
+@given(logits(elements=any_finite_floats))
+def test_softmax_is_a_distribution_for_any_finite_input(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning may leak for finite input
+        s = softmax(x)
+    assert np.all(np.isfinite(s))
+    assert np.all((s >= 0) & (s <= 1))
+    assert_allclose(s.sum(axis=-1), 1.0, rtol=1e-12)
+
+
+@given(logits(elements=any_finite_floats))
+def test_log_softmax_is_never_nan_or_positive_for_finite_input(x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_s = log_softmax(x)
+    assert not np.any(np.isnan(log_s))
+    assert np.all(log_s <= 0)
+
+
+@given(logits(), st.floats(-1e3, 1e3))
+def test_shift_invariance(x, c):
+    assert_allclose(softmax(x + c), softmax(x), rtol=1e-9, atol=1e-15)
+
+
+@given(logits(), st.data())
+def test_permutation_equivariance(x, data):
+    permutation = data.draw(st.permutations(range(x.shape[-1])))
+    assert_allclose(softmax(x[..., permutation]), softmax(x)[..., permutation], rtol=1e-14)
+
+
+@given(logits())
+def test_log_softmax_is_x_minus_logsumexp(x):
+    assert_allclose(log_softmax(x), x - logsumexp(x, keepdims=True), rtol=1e-12, atol=1e-12)
+
+
+@given(logits())
+def test_logsumexp_is_a_smooth_maximum(x):
+    m = x.max(axis=-1)
+    value = logsumexp(x)
+    assert np.all(value >= m - 1e-12)
+    assert np.all(value <= m + np.log(x.shape[-1]) + 1e-12)
+
+
+@given(logits(min_side=2))
+def test_softmax_preserves_order(x):
+    s = softmax(x)
+    # x_i > x_j  implies  s_i >= s_j  (ties can round together)
+    bigger = x[..., :, None] > x[..., None, :]
+    assert np.all(~bigger | (s[..., :, None] >= s[..., None, :]))
+
+
+@given(batches())
+def test_batch_rows_equal_single_row_results(x):
+    s = softmax(x)
+    for row, s_row in zip(x, s, strict=True):
+        assert_allclose(softmax(row), s_row, rtol=1e-15)
+
+
+@given(logits(max_dims=1, min_side=2))
+def test_high_temperature_tends_to_uniform(x):
+    s = softmax(x, temperature=1e9)
+    assert_allclose(s, 1 / x.size, rtol=1e-6)
+
+
+@given(logits(max_dims=1, min_side=2))
+def test_low_temperature_tends_to_argmax(x):
+    if np.sum(x == x.max()) > 1 or np.partition(x, -2)[-2] > x.max() - 1e-3:
+        return  # a near-tie needs an even lower temperature; not the property being tested
+    s = softmax(x, temperature=1e-6)
+    expected = np.zeros_like(x)
+    expected[np.argmax(x)] = 1.0
+    assert_allclose(s, expected, atol=1e-12)
+
+
+@given(logits(), st.floats(0.05, 20))
+def test_temperature_equals_scaling_the_logits(x, temperature):
+    assert_allclose(
+        softmax(x, temperature=temperature), softmax(x / temperature), rtol=1e-9, atol=1e-300
+    )
+    assert_allclose(
+        log_softmax(x, temperature=temperature), log_softmax(x / temperature), rtol=1e-9, atol=1e-9
+    )
+
+
+# --- stability on the inputs from the seeds ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        ([1000.0, 5.0], [1.0, 0.0]),
+        ([-1000.0, -1001.0], [1 / (1 + np.exp(-1)), np.exp(-1) / (1 + np.exp(-1))]),
+        ([1e308, 1e308], [0.5, 0.5]),
+        ([1e308, -1e308], [1.0, 0.0]),
+        ([3.0, 1.0, 0.2], [0.8360188, 0.11314284, 0.05083836]),
+    ],
+)
+def test_extreme_logits_stay_finite(x, expected):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        s = softmax(np.array(x))
+        log_s = log_softmax(np.array(x))
+    assert_allclose(s, expected, rtol=1e-7)
+    assert not np.any(np.isnan(log_s))
+
+
+def test_log_softmax_keeps_information_that_log_of_softmax_loses():
+    x = np.array([0.0, -1000.0])
+    assert_array_equal(log_softmax(x), [0.0, -1000.0])
+    with np.errstate(divide="ignore"):
+        assert np.log(softmax(x))[1] == -np.inf
+
+
+def test_logsumexp_of_huge_equal_values():
+    assert_allclose(logsumexp(np.array([1000.0, 1000.0])), 1000 + np.log(2), rtol=1e-15)
+
+
+# --- special cases, as scipy.special -----------------------------------------------------
+
+
+SPECIAL_ROWS = [
+    [np.inf, 1.0],
+    [-np.inf, -np.inf],
+    [np.inf, -np.inf],
+    [np.nan, 1.0],
+    [0.0, -np.inf],
+]
+
+
+@pytest.mark.parametrize("row", SPECIAL_ROWS)
+def test_special_values_match_scipy(row):
+    x = np.array(row)
+    with np.errstate(all="ignore"):
+        assert_allclose(softmax(x), scipy.special.softmax(x), equal_nan=True)
+        assert_allclose(logsumexp(x), scipy.special.logsumexp(x), equal_nan=True)
+
+
+def test_special_values_of_log_softmax():
+    with np.errstate(all="ignore"):
+        assert_array_equal(log_softmax(np.array([0.0, -np.inf])), [0.0, -np.inf])
+        assert np.all(np.isnan(log_softmax(np.array([-np.inf, -np.inf]))))
+        assert np.all(np.isnan(log_softmax(np.array([np.inf, 1.0]))))
+
+
+def test_empty_inputs():
+    assert softmax(np.zeros((0, 3))).shape == (0, 3)
+    assert softmax(np.zeros((2, 0))).shape == (2, 0)
+    assert_array_equal(logsumexp(np.zeros((2, 0))), [-np.inf, -np.inf])
+
+
+# --- dtypes, out=, and never mutating the input ------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.longdouble])
+@pytest.mark.parametrize("function", [softmax, log_softmax, logsumexp])
+def test_float_dtype_is_kept(function, dtype):
+    x = np.array([[1.0, 2.0, 3.0], [1000.0, 0.0, -5.0]], dtype=dtype)
+    result = function(x)
+    assert result.dtype == dtype
+    assert np.all(np.isfinite(result))
+
+
+@pytest.mark.parametrize("x", [[1, 2, 3], [True, False, True], np.arange(3, dtype=np.uint8)])
+@pytest.mark.parametrize("function", [softmax, log_softmax, logsumexp])
+def test_integers_and_booleans_become_float64(function, x):
+    assert function(x).dtype == np.float64
+    assert_allclose(function(x), function(np.asarray(x, dtype=np.float64)))
+
+
+def test_float32_accuracy():
+    # The error of exp(x - m) in float32 grows like |x - m| * eps32; keep |x - m| below ~30.
+    x = np.random.default_rng(1).normal(size=(20, 7)).astype(np.float32) * 5
+    expected = scipy.special.softmax(x.astype(np.float64), axis=-1)
+    assert_allclose(softmax(x), expected, rtol=3e-6, atol=1e-30)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS + [logsumexp])
+def test_input_is_never_mutated(function):
+    x = np.random.default_rng(2).normal(size=(4, 5))
+    original = x.copy()
+    x.setflags(write=False)  # writing would raise
+    function(x)
+    function(x, axis=0)
+    assert_array_equal(x, original)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_out_is_filled_and_returned(function):
+    x = np.random.default_rng(3).normal(size=(4, 5))
+    out = np.empty_like(x)
+    result = function(x, out=out)
+    assert result is out
+    assert_allclose(out, function(x), rtol=1e-15)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_out_may_alias_the_input(function):
+    x = np.random.default_rng(4).normal(size=(4, 5))
+    expected = function(x)
+    function(x, out=x)
+    assert_allclose(x, expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_lists_and_noncontiguous_views(function):
+    x = np.random.default_rng(5).normal(size=(6, 8))
+    assert_allclose(function(x[::2, ::3]), function(np.ascontiguousarray(x[::2, ::3])))
+    assert_allclose(function(x.tolist()), function(x))
+
+
+# --- bad input: the message names the argument, what came and what is expected -----------
+
+
+@pytest.mark.parametrize("function", FUNCTIONS + [logsumexp])
+@pytest.mark.parametrize(
+    ("x", "error", "pattern"),
+    [
+        (np.array([1 + 2j, 3]), TypeError, r"x must be real; received complex dtype complex128"),
+        (
+            np.array(["a", "b"]),
+            TypeError,
+            r"x must be an array of real numbers; received dtype <U1",
+        ),
+        (np.array([1, None], dtype=object), TypeError, r"x must be .*received dtype object"),
+        ([[1, 2], [3]], TypeError, r"x must be array-like of real numbers"),
+    ],
+)
+def test_bad_x(function, x, error, pattern):
+    with pytest.raises(error, match=pattern):
+        function(x)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS + [logsumexp])
+@pytest.mark.parametrize(
+    ("axis", "error", "pattern"),
+    [
+        (
+            2,
+            ValueError,
+            r"axis=2 is out of range for an array with 2 dimensions; "
+            r"expected an integer in \[-2, 1\]",
+        ),
+        (-3, ValueError, r"axis=-3 is out of range"),
+        (1.0, TypeError, r"axis must be an int, a tuple of ints or None; received 1.0"),
+        (True, TypeError, r"axis must be an int"),
+        ((0, 0), ValueError, r"axis must not repeat an axis; received \(0, 0\)"),
+        ((), ValueError, r"axis must name at least one axis"),
+    ],
+)
+def test_bad_axis(function, axis, error, pattern):
+    with pytest.raises(error, match=pattern):
+        function(np.zeros((2, 3)), axis=axis)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS + [logsumexp])
+def test_scalar_input_has_no_class_axis(function):
+    with pytest.raises(ValueError, match=r"0-dimensional array"):
+        function(3.0)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize(
+    ("temperature", "error", "pattern"),
+    [
+        (0.0, ValueError, r"temperature must be finite and greater than 0; received 0.0"),
+        (-1, ValueError, r"received -1.0"),
+        (np.inf, ValueError, r"received inf"),
+        (np.nan, ValueError, r"received nan"),
+        ("hot", TypeError, r"temperature must be a real number; received 'hot'"),
+        (True, TypeError, r"temperature must be a real number"),
+    ],
+)
+def test_bad_temperature(function, temperature, error, pattern):
+    with pytest.raises(error, match=pattern):
+        function(np.zeros(3), temperature=temperature)
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_bad_out(function):
+    x = np.zeros((2, 3))
+    with pytest.raises(ValueError, match=r"out has shape \(3, 2\); expected \(2, 3\)"):
+        function(x, out=np.empty((3, 2)))
+    with pytest.raises(TypeError, match=r"out has dtype float32; expected float64"):
+        function(x, out=np.empty((2, 3), dtype=np.float32))
+    with pytest.raises(TypeError, match=r"out must be a numpy array; received \[0, 0\]"):
+        function(x, out=[0, 0])
+    readonly = np.empty((2, 3))
+    readonly.setflags(write=False)
+    with pytest.raises(ValueError, match=r"out is read-only"):
+        function(x, out=readonly)
+
+
+def test_bad_keepdims():
+    with pytest.raises(TypeError, match=r"keepdims must be a bool; received 'yes'"):
+        logsumexp(np.zeros(3), keepdims="yes")
