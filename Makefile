@@ -46,11 +46,16 @@ execute: venv
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 $(NB)
 
+# Re-resolve the pins: once with the reference Python (3.11+) and once with 3.10.
+PYTHON310 ?= python3.10
 lock:
-	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
-	{ echo "# Exact pins for .venv (make test / make lab). Regenerate with 'make lock'; keep environment.yml in step."; .lock-venv/bin/python -m pip freeze --exclude-editable --all | grep -v "^pip=="; } > requirements.lock
-	rm -rf .lock-venv
+	rm -rf .lock-venv .lock-venv310
+	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	$(PYTHON310) -m venv .lock-venv310 && .lock-venv310/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip freeze --all --exclude-editable > .lock-venv/freeze.txt
+	.lock-venv310/bin/python -m pip freeze --all --exclude-editable > .lock-venv310/freeze.txt
+	$(PYTHON) scripts/merge_lock.py .lock-venv/freeze.txt .lock-venv310/freeze.txt > requirements.lock
+	rm -rf .lock-venv .lock-venv310
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

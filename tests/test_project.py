@@ -1,0 +1,115 @@
+"""Checks of the project itself: pins agree everywhere, notebooks come from one fresh run."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def reference_lock() -> dict[str, str]:
+    """The pins that apply to the reference interpreter (Python >= 3.11)."""
+    pins = {}
+    for raw in (ROOT / "requirements.lock").read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        requirement, _, marker = line.partition(";")
+        if marker and "<" in marker:
+            continue  # a Python 3.10 pin
+        name, version = requirement.strip().split("==")
+        pins[canonical(name)] = version
+    return pins
+
+
+def conda_pins() -> dict[str, str]:
+    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pins = {}
+    for dependency in spec["dependencies"]:
+        if isinstance(dependency, str):
+            name, _, version = dependency.partition("=")
+            pins[canonical(name)] = version
+    return pins
+
+
+def pyproject_requirements() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        requirements += [r for r in extra if not r.startswith("softmax-course")]
+    return [canonical(re.split(r"[<>=!~ \[;]", r, maxsplit=1)[0]) for r in requirements]
+
+
+def test_conda_pins_equal_the_lock():
+    lock, conda = reference_lock(), conda_pins()
+    mismatched = {
+        name: (version, lock.get(name))
+        for name, version in conda.items()
+        if name not in {"python", "pip"} and lock.get(name) != version
+    }
+    assert not mismatched, f"environment.yml vs requirements.lock (conda, lock): {mismatched}"
+
+
+def test_every_declared_dependency_is_pinned_in_both():
+    lock, conda = reference_lock(), conda_pins()
+    declared = pyproject_requirements()
+    assert not [name for name in declared if name not in lock], "missing from requirements.lock"
+    assert not [name for name in declared if name not in conda], "missing from environment.yml"
+
+
+def test_conda_python_is_the_reference_interpreter():
+    assert tuple(int(p) for p in conda_pins()["python"].split(".")) >= (3, 11)
+
+
+def test_lock_pins_are_exact():
+    for raw in (ROOT / "requirements.lock").read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            assert re.fullmatch(
+                r"[A-Za-z0-9_.\-]+==[^ ;]+( ; python_version [<>]=? \"3\.\d+\")?", line
+            ), line
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_was_saved_from_one_fresh_run(path):
+    notebook = json.loads(path.read_text())
+    counts = [c.get("execution_count") for c in notebook["cells"] if c["cell_type"] == "code"]
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{path.name}: execution counts {counts} are not 1..n; run `make execute NB={path}`"
+    )
+    assert notebook["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_opens_with_objectives_and_ends_with_exercises(path):
+    cells = json.loads(path.read_text())["cells"]
+    first = "".join(cells[0]["source"])
+    assert first.startswith("# "), "the first cell is the lesson's title"
+    assert "objectives" in first.lower() and "prerequisites" in first.lower()
+    sources = "\n".join("".join(c["source"]) for c in cells)
+    assert "## Exercises" in sources, "each lesson ends with exercises"
+    assert "softmax_course" in sources
+    errors = [
+        o
+        for c in cells
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+        if o["output_type"] == "error" and "NotImplementedError" not in o.get("ename", "")
+    ]
+    assert not errors, f"{path.name} stores error outputs: {[e['ename'] for e in errors]}"
