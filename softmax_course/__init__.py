@@ -4,7 +4,23 @@ The lessons in ``notebooks/`` derive each function; this package holds the
 canonical, tested implementation. Class axis defaults to the last one.
 """
 
+from softmax_course import nn
 from softmax_course.core import log_softmax, logsumexp, softmax
+from softmax_course.derivatives import softmax_jacobian, softmax_jvp, softmax_vjp
+from softmax_course.gradcheck import (
+    GradientCheck,
+    check_gradient,
+    numerical_gradient,
+    numerical_jacobian,
+    relative_error,
+)
+from softmax_course.losses import (
+    cross_entropy,
+    cross_entropy_grad,
+    one_hot,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+)
 
 __version__ = "0.1.0"
 
@@ -13,4 +29,18 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "softmax",
+    "nn",
+    "softmax_jacobian",
+    "softmax_jvp",
+    "softmax_vjp",
+    "GradientCheck",
+    "check_gradient",
+    "numerical_gradient",
+    "numerical_jacobian",
+    "relative_error",
+    "cross_entropy",
+    "cross_entropy_grad",
+    "one_hot",
+    "softmax_cross_entropy",
+    "softmax_cross_entropy_grad",
 ]

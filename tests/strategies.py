@@ -48,3 +48,55 @@ def logits_and_axis(draw, **kwargs) -> tuple[np.ndarray, int]:
     x = draw(logits(**kwargs))
     axis = draw(st.integers(-x.ndim, x.ndim - 1))
     return x, axis
+
+
+# --- targets for the cross-entropy tests (losses.py) -------------------------------------
+
+
+@st.composite
+def logits_and_labels(draw, **kwargs) -> tuple[np.ndarray, np.ndarray]:
+    """Logits of shape (..., K) and integer labels of shape (...) with values in [0, K)."""
+    z = draw(logits(**kwargs))
+    labels = draw(
+        hnp.arrays(dtype=np.int64, shape=z.shape[:-1], elements=st.integers(0, z.shape[-1] - 1))
+    )
+    return z, labels
+
+
+@st.composite
+def logits_and_distributions(draw, **kwargs) -> tuple[np.ndarray, np.ndarray]:
+    """Logits of shape (..., K) and soft targets of the same shape, each row summing to 1."""
+    z = draw(logits(**kwargs))
+    weights = draw(hnp.arrays(dtype=np.float64, shape=z.shape, elements=st.floats(0.0, 1.0)))
+    weights[..., 0] += 1e-3  # keep every row's total positive before normalizing
+    return z, weights / weights.sum(axis=-1, keepdims=True)
+
+
+# --- derivatives (derivatives.py, gradcheck.py) -------------------------------------------
+
+#: Logits small enough that every probability is at least ~1e-5 for K <= 6 (J has rank K - 1).
+small_floats = st.floats(-5.0, 5.0, allow_nan=False, allow_infinity=False)
+#: Upstream gradients g and tangents v.
+unit_floats = st.floats(-1.0, 1.0, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def logits_axis_and_vector(draw, **kwargs) -> tuple[np.ndarray, int, np.ndarray]:
+    """Logits, a valid class axis, and a vector of the same shape (an upstream gradient)."""
+    z, axis = draw(logits_and_axis(**kwargs))
+    g = draw(hnp.arrays(dtype=np.float64, shape=z.shape, elements=unit_floats))
+    return z, axis, g
+
+
+#: Points to differentiate at: any shape up to 4 per side, entries of order 1.
+gradcheck_points = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
+    elements=st.floats(-3.0, 3.0, allow_nan=False, allow_infinity=False),
+)
+#: Like gradcheck_points, with entries that stay normal floats after scaling by 1e-3 (0 included).
+scalable_points = hnp.arrays(
+    np.float64,
+    hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
+    elements=st.floats(-3.0, 3.0).filter(lambda v: v == 0 or abs(v) > 1e-290),
+)

@@ -1,0 +1,413 @@
+r"""Gradient checking: derivatives by central finite differences, and comparing them.
+
+A hand-written derivative is trusted only after it agrees with the
+definition of the derivative, evaluated numerically:
+
+.. math::
+
+    \frac{\partial f}{\partial x_j}
+    \approx \frac{f(x + \epsilon e_j) - f(x - \epsilon e_j)}{2 \epsilon},
+
+where :math:`e_j` is the :math:`j`-th unit vector. The central difference is
+exact for quadratics; its truncation error is :math:`O(\epsilon^2)` and its
+rounding error :math:`O(u / \epsilon)` with :math:`u \approx 10^{-16}` in
+float64, so with :math:`\epsilon = 10^{-6}` a correct derivative agrees to
+roughly :math:`10^{-9}` relative error and a wrong one is off by far more.
+
+The functions here loop over the *coordinates* of ``x`` (two calls of ``f``
+per coordinate); they are meant for small test inputs, not for training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from softmax_course._validation import _describe, as_real_array, check_positive_scalar
+
+__all__ = [
+    "GradientCheck",
+    "check_gradient",
+    "numerical_gradient",
+    "numerical_jacobian",
+    "relative_error",
+]
+
+
+def _check_callable(f: object, name: str = "f") -> None:
+    if not callable(f):
+        raise TypeError(
+            f"{name} must be a function of one array; received {_describe(f)}; "
+            "expected something like lambda x: np.sum(x ** 2)"
+        )
+
+
+def _evaluate(f: Callable[[np.ndarray], ArrayLike], x: np.ndarray) -> np.ndarray:
+    """``f`` at a private copy of ``x`` (so an ``f`` that writes to its input harms no one)."""
+    value = as_real_array(f(x.copy()), "f(x)")
+    return np.asarray(value)
+
+
+def _float_copy(x: ArrayLike) -> np.ndarray:
+    """A private copy of ``x`` in at least float64: finite differences need the precision."""
+    x = as_real_array(x, "x")
+    return np.array(x, dtype=np.result_type(x.dtype, np.float64), copy=True)
+
+
+def numerical_jacobian(
+    f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, *, eps: float = 1e-6
+) -> np.ndarray:
+    r"""Jacobian of ``f`` at ``x`` by central differences, shape ``f(x).shape + x.shape``.
+
+    .. math::
+
+        J[\ldots, j] = \frac{f(x + \epsilon e_j) - f(x - \epsilon e_j)}{2\epsilon}.
+
+    Parameters
+    ----------
+    f : callable
+        A function of one array returning an array (or a scalar). It is
+        always called with a fresh copy of ``x``, never with ``x`` itself.
+    x : array_like
+        The point to differentiate at. It is copied to float64 (or a wider
+        float) before perturbing; ``x`` itself is never modified.
+    eps : float, optional
+        The step :math:`\epsilon > 0`. Default ``1e-6``, a good compromise
+        between truncation and rounding error in float64 for inputs of
+        order 1.
+
+    Returns
+    -------
+    ndarray
+        ``J`` with ``J[i..., j...] = d f(x)[i...] / d x[j...]``: the output's
+        axes first, then the input's. For ``f: R^n -> R^m`` this is the
+        usual ``(m, n)`` matrix.
+
+    Raises
+    ------
+    TypeError
+        If ``f`` is not callable, or ``x`` or ``f(x)`` is not real numeric data.
+    ValueError
+        If ``eps`` is not finite and positive, or ``f`` returns arrays of
+        different shapes at different points.
+
+    See Also
+    --------
+    numerical_gradient : the same for a scalar ``f``, shaped like ``x``.
+    scipy.differentiate.jacobian : an adaptive, more accurate version.
+
+    Notes
+    -----
+    The step actually taken is ``(x + eps) - (x - eps)`` as rounded in
+    floating point, not ``2 * eps``; dividing by it removes the error of
+    representing the perturbed point. The cost is ``2 * x.size`` calls of
+    ``f``. Non-finite values of ``f`` propagate into the result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course import numerical_jacobian
+    >>> A = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    >>> numerical_jacobian(lambda x: A @ x, np.array([0.5, -1.0])).round(8)
+    array([[1., 2.],
+           [3., 4.],
+           [5., 6.]])
+
+    An elementwise function has a diagonal Jacobian:
+
+    >>> numerical_jacobian(np.sin, np.array([0.0, np.pi])).round(8)
+    array([[ 1.,  0.],
+           [ 0., -1.]])
+    """
+    _check_callable(f)
+    x = _float_copy(x)
+    eps = check_positive_scalar(eps, "eps")
+    value = _evaluate(f, x)
+    jacobian = np.empty((value.size, x.size), dtype=np.result_type(value.dtype, x.dtype))
+    flat = x.reshape(-1)  # a view of our private copy
+    for j in range(x.size):  # a loop over coordinates: the definition of a partial derivative
+        original = flat[j]
+        flat[j] = original + eps
+        plus = _evaluate(f, x)
+        flat[j] = original - eps
+        minus = _evaluate(f, x)
+        step = (original + eps) - (original - eps)
+        flat[j] = original
+        if plus.shape != value.shape or minus.shape != value.shape:
+            other = plus.shape if plus.shape != value.shape else minus.shape
+            raise ValueError(
+                f"f must return arrays of one shape; f(x) has shape {value.shape} but a "
+                f"perturbed point gave shape {other}"
+            )
+        jacobian[:, j] = (plus - minus).reshape(-1) / step
+    return jacobian.reshape(value.shape + x.shape)
+
+
+def numerical_gradient(
+    f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, *, eps: float = 1e-6
+) -> np.ndarray:
+    r"""Gradient of a scalar function ``f`` at ``x`` by central differences, shaped like ``x``.
+
+    Parameters
+    ----------
+    f : callable
+        A function of one array returning a scalar (a Python number or a
+        0-dimensional array), for example a loss.
+    x : array_like
+        The point to differentiate at; never modified.
+    eps : float, optional
+        The finite-difference step. Default ``1e-6``.
+
+    Returns
+    -------
+    ndarray
+        :math:`\nabla f(x)`, float64, of the same shape as ``x``.
+
+    Raises
+    ------
+    TypeError
+        If ``f`` is not callable or ``x`` is not real numeric data.
+    ValueError
+        If ``f(x)`` is not a scalar, or ``eps`` is not finite and positive.
+
+    See Also
+    --------
+    numerical_jacobian : for functions with array output.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course import numerical_gradient
+    >>> x = np.array([1.0, -2.0, 3.0])
+    >>> numerical_gradient(lambda x: np.sum(x ** 3), x).round(6)  # 3 x**2
+    array([ 3., 12., 27.])
+
+    A loss must return one number, not one per sample:
+
+    >>> numerical_gradient(lambda x: x ** 2, x)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    ValueError: f must return a scalar; f(x) returned an array of shape (3,); expected ...
+    """
+    _check_callable(f)
+    x = _float_copy(x)
+    value = _evaluate(f, x)
+    if value.ndim != 0:
+        raise ValueError(
+            f"f must return a scalar; f(x) returned an array of shape {value.shape}; expected "
+            "a single number (did you forget to sum or average over samples?)"
+        )
+    return numerical_jacobian(f, x, eps=eps)
+
+
+def relative_error(a: ArrayLike, b: ArrayLike) -> np.float64:
+    r"""Largest difference between ``a`` and ``b``, relative to their size.
+
+    .. math::
+
+        \operatorname{err}(a, b) = \frac{\max_i |a_i - b_i|}
+                                        {\max\bigl(\max_i (|a_i| + |b_i|),\ \text{tiny}\bigr)}
+
+    Parameters
+    ----------
+    a, b : array_like
+        Two arrays of the same shape, for example an analytic and a
+        numerical gradient.
+
+    Returns
+    -------
+    numpy.float64
+        A number in :math:`[0, 1]`: 0 when the arrays are equal (including
+        both all zero, and empty arrays), 1 when they have nothing in
+        common (for example ``b = -a`` or one of them zero); NaN if either
+        holds NaN.
+
+    Raises
+    ------
+    TypeError
+        If ``a`` or ``b`` is not real numeric data.
+    ValueError
+        If ``a`` and ``b`` differ in shape. They are not broadcast: comparing
+        a ``(N,)`` gradient with a ``(N, 1)`` one is a bug to report, not to
+        hide.
+
+    Notes
+    -----
+    ``tiny`` is the smallest normal float64 (about ``2.2e-308``), so two
+    zero arrays give :math:`0 / \text{tiny} = 0` instead of :math:`0/0`.
+    Dividing by the *largest* magnitude rather than entry by entry keeps
+    tiny entries (where finite differences have no relative accuracy)
+    from dominating the verdict. Rule of thumb in float64 with central
+    differences: below ``1e-7`` the derivative is right; above ``1e-3``
+    it is wrong.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course import relative_error
+    >>> relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0]))
+    np.float64(0.0)
+    >>> relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.1])).round(6)  # 0.1 / 4.1
+    np.float64(0.02439)
+    >>> relative_error(np.zeros(3), np.zeros(3))
+    np.float64(0.0)
+    """
+    a = as_real_array(a, "a")
+    b = as_real_array(b, "b")
+    if a.shape != b.shape:
+        raise ValueError(
+            f"a and b must have the same shape; received a of shape {a.shape} and b of "
+            f"shape {b.shape}; expected equal shapes (they are not broadcast)"
+        )
+    if a.size == 0:
+        return np.float64(0.0)
+    a = a.astype(np.float64, copy=False)
+    b = b.astype(np.float64, copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        numerator = np.max(np.abs(a - b))
+        denominator = max(np.max(np.abs(a) + np.abs(b)), np.finfo(np.float64).tiny)
+        return np.float64(numerator / denominator)
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """The verdict of :func:`check_gradient`: passed or not, how far off, and where.
+
+    Attributes
+    ----------
+    passed : bool
+        ``error <= rtol``.
+    error : float
+        :func:`relative_error` of the analytic and numerical derivatives.
+    rtol : float
+        The threshold used.
+    index : tuple of int
+        Where ``|analytic - numerical|`` is largest (the entry that sets the error).
+    analytic_value, numerical_value : float
+        The two derivatives at ``index``.
+    analytic, numerical : ndarray
+        The full arrays (not shown in the repr).
+    """
+
+    passed: bool
+    error: float
+    rtol: float
+    index: tuple[int, ...]
+    analytic_value: float
+    numerical_value: float
+    analytic: np.ndarray = field(repr=False, compare=False)
+    numerical: np.ndarray = field(repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        relation = "<=" if self.passed else ">"
+        return (
+            f"GradientCheck({verdict}: relative error {self.error:.2e} {relation} "
+            f"rtol {self.rtol:.0e}; worst entry at index {self.index}: "
+            f"analytic {self.analytic_value:.10g}, numerical {self.numerical_value:.10g})"
+        )
+
+
+def check_gradient(
+    analytic: ArrayLike | Callable[[np.ndarray], ArrayLike],
+    f: Callable[[np.ndarray], ArrayLike],
+    x: ArrayLike,
+    *,
+    eps: float = 1e-6,
+    rtol: float = 1e-7,
+) -> GradientCheck:
+    r"""Compare a hand-written derivative of ``f`` at ``x`` with finite differences.
+
+    Parameters
+    ----------
+    analytic : array_like or callable
+        The derivative to test: either its value at ``x``, or a function
+        that computes it from ``x`` (called with a copy). For a scalar ``f``
+        it has the shape of ``x`` (a gradient); otherwise the shape
+        ``f(x).shape + x.shape`` (a Jacobian, as :func:`numerical_jacobian`).
+    f : callable
+        The function being differentiated.
+    x : array_like
+        The point; never modified.
+    eps : float, optional
+        Finite-difference step. Default ``1e-6``.
+    rtol : float, optional
+        Largest :func:`relative_error` that passes. Default ``1e-7``.
+
+    Returns
+    -------
+    GradientCheck
+        ``passed``, ``error``, the ``index`` of the worst entry and the two
+        values there; the full arrays in ``.analytic`` and ``.numerical``.
+
+    Raises
+    ------
+    TypeError
+        If ``f`` is not callable or an array is not real numeric data.
+    ValueError
+        If the analytic derivative has the wrong shape, or ``eps`` or
+        ``rtol`` is not finite and positive.
+
+    See Also
+    --------
+    numerical_gradient, numerical_jacobian, relative_error
+
+    Notes
+    -----
+    Check at a point where ``f`` is smooth and well conditioned (moderate
+    values, no ties at a kink), in float64. An error near ``1e-10`` means
+    agreement to the precision finite differences allow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course import check_gradient
+    >>> x = np.array([0.5, -1.0, 2.0])
+    >>> check_gradient(lambda x: 3 * x ** 2, lambda x: np.sum(x ** 3), x).passed
+    True
+
+    A derivative that is off by a factor shows where it fails the most:
+
+    >>> check_gradient(lambda x: x ** 2, lambda x: np.sum(x ** 3), x)
+    GradientCheck(FAILED: relative error 5.00e-01 > rtol 1e-07;
+                  worst entry at index (2,): analytic 4, numerical 12)
+    """
+    _check_callable(f)
+    x = _float_copy(x)
+    rtol = check_positive_scalar(rtol, "rtol")
+    value = _evaluate(f, x)
+    if value.ndim == 0:
+        numerical = numerical_gradient(f, x, eps=eps)
+    else:
+        numerical = numerical_jacobian(f, x, eps=eps)
+    if callable(analytic):
+        analytic = analytic(x.copy())
+    analytic = np.asarray(as_real_array(analytic, "analytic"))
+    if analytic.shape != numerical.shape:
+        kind = "gradient (the shape of x)" if value.ndim == 0 else "Jacobian f(x).shape + x.shape"
+        raise ValueError(
+            f"analytic has shape {analytic.shape}; expected {numerical.shape}, the shape of "
+            f"the {kind}"
+        )
+    error = float(relative_error(analytic, numerical))
+    if numerical.size:
+        with np.errstate(invalid="ignore"):
+            difference = np.abs(analytic.astype(np.float64) - numerical)
+        worst = int(np.argmax(np.nan_to_num(difference, nan=np.inf)))
+        index = tuple(int(i) for i in np.unravel_index(worst, numerical.shape))
+        analytic_value, numerical_value = float(analytic[index]), float(numerical[index])
+    else:
+        index, analytic_value, numerical_value = (), 0.0, 0.0
+    return GradientCheck(
+        passed=bool(error <= rtol),
+        error=error,
+        rtol=rtol,
+        index=index,
+        analytic_value=analytic_value,
+        numerical_value=numerical_value,
+        analytic=analytic,
+        numerical=numerical,
+    )
