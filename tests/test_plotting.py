@@ -1,0 +1,181 @@
+"""Tests of the plot helpers: the artists they return carry the right data.
+
+The reference values come from scipy.special.softmax, not from the package.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display in tests; set here, not in the environment
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import scipy.special
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from numpy.testing import assert_allclose
+
+from softmax_course.plotting import (
+    plot_logits,
+    plot_logits_and_probabilities,
+    plot_probabilities,
+    plot_temperature_sweep,
+)
+
+Z = np.array([2.0, 1.0, -1.0])
+LABELS = ["cat", "dog", "bird"]
+
+
+@pytest.fixture
+def ax():
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+def heights(bars: BarContainer) -> np.ndarray:
+    return np.array([bar.get_height() for bar in bars])
+
+
+def tick_texts(ax) -> list[str]:
+    return [tick.get_text() for tick in ax.get_xticklabels()]
+
+
+# --- plot_probabilities --------------------------------------------------------------
+
+
+def test_probability_bars_have_the_probabilities_as_heights(ax):
+    s = scipy.special.softmax(Z)
+    bars = plot_probabilities(ax, s, LABELS)
+    assert isinstance(bars, BarContainer)
+    assert_allclose(heights(bars), s, rtol=0, atol=0)
+    assert tick_texts(ax) == LABELS
+    assert ax.get_ylim() == (0.0, 1.1)
+    assert ax.get_ylabel() == "probability"
+    # one value label per bar, two decimals
+    assert [text.get_text() for text in ax.texts] == ["0.71", "0.26", "0.04"]
+
+
+def test_probability_bars_default_labels_offset_and_no_annotation(ax):
+    bars = plot_probabilities(ax, [0.25, 0.75], offset=0.2, width=0.4, annotate=False, color="red")
+    assert tick_texts(ax) == ["0", "1"]
+    assert_allclose([bar.get_x() + bar.get_width() / 2 for bar in bars], [0.2, 1.2])
+    assert_allclose([bar.get_width() for bar in bars], [0.4, 0.4])
+    assert len(ax.texts) == 0
+    assert_allclose(bars[0].get_facecolor(), matplotlib.colors.to_rgba("red"))
+
+
+@pytest.mark.parametrize(
+    ("s", "match"),
+    [
+        ([[0.5, 0.5]], r"s must be a non-empty 1-D array .* received shape \(1, 2\)"),
+        ([], r"s must be a non-empty 1-D array .* received shape \(0,\)"),
+        ([0.5, np.nan], r"s must be finite"),
+        ([1.5, -0.5], r"s must hold probabilities in \[0, 1\]"),
+    ],
+)
+def test_probability_bars_reject_non_probabilities(ax, s, match):
+    with pytest.raises(ValueError, match=match):
+        plot_probabilities(ax, s)
+
+
+def test_probability_bars_reject_wrong_number_of_labels(ax):
+    with pytest.raises(ValueError, match=r"labels must have one entry per class; received 2 .*K=3"):
+        plot_probabilities(ax, [0.2, 0.3, 0.5], ["a", "b"])
+
+
+def test_probability_bars_reject_complex_input(ax):
+    with pytest.raises(TypeError, match="s must be real"):
+        plot_probabilities(ax, np.array([0.5 + 0j, 0.5]))
+
+
+# --- plot_logits ---------------------------------------------------------------------
+
+
+def test_logit_bars_have_the_logits_as_heights_and_a_zero_line(ax):
+    bars = plot_logits(ax, Z, LABELS)
+    assert_allclose(heights(bars), Z, rtol=0, atol=0)
+    assert tick_texts(ax) == LABELS
+    assert ax.get_ylabel() == "logit"
+    zero_lines = [line for line in ax.get_lines() if np.all(np.asarray(line.get_ydata()) == 0)]
+    assert len(zero_lines) == 1
+    low, high = ax.get_ylim()
+    assert low < Z.min() and high > Z.max()
+
+
+def test_logit_bars_keep_zero_in_view_for_all_positive_logits(ax):
+    plot_logits(ax, [5.0, 6.0], annotate=False)
+    low, high = ax.get_ylim()
+    assert low < 0.0 < 6.0 < high
+
+
+def test_logit_bars_reject_infinite_logits(ax):
+    with pytest.raises(ValueError, match="z must be finite"):
+        plot_logits(ax, [1.0, np.inf])
+
+
+# --- plot_logits_and_probabilities ---------------------------------------------------
+
+
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 4.0])
+def test_side_by_side_figure_shows_logits_and_their_softmax(temperature):
+    fig, (ax_z, ax_s) = plot_logits_and_probabilities(Z, LABELS, temperature=temperature)
+    try:
+        assert isinstance(fig, Figure)
+        assert_allclose(heights(ax_z.containers[0]), Z, rtol=0, atol=0)
+        expected = scipy.special.softmax(Z / temperature)
+        assert_allclose(heights(ax_s.containers[0]), expected, rtol=1e-14)
+        assert "softmax" in ax_s.get_title()
+        assert tick_texts(ax_s) == LABELS
+    finally:
+        plt.close(fig)
+
+
+def test_side_by_side_figure_rejects_bad_temperature():
+    open_before = len(plt.get_fignums())
+    with pytest.raises(ValueError, match="temperature must be finite and greater than 0"):
+        plot_logits_and_probabilities(Z, temperature=0.0)
+    assert len(plt.get_fignums()) == open_before  # nothing half-drawn is left open
+
+
+# --- plot_temperature_sweep ----------------------------------------------------------
+
+
+def test_temperature_sweep_curves_are_softmax_of_z_over_t(ax):
+    temperatures = np.logspace(-2, 2, 9)
+    lines = plot_temperature_sweep(ax, Z, temperatures, LABELS)
+    assert len(lines) == Z.size
+    for i, line in enumerate(lines):
+        assert_allclose(line.get_xdata(), temperatures, rtol=0, atol=0)
+        expected = [scipy.special.softmax(Z / t)[i] for t in temperatures]
+        assert_allclose(line.get_ydata(), expected, rtol=1e-13, atol=1e-300)
+        assert line.get_label() == LABELS[i]
+    assert ax.get_xscale() == "log"
+    legend_texts = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert legend_texts == [*LABELS, "uniform 1/K"]
+
+
+def test_temperature_sweep_reaches_argmax_and_uniform_limits(ax):
+    lines = plot_temperature_sweep(ax, Z)  # default grid 1e-2 .. 1e2
+    first = np.array([line.get_ydata()[0] for line in lines])
+    last = np.array([line.get_ydata()[-1] for line in lines])
+    assert_allclose(first, [1.0, 0.0, 0.0], atol=1e-40)  # T = 0.01: one-hot argmax
+    assert_allclose(last, np.full(3, 1 / 3), atol=0.02)  # T = 100: nearly uniform
+    assert lines[0].get_label() == "class 0"
+    uniform = [line for line in ax.get_lines() if line.get_label() == "uniform 1/K"]
+    assert_allclose(uniform[0].get_ydata(), [1 / 3, 1 / 3])
+
+
+@pytest.mark.parametrize(
+    ("temperatures", "match"),
+    [
+        ([1.0, 0.0], "temperatures must all be greater than 0"),
+        ([-1.0], "temperatures must all be greater than 0"),
+        ([[1.0]], "temperatures must be a non-empty 1-D array"),
+    ],
+)
+def test_temperature_sweep_rejects_bad_temperatures(ax, temperatures, match):
+    with pytest.raises(ValueError, match=match):
+        plot_temperature_sweep(ax, Z, temperatures)
