@@ -57,6 +57,7 @@ __all__ = [
     "Softmax",
     "SoftmaxCrossEntropy",
     "SquaredError",
+    "Tanh",
 ]
 
 
@@ -124,6 +125,45 @@ class Softmax(Layer):
 
     def __repr__(self) -> str:
         return f"Softmax(axis={self.axis})"
+
+
+class Tanh(Layer):
+    r"""Elementwise :math:`h = \tanh(a)`, a hidden-layer activation.
+
+    Unlike softmax, each output depends on its own input only, so the
+    Jacobian is diagonal and the backward pass is an elementwise product:
+    :math:`\partial E / \partial a = g \odot (1 - h^2)`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course.nn import Tanh
+    >>> layer = Tanh()
+    >>> layer.forward(np.array([[0.0, 1.0]])).round(4)
+    array([[0.    , 0.7616]])
+    >>> layer.backward(np.array([[1.0, 1.0]])).round(4)
+    array([[1.  , 0.42]])
+    """
+
+    def __init__(self) -> None:
+        self.h: np.ndarray | None = None
+
+    def forward(self, a: ArrayLike) -> np.ndarray:
+        self.h = np.tanh(as_real_array(a, "a"))
+        return self.h
+
+    def backward(self, g: ArrayLike) -> np.ndarray:
+        if self.h is None:
+            raise _not_yet(self)
+        g = as_real_array(g, "g")
+        if g.shape != self.h.shape:
+            raise ValueError(
+                f"g has shape {g.shape}; expected {self.h.shape}, the shape of the forward output"
+            )
+        return g * (1.0 - self.h**2)
+
+    def __repr__(self) -> str:
+        return "Tanh()"
 
 
 class Linear(Layer):

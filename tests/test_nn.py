@@ -19,6 +19,7 @@ from softmax_course.nn import (
     Softmax,
     SoftmaxCrossEntropy,
     SquaredError,
+    Tanh,
 )
 
 RTOL = 1e-7  # relative error a correct gradient must reach on well-conditioned inputs
@@ -60,6 +61,27 @@ def test_softmax_layer_on_another_axis():
         layer.backward(g), lambda t: np.sum(g * scipy.special.softmax(t, axis=0)), z
     )
     assert result.passed, result
+
+
+# --- Tanh --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_tanh_forward_and_backward(shape):
+    a, g, _, _ = well_conditioned(shape, 3)
+    layer = Tanh()
+    assert_allclose(layer.forward(a), np.tanh(a), rtol=1e-15)
+    # d tanh(a) / da = 1 / cosh(a)^2, an independent closed form
+    assert_allclose(layer.backward(g), g / np.cosh(a) ** 2, rtol=1e-12)
+    result = check_gradient(layer.backward(g), lambda t: np.sum(g * np.tanh(t)), a)
+    assert result.passed, result
+
+
+def test_tanh_rejects_a_gradient_of_the_wrong_shape():
+    layer = Tanh()
+    layer.forward(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"g has shape \(3, 2\); expected \(2, 3\)"):
+        layer.backward(np.zeros((3, 2)))
 
 
 # --- Linear ------------------------------------------------------------------------------
@@ -229,14 +251,15 @@ def test_layers_are_callable():
 
 
 @pytest.mark.parametrize(
-    "thing", [Softmax(), Linear(2, 2, rng=0), SquaredError(), CrossEntropy(), SoftmaxCrossEntropy()]
+    "thing",
+    [Softmax(), Tanh(), Linear(2, 2, rng=0), SquaredError(), CrossEntropy(), SoftmaxCrossEntropy()],
 )
 def test_backward_before_forward(thing):
     name = type(thing).__name__
     with pytest.raises(
         RuntimeError, match=rf"{name}.backward\(\) was called before {name}.forward"
     ):
-        if isinstance(thing, (Softmax, Linear)):
+        if isinstance(thing, (Softmax, Tanh, Linear)):
             thing.backward(np.ones((1, 2)))
         else:
             thing.backward()
