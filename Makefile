@@ -11,12 +11,16 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 LAB_ARGS ?= $(if $(DISPLAY),,--no-browser)
 PORT ?= 8888
 
-.PHONY: help venv lab test lint unit notebooks execute lock clean
+.PHONY: help venv lab test lint unit notebooks execute lock clean bench
+.PHONY: e2e html
 
 help:
 	@echo "make lab       set up .venv and start JupyterLab on notebooks/ (127.0.0.1, token auth)"
 	@echo "make test      set up .venv and run lint, unit/property/doctests and strict nbval"
 	@echo "make execute   re-run every notebook top to bottom and store its outputs (NB=path for one)"
+	@echo "make html      render every lesson with its stored outputs into build/html/ (no kernel needed)"
+	@echo "make e2e       run the lessons in JupyterLab in Chromium and move the widgets (slow, opt-in)"
+	@echo "make bench     time the package vs scipy.special and a copy floor (BENCH_ARGS=--quick)"
 	@echo "make lock      re-resolve requirements.lock from pyproject.toml (authors only)"
 
 venv: $(STAMP)
@@ -33,8 +37,8 @@ lab: venv
 		--ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 lint: venv
-	$(BIN)/ruff check softmax_course tests notebooks conftest.py
-	$(BIN)/ruff format --check softmax_course tests conftest.py
+	$(BIN)/ruff check softmax_course tests notebooks scripts conftest.py
+	$(BIN)/ruff format --check softmax_course tests scripts conftest.py
 
 # Unit, property and doctests, then every notebook in strict nbval mode (see pyproject).
 test: lint
@@ -44,7 +48,13 @@ test: lint
 NB ?= $(NOTEBOOKS)
 execute: venv
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 $(NB)
+		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
+		--ExecutePreprocessor.record_timing=False $(NB)
+
+# Timings of softmax_course vs scipy.special and a copy floor; BENCH_ARGS=--quick for < 1 min.
+BENCH_ARGS ?=
+bench: venv
+	$(BIN)/python -m softmax_course.bench $(BENCH_ARGS)
 
 # Re-resolve the pins: once with the reference Python (3.11+) and once with 3.10.
 PYTHON310 ?= python3.10
@@ -56,6 +66,15 @@ lock:
 	.lock-venv310/bin/python -m pip freeze --all --exclude-editable > .lock-venv310/freeze.txt
 	$(PYTHON) scripts/merge_lock.py .lock-venv/freeze.txt .lock-venv310/freeze.txt > requirements.lock
 	rm -rf .lock-venv .lock-venv310
+
+# Browser end-to-end check: JupyterLab + Debian Chromium via Playwright (installs chromium if missing).
+e2e: venv
+	BIN=$(BIN) scripts/e2e.sh
+
+# Static site of every lesson with its stored outputs (no execution): build/html/index.html.
+html: venv
+	rm -rf build/html
+	$(BIN)/python scripts/build_html.py build/html
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

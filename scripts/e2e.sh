@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# `make e2e`: the course as learners meet it. Starts JupyterLab (127.0.0.1,
+# random port, random token) on a copy of notebooks/, drives it with Debian's
+# Chromium through Playwright and checks every lesson runs and the widgets
+# respond. Screenshots and the server log: artifacts/e2e/.
+#
+# Playwright's own browser download does not work offline, so the system
+# Chromium is used; as root with apt-get it is installed when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=${BIN:-.venv/bin}
+CHROMIUM=${E2E_CHROMIUM:-/usr/bin/chromium}
+E2E_TIMEOUT=${E2E_TIMEOUT:-1200}  # seconds, a hard bound on the whole run
+
+if [ ! -x "$CHROMIUM" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "e2e: installing Debian's chromium (apt-get)"
+        apt-get update -q
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+    else
+        echo "e2e: $CHROMIUM not found; install it (Debian: sudo apt-get install chromium)" >&2
+        exit 1
+    fi
+fi
+
+rm -rf artifacts/e2e
+mkdir -p artifacts/e2e
+start=$(date +%s)
+status=0
+# pytest-timeout bounds each test; `timeout` bounds everything. SIGTERM lets
+# pytest tear its fixtures down (the server stops with them).
+timeout --kill-after=60 "$E2E_TIMEOUT" \
+    "$BIN/python" -m pytest tests/e2e -m e2e --durations=12 "$@" || status=$?
+echo "e2e: finished in $(( $(date +%s) - start )) s with status $status (artifacts in artifacts/e2e/)"
+exit "$status"
