@@ -28,6 +28,7 @@ from softmax_course.widgets import (
     jacobian_explorer,
     logits_explorer,
 )
+from tests.references import central_jacobian
 
 ipywidgets = pytest.importorskip("ipywidgets")
 
@@ -37,15 +38,6 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 def shown_numbers(html_value: str) -> np.ndarray:
     """The numbers printed inside a readout, in order."""
     return np.array([float(v) for v in re.findall(r"-?\d+\.\d+", html_value)])
-
-
-def central_jacobian(f, z, eps=1e-6):
-    columns = []
-    for j in range(z.size):
-        step = np.zeros_like(z)
-        step[j] = eps
-        columns.append((f(z + step) - f(z - step)) / (2 * eps))
-    return np.stack(columns, axis=-1)
 
 
 def test_import_does_not_load_ipywidgets_or_matplotlib():
