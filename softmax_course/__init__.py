@@ -21,6 +21,7 @@ from softmax_course.losses import (
     softmax_cross_entropy,
     softmax_cross_entropy_grad,
 )
+from softmax_course.online import online_logsumexp
 
 __version__ = "0.1.0"
 
@@ -43,4 +44,5 @@ __all__ = [
     "one_hot",
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
+    "online_logsumexp",
 ]

@@ -1,0 +1,287 @@
+r"""Cache-blocked numpy kernels behind :mod:`softmax_course.core` (private).
+
+The reference formulation of softmax is three lines::
+
+    m = np.max(x, axis=-1, keepdims=True)
+    e = np.exp(x - m)
+    s = e / np.sum(e, axis=-1, keepdims=True)
+
+Each line is a separate pass over the whole array, and ``x - m`` and ``e``
+are full ``(N, K)`` temporaries. Once the array is larger than the CPU
+caches, every pass streams the array from main memory again: the work is
+bound by memory traffic, not arithmetic, and the temporaries double or
+triple the peak memory.
+
+The kernels here do the same arithmetic in the same order, but
+
+* **in row blocks of about** :data:`BLOCK_BYTES`: a block of rows is read
+  once from memory and the following passes (subtract, exp, sum, divide)
+  find it in the cache;
+* **in place** with ``out=`` arguments (``np.subtract(x, m, out=o)``,
+  ``np.exp(o, out=o)``, ``np.divide(o, total, out=o)``): the only ``(N, K)``
+  array is the output, scratch is ``O(block)``;
+* **with reductions chosen for the shape**: for a small class count
+  (``K <= SMALL_K``) ``np.max(x, axis=1)`` and ``np.sum(x, axis=1)`` run a
+  separate tiny inner loop of length ``K`` for every row, and that per-row
+  call overhead dominates. A loop over the ``K`` *columns* with
+  ``np.maximum(m, x[:, k], out=m)`` makes ``K`` long vectorized calls
+  instead, and ``np.einsum('ij->i', e)`` sums rows without the per-row
+  overhead. For large ``K`` numpy's own reductions are already efficient
+  (and ``np.sum`` sums pairwise, which is more accurate), so they are used.
+
+A row longer than a block (``K`` in the millions) is processed in column
+chunks of one row at a time; the row loop then runs over at most one
+iteration per block of data, never per sample of a normal batch.
+
+All kernels take 2-D arrays ``(N, K)`` with the class axis last; any
+strides work. ``core`` reshapes, validates and falls back to the reference
+formulation for everything else (other axes, tuples of axes, float16,
+longdouble, empty arrays).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "BLOCK_BYTES",
+    "SMALL_K",
+    "can_use_fast_path",
+    "log_softmax_rows",
+    "logsumexp_rows",
+    "softmax_rows",
+    "vjp",
+    "vjp_rows",
+]
+
+#: Target size in bytes of one block of input rows (the L2 cache is 1 MiB per core here;
+#: a block of input plus its output and scratch then stays within L2/L3).
+BLOCK_BYTES = 1 << 20
+#: Up to this many classes, row reductions use a column loop / einsum (see module doc).
+SMALL_K = 16
+
+_FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def can_use_fast_path(x: np.ndarray, axes: tuple[int, ...]) -> bool:
+    """True when ``x`` is float32/float64, non-empty and the only class axis is the last one."""
+    return x.dtype in _FAST_DTYPES and x.ndim >= 1 and axes == (x.ndim - 1,) and x.size > 0
+
+
+def _rows_per_block(n_cols: int, itemsize: int, block_bytes: int | None) -> int:
+    block = BLOCK_BYTES if block_bytes is None else block_bytes
+    return max(1, block // (n_cols * itemsize))
+
+
+def _row_max(xb: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Row maxima of the block ``xb`` into ``out`` (NaN propagates, as in ``np.max``)."""
+    n_cols = xb.shape[1]
+    if n_cols == 1:
+        np.copyto(out, xb[:, 0])
+    elif n_cols <= SMALL_K:
+        np.maximum(xb[:, 0], xb[:, 1], out=out)
+        for k in range(2, n_cols):  # K long vectorized calls, not N tiny ones
+            np.maximum(out, xb[:, k], out=out)
+    else:
+        np.max(xb, axis=1, out=out)
+    return out
+
+
+def _row_sum(eb: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Row sums of the block ``eb`` into ``out``."""
+    if eb.shape[1] <= SMALL_K:
+        np.einsum("ij->i", eb, out=out)  # no per-row reduction overhead
+    else:
+        np.sum(eb, axis=1, out=out)  # pairwise summation for long rows
+    return out
+
+
+_vecdot = getattr(np, "vecdot", None)  # numpy >= 2.0
+
+
+def _row_dot(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Per-row inner products of two blocks, without an ``a * b`` temporary."""
+    if a.shape[1] > SMALL_K and _vecdot is not None:
+        return _vecdot(a, b, out=out)  # a dot-product loop per row: 2x einsum at K = 1000
+    return np.einsum("ij,ij->i", a, b, out=out)  # no per-row call overhead at small K
+
+
+def _blocks(n_rows: int, rows: int):
+    for start in range(0, n_rows, rows):
+        yield slice(start, min(start + rows, n_rows))
+
+
+def softmax_rows(
+    x: np.ndarray, out: np.ndarray, temperature: float = 1.0, block_bytes: int | None = None
+) -> np.ndarray:
+    """Softmax of each row of the 2-D ``x`` into ``out`` (which may be ``x`` itself)."""
+    n_rows, n_cols = x.shape
+    rows = _rows_per_block(n_cols, x.dtype.itemsize, block_bytes)
+    if rows == 1 and n_cols * x.dtype.itemsize > (block_bytes or BLOCK_BYTES):
+        return _softmax_wide(x, out, temperature, block_bytes)
+    row_max = np.empty(min(rows, n_rows), dtype=x.dtype)
+    total = np.empty_like(row_max)
+    for block in _blocks(n_rows, rows):
+        xb, ob = x[block], out[block]
+        m = _row_max(xb, row_max[: len(xb)])
+        np.subtract(xb, m[:, None], out=ob)  # reads x once; ob now sits in the cache
+        if temperature != 1.0:
+            np.divide(ob, temperature, out=ob)
+        np.exp(ob, out=ob)
+        t = _row_sum(ob, total[: len(xb)])
+        np.divide(ob, t[:, None], out=ob)
+    return out
+
+
+def log_softmax_rows(
+    x: np.ndarray, out: np.ndarray, temperature: float = 1.0, block_bytes: int | None = None
+) -> np.ndarray:
+    """Log-softmax of each row of the 2-D ``x`` into ``out`` (which may be ``x`` itself)."""
+    n_rows, n_cols = x.shape
+    rows = _rows_per_block(n_cols, x.dtype.itemsize, block_bytes)
+    if rows == 1 and n_cols * x.dtype.itemsize > (block_bytes or BLOCK_BYTES):
+        return _log_softmax_wide(x, out, temperature, block_bytes)
+    row_max = np.empty(min(rows, n_rows), dtype=x.dtype)
+    total = np.empty_like(row_max)
+    scratch = np.empty((min(rows, n_rows), n_cols), dtype=x.dtype)  # O(block)
+    for block in _blocks(n_rows, rows):
+        xb, ob = x[block], out[block]
+        eb = scratch[: len(xb)]
+        m = _row_max(xb, row_max[: len(xb)])
+        np.subtract(xb, m[:, None], out=ob)
+        if temperature != 1.0:
+            np.divide(ob, temperature, out=ob)
+        np.exp(ob, out=eb)
+        t = _row_sum(eb, total[: len(xb)])
+        np.log(t, out=t)
+        np.subtract(ob, t[:, None], out=ob)
+    return out
+
+
+def logsumexp_rows(x: np.ndarray, out: np.ndarray, block_bytes: int | None = None) -> np.ndarray:
+    """Log-sum-exp of each row of the 2-D ``x`` into the 1-D ``out`` of length ``N``."""
+    n_rows, n_cols = x.shape
+    rows = _rows_per_block(n_cols, x.dtype.itemsize, block_bytes)
+    chunk = max(1, (block_bytes or BLOCK_BYTES) // x.dtype.itemsize)
+    wide = rows == 1 and n_cols > chunk
+    row_max = np.empty(min(rows, n_rows), dtype=x.dtype)
+    total = np.empty_like(row_max)
+    scratch = np.empty((min(rows, n_rows), min(n_cols, chunk)), dtype=x.dtype)
+    for block in _blocks(n_rows, rows):
+        xb, ob = x[block], out[block]
+        m = _row_max(xb, row_max[: len(xb)])
+        # All -inf, +inf or NaN rows: shift by 0 so that inf - inf never appears.
+        np.copyto(m, 0, where=~np.isfinite(m))
+        if wide:  # one long row: sum exp over column chunks that fit the cache
+            partial = []
+            for cols in _blocks(n_cols, chunk):
+                eb = scratch[:, : cols.stop - cols.start]
+                np.subtract(xb[:, cols], m[:, None], out=eb)
+                np.exp(eb, out=eb)
+                partial.append(np.sum(eb, axis=1))
+            t = np.sum(partial, axis=0, out=total[:1])
+        else:
+            eb = scratch[: len(xb)]
+            np.subtract(xb, m[:, None], out=eb)
+            np.exp(eb, out=eb)
+            t = _row_sum(eb, total[: len(xb)])
+        np.log(t, out=ob)
+        ob += m
+    return out
+
+
+def _softmax_wide(
+    x: np.ndarray, out: np.ndarray, temperature: float, block_bytes: int | None
+) -> np.ndarray:
+    """Softmax for rows longer than a block: per row, exp and sum in cache-sized column chunks."""
+    chunk = max(1, (block_bytes or BLOCK_BYTES) // x.dtype.itemsize)
+    for i in range(x.shape[0]):  # each row is at least one block of data
+        xr, orow = x[i], out[i]
+        m = np.max(xr)
+        partial = []
+        for cols in _blocks(len(xr), chunk):
+            oc = orow[cols]
+            np.subtract(xr[cols], m, out=oc)
+            if temperature != 1.0:
+                np.divide(oc, temperature, out=oc)
+            np.exp(oc, out=oc)
+            partial.append(np.sum(oc))  # oc is still in the cache
+        np.divide(orow, np.sum(partial, dtype=x.dtype), out=orow)
+    return out
+
+
+def _log_softmax_wide(
+    x: np.ndarray, out: np.ndarray, temperature: float, block_bytes: int | None
+) -> np.ndarray:
+    """Log-softmax for rows longer than a block (see :func:`_softmax_wide`)."""
+    chunk = max(1, (block_bytes or BLOCK_BYTES) // x.dtype.itemsize)
+    scratch = np.empty(min(chunk, x.shape[1]), dtype=x.dtype)
+    for i in range(x.shape[0]):
+        xr, orow = x[i], out[i]
+        m = np.max(xr)
+        partial = []
+        for cols in _blocks(len(xr), chunk):
+            oc = orow[cols]
+            eb = scratch[: len(oc)]
+            np.subtract(xr[cols], m, out=oc)
+            if temperature != 1.0:
+                np.divide(oc, temperature, out=oc)
+            np.exp(oc, out=eb)
+            partial.append(np.sum(eb))
+        np.subtract(orow, np.log(np.sum(partial, dtype=x.dtype)), out=orow)
+    return out
+
+
+def vjp_rows(
+    s: np.ndarray, g: np.ndarray, out: np.ndarray, block_bytes: int | None = None
+) -> np.ndarray:
+    r"""Softmax VJP :math:`s \odot (g - \langle s, g\rangle)` of 2-D rows, in row blocks.
+
+    ``out`` may be ``s`` or ``g`` itself: each block's inner products are
+    taken before anything is written, and when ``out`` is ``s`` the
+    difference ``g - <s, g>`` goes through an ``O(block)`` scratch buffer so
+    that ``s`` is still intact for the final product.
+    ``np.einsum('ij,ij->i', s, g)`` (small ``K``) or ``np.vecdot(s, g)``
+    gives the per-row inner product without an ``(N, K)`` product temporary.
+    """
+    n_rows, n_cols = s.shape
+    rows = _rows_per_block(n_cols, s.dtype.itemsize, block_bytes)
+    inner = np.empty(min(rows, n_rows), dtype=s.dtype)
+    scratch = None
+    if np.may_share_memory(out, s):
+        scratch = np.empty((min(rows, n_rows), n_cols), dtype=s.dtype)
+    for block in _blocks(n_rows, rows):
+        sb, gb, ob = s[block], g[block], out[block]
+        d = _row_dot(sb, gb, inner[: len(sb)])
+        tb = ob if scratch is None else scratch[: len(sb)]
+        np.subtract(gb, d[:, None], out=tb)
+        np.multiply(sb, tb, out=ob)
+    return out
+
+
+def vjp(
+    s: np.ndarray, g: np.ndarray, out: np.ndarray | None = None, block_bytes: int | None = None
+) -> np.ndarray:
+    """Softmax VJP along the last axis of same-shape float32/float64 arrays ``s`` and ``g``.
+
+    A thin wrapper for :mod:`softmax_course.derivatives`: no validation here
+    (the caller validates), any shape with the class axis last, ``out`` of the
+    same shape and dtype or ``None``.
+    """
+    n_cols = s.shape[-1]
+    result = np.empty(s.shape, dtype=s.dtype) if out is None else out
+    if s.size == 0:
+        return result
+    s2, g2 = s.reshape(-1, n_cols), g.reshape(-1, n_cols)
+    # Writing block by block is safe when out is disjoint from s and g or is one of them
+    # exactly; a partial overlap could overwrite rows of a later block before they are read.
+    safe = all(
+        not np.may_share_memory(result, a)
+        or (result.ctypes.data == a.ctypes.data and result.strides == a.strides)
+        for a in (s, g)
+    )
+    if safe and (result.ndim <= 2 or result.flags.c_contiguous):
+        vjp_rows(s2, g2, result.reshape(-1, n_cols), block_bytes)
+    else:
+        result[...] = vjp_rows(s2, g2, np.empty(s2.shape, s.dtype), block_bytes).reshape(s.shape)
+    return result
