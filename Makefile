@@ -50,6 +50,7 @@ execute: venv
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
 		--ExecutePreprocessor.record_timing=False $(NB)
+	$(BIN)/python scripts/tidy_notebooks.py $(NB)
 
 # Timings of softmax_course vs scipy.special and a copy floor; BENCH_ARGS=--quick for < 1 min.
 BENCH_ARGS ?=

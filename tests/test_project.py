@@ -113,3 +113,10 @@ def test_notebook_opens_with_objectives_and_ends_with_exercises(path):
         if o["output_type"] == "error" and "NotImplementedError" not in o.get("ename", "")
     ]
     assert not errors, f"{path.name} stores error outputs: {[e['ename'] for e in errors]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_carries_no_execution_timestamps(path):
+    cells = json.loads(path.read_text())["cells"]
+    stamped = [i for i, c in enumerate(cells) if "execution" in c.get("metadata", {})]
+    assert not stamped, f"{path.name}: cells {stamped} carry timestamps; run `make execute`"
