@@ -9,6 +9,8 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # JupyterLab opens a browser only where there is a display; override with LAB_ARGS.
 LAB_ARGS ?= $(if $(DISPLAY),,--no-browser)
+# Jupyter refuses to start as root unless told; containers often run as root.
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PORT ?= 8888
 
 .PHONY: help venv lab test lint unit notebooks execute lock clean bench
@@ -34,7 +36,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 lab: venv
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir=notebooks $(LAB_ARGS)
+		--ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
 
 lint: venv
 	$(BIN)/ruff check softmax_course tests notebooks scripts conftest.py

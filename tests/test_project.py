@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -120,3 +121,17 @@ def test_notebook_carries_no_execution_timestamps(path):
     cells = json.loads(path.read_text())["cells"]
     stamped = [i for i, c in enumerate(cells) if "execution" in c.get("metadata", {})]
     assert not stamped, f"{path.name}: cells {stamped} carry timestamps; run `make execute`"
+
+
+def test_make_lab_listens_on_loopback_and_keeps_token_auth():
+    result = subprocess.run(
+        ["make", "--dry-run", "--assume-old=.venv/.installed", "lab"],  # print, never run
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    command = result.stdout
+    assert "jupyter lab" in command and "--ServerApp.ip=127.0.0.1" in command
+    for disabled in ("token=''", 'token=""', "--IdentityProvider.token= ", "disable_check_xsrf"):
+        assert disabled not in command
