@@ -12,7 +12,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+#: An axis argument: one axis, several, or None for all of them.
+Axis = int | Sequence[int] | None
+
 __all__ = [
+    "Axis",
     "as_real_array",
     "check_out",
     "check_positive_scalar",

@@ -28,13 +28,12 @@ path below, which is short enough to read as the definition.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numpy.typing import ArrayLike
 
 from softmax_course import _fast
 from softmax_course._validation import (
+    Axis,
     as_real_array,
     check_out,
     check_positive_scalar,
@@ -43,8 +42,6 @@ from softmax_course._validation import (
 )
 
 __all__ = ["log_softmax", "logsumexp", "softmax"]
-
-Axis = int | Sequence[int] | None
 
 
 def _shifted(x: np.ndarray, axes: tuple[int, ...], temperature: float) -> np.ndarray:

@@ -29,13 +29,12 @@ logits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numpy.typing import ArrayLike
 
 from softmax_course import _fast
 from softmax_course._validation import (
+    Axis,
     _describe,
     as_real_array,
     check_out,
@@ -46,8 +45,6 @@ from softmax_course._validation import (
 __all__ = ["softmax_jacobian", "softmax_jvp", "softmax_vjp"]
 
 _FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-Axis = int | Sequence[int] | None
 
 
 def _single_axis(axis: object, ndim: int) -> int:
