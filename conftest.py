@@ -16,10 +16,19 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
+# CI: many examples, derandomized so a run is reproducible and cannot flake.
+# dev: fewer, random examples. stress (`pytest --hypothesis-profile=stress`): hunt for bugs.
 settings.register_profile(
-    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci",
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile(
+    "stress", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 LOCK = Path(__file__).with_name("requirements.lock")
