@@ -14,13 +14,14 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PORT ?= 8888
 
 .PHONY: help venv lab test lint unit notebooks execute lock clean bench
-.PHONY: e2e html
+.PHONY: e2e html portability
 
 help:
 	@echo "make lab       set up .venv and start JupyterLab on notebooks/ (127.0.0.1, token auth)"
 	@echo "make test      set up .venv and run lint, unit/property/doctests and strict nbval"
 	@echo "make execute   re-run every notebook top to bottom and store its outputs (NB=path for one)"
 	@echo "make html      render every lesson with its stored outputs into build/html/ (no kernel needed)"
+	@echo "make portability  re-run every lesson as CPUs with other SIMD/BLAS kernels compute it"
 	@echo "make e2e       run the lessons in JupyterLab in Chromium and move the widgets (slow, opt-in)"
 	@echo "make bench     time the package vs scipy.special and a copy floor (BENCH_ARGS=--quick)"
 	@echo "make lock      re-resolve requirements.lock from pyproject.toml (authors only)"
@@ -53,6 +54,11 @@ execute: venv
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
 		--ExecutePreprocessor.record_timing=False $(NB)
 	$(BIN)/python scripts/tidy_notebooks.py $(NB)
+
+# Stored outputs must not depend on the CPU: re-run the lessons (strict nbval) with numpy's
+# SIMD dispatch lowered, other OpenBLAS kernels and 1 or 2 BLAS threads (NB=path for one).
+portability: venv
+	$(BIN)/python scripts/portability.py $(NB)
 
 # Timings of softmax_course vs scipy.special and a copy floor; BENCH_ARGS=--quick for < 1 min.
 BENCH_ARGS ?=
