@@ -90,7 +90,7 @@ _IRIS_FEATURES = (
 )
 _COUNT = re.compile(r"[0-9]+")  # a count or a class label: digits only (no sign, no point)
 _MEASUREMENT = re.compile(r"[0-9]+(\.[0-9]+)?")  # centimetres: plain decimals, no exponent
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_ -]*")
+_NAME = re.compile(r"[!-~]([ -~]*[!-~])?")  # printable ASCII, no spaces at the ends
 
 
 def _damaged(source: str, line: int, problem: str, expected: str) -> ValueError:
@@ -160,12 +160,12 @@ def _parse_iris(data: bytes, source: str) -> tuple[np.ndarray, np.ndarray, tuple
             "at least 2 class names after the two counts, " + header_example,
         )
     for name in class_names:
-        if not _NAME.fullmatch(name) or name != name.strip():
+        if not _NAME.fullmatch(name):
             raise _damaged(
                 source,
                 1,
-                f"the class name {name!r} is not a name",
-                "letters, digits, spaces, '-' or '_', starting with a letter",
+                f"the class name {name!r} is empty or starts or ends with a space",
+                "a name such as 'setosa' between two commas",
             )
     if len(set(class_names)) != len(class_names):
         raise _damaged(
