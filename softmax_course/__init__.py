@@ -2,6 +2,13 @@
 
 The lessons in ``notebooks/`` derive each function; this package holds the
 canonical, tested implementation. Class axis defaults to the last one.
+
+Array arguments are converted as ``np.asarray`` converts them, as in
+``scipy.special``: an ``np.matrix`` is read as a plain 2-D array and every
+result is a plain ``ndarray``. A masked array is accepted only when nothing
+in it is masked; otherwise a ``TypeError`` suggests ``x.filled(-np.inf)``
+(masked classes get probability 0) or ``x.data`` (use the hidden values),
+rather than silently ignoring the mask.
 """
 
 from softmax_course import nn

@@ -3,6 +3,16 @@
 Each helper raises a ``TypeError`` or ``ValueError`` whose message names the
 argument, says what was received and what is expected, so that a learner can
 fix the call without reading this file.
+
+Array input is converted with :func:`numpy.asarray` semantics, as
+``scipy.special`` does: an ``np.matrix`` becomes the plain 2-D array with
+the same entries (results are ``ndarray``, never ``matrix``), and every
+other ``ndarray`` subclass becomes its base array. A masked array is
+converted the same way only when nothing in it is masked; with masked
+entries it is refused, because converting would silently give the hidden
+values a share of the probability (``scipy.special`` ignores the mask; here
+the caller chooses: ``x.filled(-np.inf)`` gives masked classes probability
+0, ``x.data`` uses the hidden values).
 """
 
 from __future__ import annotations
@@ -17,6 +27,7 @@ Axis = int | Sequence[int] | None
 
 __all__ = [
     "Axis",
+    "as_array",
     "as_real_array",
     "check_out",
     "check_positive_scalar",
@@ -35,22 +46,71 @@ def _describe(value: object) -> str:
     return f"{text} (type {type(value).__name__})"
 
 
+def as_array(x: object, name: str = "x", expected: str = "real numbers") -> np.ndarray:
+    """Return ``x`` as a plain ``ndarray`` (``np.asarray`` semantics), naming ``name`` on failure.
+
+    A plain ndarray is returned as it is (no copy). Subclasses are viewed as
+    their base array: an ``np.matrix`` as the 2-D array with its entries, a
+    masked array with nothing masked as its data. A masked array with masked
+    entries raises ``TypeError``; so does anything numpy cannot make into an
+    array, such as a ragged nested list (``expected`` says what ``x`` should
+    hold, for the message).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course._validation import as_array
+    >>> as_array(np.ma.masked_array([1.0, 2.0], mask=[False, False]))  # nothing masked
+    array([1., 2.])
+    >>> as_array([[0, 1], [2]], "labels", "integers")
+    Traceback (most recent call last):
+    TypeError: labels must be array-like of integers; received [[0, 1], [2]] (type list),
+    which numpy cannot turn into an array (ragged: the rows have different lengths)
+    """
+    if type(x) is np.ndarray:
+        return x
+    if isinstance(x, np.ma.MaskedArray):
+        masked = int(np.count_nonzero(np.ma.getmaskarray(x)))
+        if masked:
+            raise TypeError(
+                f"{name} is a masked array with {masked} masked "
+                f"entr{'y' if masked == 1 else 'ies'}; masked arrays are not supported "
+                "(the mask would be silently ignored); expected a plain array: pass "
+                f"{name}.filled(-np.inf) to give masked classes probability 0, or "
+                f"{name}.data to use the values under the mask"
+            )
+        return np.asarray(x.data)
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError) as error:
+        reason = str(error)
+        if "inhomogeneous" in reason:
+            reason = "ragged: the rows have different lengths"
+        raise TypeError(
+            f"{name} must be array-like of {expected}; received {_describe(x)}, "
+            f"which numpy cannot turn into an array ({reason})"
+        ) from None
+
+
 def as_real_array(x: object, name: str = "x") -> np.ndarray:
     """Return ``x`` as a real floating-point array without copying when possible.
 
     Float arrays keep their dtype; integer and boolean arrays become float64.
-    Complex, object, string and date/time data raise ``TypeError``.
+    Complex, object, string and date/time data raise ``TypeError``. The
+    conversion is :func:`as_array`'s: ``np.matrix`` and other subclasses
+    become plain arrays, masked arrays with masked entries are refused.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course._validation import as_real_array
+    >>> as_real_array(np.ma.masked_array([1.0, 2.0], mask=[False, True]))
+    Traceback (most recent call last):
+    TypeError: x is a masked array with 1 masked entry; masked arrays are not supported
+    (the mask would be silently ignored); expected a plain array: pass x.filled(-np.inf)
+    to give masked classes probability 0, or x.data to use the values under the mask
     """
-    if isinstance(x, np.ndarray):
-        array = x
-    else:
-        try:
-            array = np.asarray(x)
-        except (ValueError, TypeError) as error:
-            raise TypeError(
-                f"{name} must be array-like of real numbers; received "
-                f"{_describe(x)}, which numpy cannot turn into an array ({error})"
-            ) from None
+    array = as_array(x, name)
     kind = array.dtype.kind
     if kind == "f":
         return array

@@ -18,9 +18,16 @@ softmax Jacobian collapses the two into one short expression,
     = \frac{1}{N} \Bigl( s_{n j} \sum_k y_{n k} - y_{n j} \Bigr)
     = \frac{s_{n j} - y_{n j}}{N} \quad \text{if every target row sums to 1.}
 
-Targets come in two forms, told apart by their shape alone: a distribution
-per sample (one-hot or soft) of the same shape as the probabilities, or
-integer class labels of shape ``probs.shape[:-1]``. :math:`N` is the product
+Targets come in two forms, told apart by their dtype as in PyTorch's
+``cross_entropy``: **integer** targets are class labels, of shape
+``probs.shape[:-1]``; **floating-point** targets are a distribution per
+sample (one-hot or soft), of the same shape as the probabilities. Integer
+targets of the probabilities' own shape are refused: they could be one-hot
+rows or labels of the wrong shape, and guessing would give a wrong loss
+silently (``targets.astype(float)`` says "one-hot"). Floating-point
+targets of shape ``probs.shape[:-1]`` cannot be distributions, so they are
+read as labels when every value is a whole number (labels read from a CSV
+file are often floats). :math:`N` is the product
 of all axes but the last. The convention :math:`0 \log 0 = 0` is used
 throughout: a class with target 0 contributes nothing, even where its
 probability is exactly 0.
@@ -34,7 +41,7 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
-from softmax_course._validation import _describe, as_real_array, working_dtype
+from softmax_course._validation import _describe, as_array, as_real_array, working_dtype
 from softmax_course.core import log_softmax, softmax
 
 __all__ = [
@@ -56,7 +63,7 @@ def _as_labels(labels: object, name: str, num_classes: int | None) -> np.ndarray
     value is a whole number (labels read from a CSV file are often floats).
     Booleans are refused: a mask is not a class index.
     """
-    array = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
+    array = as_array(labels, name, "integer class indices")
     kind = array.dtype.kind
     if kind == "b":
         raise TypeError(
@@ -137,13 +144,29 @@ def _check_class_axis(x: np.ndarray, name: str) -> None:
         )
 
 
-def _targets(targets: object, shape: tuple[int, ...], dtype: np.dtype, value_name: str):
-    """Sort ``targets`` into a dense distribution or integer labels by their shape.
+def _ambiguous_targets(shape: tuple[int, ...], value_name: str) -> ValueError:
+    """The error for integer targets of the predictions' own shape: labels or one-hot rows?"""
+    return ValueError(
+        f"targets are integers of the same shape as {value_name}, {shape}, which reads two "
+        f"ways: as class labels (integer targets are labels, as in PyTorch) they would need "
+        f"shape {shape[:-1]}, one per sample; as one-hot or soft distributions they would need "
+        "a floating-point dtype. Expected labels of shape "
+        f"{shape[:-1]}, or targets.astype(float) if each row is a distribution"
+    )
 
+
+def _targets(targets: object, shape: tuple[int, ...], dtype: np.dtype, value_name: str):
+    """Sort ``targets`` into a dense distribution or integer labels.
+
+    Integer targets are labels of shape ``shape[:-1]`` (integer targets of
+    ``shape`` itself are refused as ambiguous); other targets of ``shape``
+    are distributions; other targets of ``shape[:-1]`` are labels if whole.
     Returns ``(y, labels)`` with exactly one of them not None: ``y`` has the
     given shape and dtype, ``labels`` has shape ``shape[:-1]``.
     """
-    array = targets if isinstance(targets, np.ndarray) else np.asarray(targets)
+    array = as_array(targets, "targets", "numbers")
+    if array.shape == shape and array.dtype.kind in "iu":
+        raise _ambiguous_targets(shape, value_name)
     if array.shape == shape:
         y = as_real_array(array, "targets")
         if not np.all(np.isfinite(y)):
@@ -199,7 +222,8 @@ def one_hot(
         for no labels); pass it explicitly when a batch may miss the last
         classes.
     dtype : data-type, optional
-        Dtype of the result. Default float64.
+        Dtype of the result: a floating-point or integer type. Default
+        float64.
 
     Returns
     -------
@@ -209,7 +233,8 @@ def one_hot(
     Raises
     ------
     TypeError
-        If ``labels`` is boolean or not numeric, or ``num_classes`` is not an int.
+        If ``labels`` is boolean, ragged or not numeric, ``num_classes`` is
+        not an int, or ``dtype`` is not a floating-point or integer type.
     ValueError
         If ``labels`` is not 1-D, has a fractional part, is negative, or
         reaches ``num_classes``; if ``num_classes`` is negative.
@@ -242,7 +267,20 @@ def one_hot(
         raise TypeError(f"num_classes must be an int or None; received {_describe(num_classes)}")
     if num_classes is not None and num_classes < 0:
         raise ValueError(f"num_classes must be >= 0; received {num_classes}")
-    array = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
+    try:
+        result_dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(
+            f"dtype must be a numpy data type; received {_describe(dtype)}; expected a "
+            "floating-point or integer type such as np.float64 or np.int8"
+        ) from None
+    if result_dtype.kind not in "fiu":
+        raise TypeError(
+            f"dtype must be a floating-point or integer type; received {result_dtype}; "
+            "expected e.g. np.float64 (the default) or np.int8: a one-hot row holds the "
+            "numbers 0 and 1"
+        )
+    array = as_array(labels, "labels", "integer class indices")
     if array.ndim != 1:
         raise ValueError(
             f"labels must be 1-dimensional, one class index per sample; received "
@@ -251,7 +289,7 @@ def one_hot(
     indices = _as_labels(array, "labels", None if num_classes is None else int(num_classes))
     if num_classes is None:
         num_classes = int(indices.max()) + 1 if indices.size else 0
-    encoded = np.zeros((indices.size, int(num_classes)), dtype=dtype)
+    encoded = np.zeros((indices.size, int(num_classes)), dtype=result_dtype)
     encoded[np.arange(indices.size), indices] = 1
     return encoded
 
@@ -271,9 +309,12 @@ def cross_entropy(probs: ArrayLike, targets: ArrayLike) -> np.floating:
         entries in :math:`[0, 1]`, each slice along the last axis summing to
         1. Float input keeps its dtype; integers become float64.
     targets : array_like, shape (..., K) or (...)
-        Either a distribution per sample of the same shape as ``probs``
-        (one-hot or soft; non-negative) or integer class labels of shape
-        ``probs.shape[:-1]``.
+        Either integer class labels of shape ``probs.shape[:-1]`` or a
+        floating-point distribution per sample of the same shape as
+        ``probs`` (one-hot or soft; non-negative). The dtype decides, as in
+        PyTorch: integer targets of ``probs``'s own shape are refused as
+        ambiguous (pass ``targets.astype(float)`` for one-hot rows), and
+        float targets of shape ``probs.shape[:-1]`` are labels if whole.
 
     Returns
     -------

@@ -25,7 +25,20 @@ Conventions
   which makes them gradients of the mean loss.
 * ``backward`` overwrites stored parameter gradients (it does not
   accumulate) and must follow a ``forward``; the cached values are those of
-  the most recent ``forward``.
+  the most recent ``forward``. A ``forward`` that raises clears the cache,
+  so a ``backward`` after it raises instead of reusing the previous call's
+  values.
+
+Ownership
+---------
+A layer **copies** what it caches for its backward pass, and the arrays it
+returns are the caller's. So the caller may modify its input, or the output
+it received, in place (``x *= 10``, ``np.log(s, out=s)``) between
+``forward`` and ``backward`` without changing the gradient. Copies rather
+than read-only views: a view would make the caller's own in-place updates
+fail, and the cost is one array per layer per ``forward``. Parameters are
+the exception: ``weight`` and ``bias`` belong to the layer and an optimizer
+updates them in place after ``backward``.
 """
 
 from __future__ import annotations
@@ -37,10 +50,11 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import ArrayLike
 
-from softmax_course._validation import _describe, as_real_array
+from softmax_course._validation import _describe, as_array, as_real_array
 from softmax_course.core import softmax
 from softmax_course.derivatives import softmax_vjp
 from softmax_course.losses import (
+    _ambiguous_targets,
     cross_entropy,
     cross_entropy_grad,
     one_hot,
@@ -64,9 +78,31 @@ __all__ = [
 def _not_yet(owner: object) -> RuntimeError:
     name = type(owner).__name__
     return RuntimeError(
-        f"{name}.backward() was called before {name}.forward(); run the forward pass "
-        "first, it stores what the backward pass needs"
+        f"{name}.backward() was called before {name}.forward() (or after a forward() that "
+        "raised); run the forward pass first, it stores what the backward pass needs"
     )
+
+
+def _own(array: np.ndarray) -> np.ndarray:
+    """A private copy of ``array`` for the backward pass (see "Ownership" above)."""
+    return np.array(array, copy=True)
+
+
+def _check_rng(rng: object) -> np.random.Generator:
+    """A Generator from an int seed or a Generator; anything else names ``rng``."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator or an int seed; received {_describe(rng)}; "
+            "expected e.g. rng=np.random.default_rng(0)"
+        )
+    if rng < 0:
+        raise ValueError(
+            f"rng must be a non-negative int seed or a numpy.random.Generator; received "
+            f"{int(rng)}; expected e.g. rng=0 or rng=np.random.default_rng(0)"
+        )
+    return np.random.default_rng(int(rng))
 
 
 class Layer:
@@ -115,8 +151,10 @@ class Softmax(Layer):
         self.s: np.ndarray | None = None
 
     def forward(self, z: ArrayLike) -> np.ndarray:
-        self.s = softmax(z, axis=self.axis)
-        return self.s
+        self.s = None
+        s = softmax(z, axis=self.axis)
+        self.s = _own(s)  # the caller may overwrite s
+        return s
 
     def backward(self, g: ArrayLike) -> np.ndarray:
         if self.s is None:
@@ -149,8 +187,10 @@ class Tanh(Layer):
         self.h: np.ndarray | None = None
 
     def forward(self, a: ArrayLike) -> np.ndarray:
-        self.h = np.tanh(as_real_array(a, "a"))
-        return self.h
+        self.h = None
+        h = np.tanh(as_real_array(a, "a"))
+        self.h = _own(h)  # the caller may overwrite h
+        return h
 
     def backward(self, g: ArrayLike) -> np.ndarray:
         if self.h is None:
@@ -223,14 +263,7 @@ class Linear(Layer):
                 raise TypeError(f"{name} must be an int; received {_describe(value)}")
             if value < 1:
                 raise ValueError(f"{name} must be >= 1; received {value}")
-        if isinstance(rng, (bool, np.bool_)) or not isinstance(
-            rng, (np.random.Generator, numbers.Integral)
-        ):
-            raise TypeError(
-                f"rng must be a numpy.random.Generator or an int seed; received {_describe(rng)}; "
-                "expected e.g. rng=np.random.default_rng(0)"
-            )
-        rng = np.random.default_rng(rng)
+        rng = _check_rng(rng)
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         scale = 1.0 / math.sqrt(self.in_features)
@@ -241,13 +274,14 @@ class Linear(Layer):
         self.x: np.ndarray | None = None
 
     def forward(self, x: ArrayLike) -> np.ndarray:
+        self.x = None
         x = as_real_array(x, "x")
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"x has shape {x.shape}; expected a last axis of length in_features="
                 f"{self.in_features}, e.g. shape (N, {self.in_features})"
             )
-        self.x = x
+        self.x = _own(x)  # the caller may modify x before backward
         return x @ self.weight + self.bias
 
     def backward(self, g: ArrayLike) -> np.ndarray:
@@ -268,7 +302,11 @@ class Linear(Layer):
     def parameters(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """``(weight, grad_weight)`` and ``(bias, grad_bias)``; update the arrays in place."""
         if self.grad_weight is None or self.grad_bias is None:
-            raise _not_yet(self)
+            done = "forward() ran but backward() has not" if self.x is not None else "neither ran"
+            raise RuntimeError(
+                f"Linear.parameters() has no gradients yet ({done}); the gradients come "
+                "from backward(): run forward(x), then backward(g), then update the parameters"
+            )
         yield self.weight, self.grad_weight
         yield self.bias, self.grad_bias
 
@@ -292,18 +330,28 @@ class Sequential(Layer):
 
     def __init__(self, *layers: Layer) -> None:
         for layer in layers:
+            if isinstance(layer, type):
+                raise TypeError(
+                    f"every layer must be an instance; received the class {layer.__name__}; "
+                    f"expected an instance such as {layer.__name__}() (note the parentheses)"
+                )
             if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
                 raise TypeError(
                     f"every layer needs forward and backward methods; received {_describe(layer)}"
                 )
         self.layers = list(layers)
+        self._ready = False  # True after a forward pass that completed
 
     def forward(self, x: ArrayLike) -> np.ndarray:
+        self._ready = False  # a layer that raises leaves the layers after it stale
         for layer in self.layers:
             x = layer.forward(x)
+        self._ready = True
         return np.asarray(x)
 
     def backward(self, g: ArrayLike) -> np.ndarray:
+        if not self._ready:
+            raise _not_yet(self)
         for layer in reversed(self.layers):
             g = layer.backward(g)
         return np.asarray(g)
@@ -333,8 +381,14 @@ class Loss:
 
 
 def _dense_targets(targets: object, shape: tuple[int, ...]) -> np.ndarray:
-    """Targets of ``shape``, from a same-shape array or integer labels of ``shape[:-1]``."""
-    array = targets if isinstance(targets, np.ndarray) else np.asarray(targets)
+    """Targets of ``shape``, from a same-shape float array or integer labels of ``shape[:-1]``.
+
+    Integer targets of ``shape`` itself are refused as ambiguous, as in the
+    losses module (:func:`~softmax_course.cross_entropy`).
+    """
+    array = as_array(targets, "targets", "numbers")
+    if array.shape == shape and array.dtype.kind in "iu":
+        raise _ambiguous_targets(shape, "prediction")
     if array.shape == shape:
         return as_real_array(array, "targets")
     if len(shape) >= 1 and array.shape == shape[:-1]:
@@ -353,8 +407,10 @@ class SquaredError(Loss):
         E = \frac{1}{N} \sum_n \tfrac12 \lVert s_n - y_n \rVert^2, \qquad
         \frac{\partial E}{\partial s} = \frac{s - y}{N}.
 
-    Targets are an array of the predictions' shape, or integer class labels
-    of shape ``prediction.shape[:-1]`` (one-hot encoded). The factor
+    Targets are a floating-point array of the predictions' shape, or
+    integer class labels of shape ``prediction.shape[:-1]`` (one-hot
+    encoded); integer targets of the predictions' own shape are refused as
+    ambiguous, as in :func:`~softmax_course.cross_entropy`. The factor
     :math:`\tfrac12` makes the gradient free of a 2.
 
     Examples
@@ -374,6 +430,7 @@ class SquaredError(Loss):
         self.n = 1
 
     def forward(self, prediction: ArrayLike, targets: ArrayLike) -> np.floating:
+        self.residual = None
         s = as_real_array(prediction, "prediction")
         if s.ndim == 0:
             raise ValueError(
@@ -422,8 +479,9 @@ class CrossEntropy(Loss):
         self.targets: object = None
 
     def forward(self, prediction: ArrayLike, targets: ArrayLike) -> np.floating:
+        self.s = self.targets = None
         value = cross_entropy(prediction, targets)  # validates both
-        self.s, self.targets = np.asarray(prediction), targets
+        self.s, self.targets = _own(as_array(prediction)), _own(as_array(targets))
         return value
 
     def backward(self) -> np.ndarray:
@@ -463,8 +521,9 @@ class SoftmaxCrossEntropy(Loss):
         self.targets: object = None
 
     def forward(self, prediction: ArrayLike, targets: ArrayLike) -> np.floating:
-        value = softmax_cross_entropy(prediction, targets)
-        self.z, self.targets = np.asarray(prediction), targets
+        self.z = self.targets = None
+        value = softmax_cross_entropy(prediction, targets)  # validates both
+        self.z, self.targets = _own(as_array(prediction)), _own(as_array(targets))
         return value
 
     def backward(self) -> np.ndarray:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import re
 from dataclasses import dataclass
 from importlib import resources
 
@@ -80,11 +82,160 @@ follows Fisher's paper; the UCI Machine Learning Repository copy
 (doi:10.24432/C56C76, CC BY 4.0) has two transcription errors."""
 
 
-def load_iris() -> Dataset:
+_IRIS_FEATURES = (
+    "sepal length (cm)",
+    "sepal width (cm)",
+    "petal length (cm)",
+    "petal width (cm)",
+)
+_COUNT = re.compile(r"[0-9]+")  # a count or a class label: digits only (no sign, no point)
+_MEASUREMENT = re.compile(r"[0-9]+(\.[0-9]+)?")  # centimetres: plain decimals, no exponent
+_NAME = re.compile(r"[!-~]([ -~]*[!-~])?")  # printable ASCII, no spaces at the ends
+
+
+def _damaged(source: str, line: int, problem: str, expected: str) -> ValueError:
+    """The one error a damaged data file gives: the file, the line, what and what instead."""
+    return ValueError(f"{source}, line {line}: {problem}; expected {expected}")
+
+
+def _shown(text: str) -> str:
+    """A line of the file as it appears in an error message (shortened if long)."""
+    return repr(text if len(text) <= 60 else text[:57] + "...")
+
+
+def _parse_iris(data: bytes, source: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Features, labels and class names from the bytes of an iris-format file.
+
+    The format, checked strictly so that a damaged file fails loudly: ASCII
+    only; a header ``N,D,name_0,...,name_{K-1}`` with ``D = 4`` and ``K >= 2``
+    distinct names; then exactly ``N`` lines of ``D`` measurements (plain
+    decimals such as ``5.1``) and one label (digits, ``0 <= label < K``),
+    every class present. No blank lines; the last line may end in a newline.
+    """
+    bad = next((i for i, byte in enumerate(data) if byte > 127), None)
+    if bad is not None:
+        line = data.count(b"\n", 0, bad) + 1
+        column = bad - (data.rfind(b"\n", 0, bad) + 1) + 1
+        hint = " (a UTF-8 byte-order mark)" if data[bad : bad + 3] == b"\xef\xbb\xbf" else ""
+        raise _damaged(
+            source,
+            line,
+            f"byte 0x{data[bad]:02x} at column {column} is not ASCII{hint}",
+            "a plain ASCII text file",
+        )
+    text = data.decode("ascii").replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines[-1] == "":  # the newline that ends the last line
+        lines.pop()
+    header_example = "a header such as '150,4,setosa,versicolor,virginica'"
+    if not lines:
+        raise _damaged(source, 1, "the file is empty", header_example)
+    for number, line in enumerate(lines, start=1):
+        if line.strip() == "":
+            raise _damaged(
+                source, number, "the line is blank", "no blank lines (one line per sample)"
+            )
+    fields = lines[0].split(",")
+    if len(fields) < 2 or not all(_COUNT.fullmatch(f) for f in fields[:2]):
+        raise _damaged(
+            source,
+            1,
+            f"the header {_shown(lines[0])} does not start with two whole numbers",
+            header_example + " (sample count, feature count, class names)",
+        )
+    num_samples, num_features = int(fields[0]), int(fields[1])
+    class_names = tuple(fields[2:])
+    if num_features != len(_IRIS_FEATURES):
+        raise _damaged(
+            source,
+            1,
+            f"the header declares {num_features} features",
+            f"{len(_IRIS_FEATURES)} (the iris measurements: {', '.join(_IRIS_FEATURES)})",
+        )
+    if len(class_names) < 2:
+        raise _damaged(
+            source,
+            1,
+            f"the header names {len(class_names)} class{'es' if len(class_names) != 1 else ''}",
+            "at least 2 class names after the two counts, " + header_example,
+        )
+    for name in class_names:
+        if not _NAME.fullmatch(name):
+            raise _damaged(
+                source,
+                1,
+                f"the class name {name!r} is empty or starts or ends with a space",
+                "a name such as 'setosa' between two commas",
+            )
+    if len(set(class_names)) != len(class_names):
+        raise _damaged(
+            source, 1, f"the class names {list(class_names)} repeat", "distinct class names"
+        )
+    if len(lines) - 1 != num_samples:
+        raise _damaged(
+            source,
+            1,
+            f"the header declares {num_samples} samples but {len(lines) - 1} sample lines follow",
+            "one line per declared sample",
+        )
+    num_classes = len(class_names)
+    X = np.empty((num_samples, num_features))
+    y = np.empty(num_samples, dtype=np.int64)
+    for n, line in enumerate(lines[1:]):
+        number = n + 2
+        values = line.split(",")
+        if len(values) != num_features + 1:
+            raise _damaged(
+                source,
+                number,
+                f"{_shown(line)} has {len(values)} values",
+                f"{num_features + 1}: {num_features} measurements and a class label",
+            )
+        for d, value in enumerate(values[:-1]):
+            if not _MEASUREMENT.fullmatch(value) or not math.isfinite(float(value)):
+                raise _damaged(
+                    source,
+                    number,
+                    f"the measurement {_shown(value)} ({_IRIS_FEATURES[d]}) is not a finite "
+                    "decimal number",
+                    "a length in centimetres such as 5.1",
+                )
+            X[n, d] = float(value)
+        label = values[-1]
+        if not _COUNT.fullmatch(label) or int(label) >= num_classes:
+            raise _damaged(
+                source,
+                number,
+                f"the class label {label!r} is not one of the {num_classes} classes "
+                f"named in the header ({', '.join(class_names)})",
+                f"a whole number from 0 to {num_classes - 1}",
+            )
+        y[n] = int(label)
+    counts = np.bincount(y, minlength=num_classes)
+    if np.any(counts == 0):
+        missing = int(np.flatnonzero(counts == 0)[0])
+        raise _damaged(
+            source,
+            1,
+            f"the header names class {missing} ({class_names[missing]}) but no sample has "
+            f"label {missing}",
+            "one class name per label used in the file",
+        )
+    return X, y, class_names
+
+
+def load_iris(*, path: str | os.PathLike[str] | None = None) -> Dataset:
     """Load Fisher's Iris data from the file shipped with the package.
 
     No network access: the 150 rows are read from ``datasets/data/iris.csv``
     inside the installed package.
+
+    Parameters
+    ----------
+    path : str or os.PathLike, optional
+        A file in the same format to read instead, for instance a copy you
+        edited. Default: the packaged ``iris.csv``. The feature names and
+        the description are Iris's either way.
 
     Returns
     -------
@@ -93,11 +244,25 @@ def load_iris() -> Dataset:
         (150,) with 50 samples of each class 0 (setosa), 1 (versicolor) and
         2 (virginica), in that order.
 
+    Raises
+    ------
+    ValueError
+        If the file is damaged. The message names the file and the line and
+        says what is wrong there: a byte that is not ASCII (a byte-order mark
+        too), an empty file or a blank line, a header that is not
+        ``N,4,name,name[,...]``, a sample count that disagrees with the
+        lines, a line with the wrong number of values, a measurement that is
+        not a finite decimal number (NaN, ``inf``, ``1e400``, ``-1``), a
+        label that is not a whole number in ``[0, K)`` for the ``K`` class
+        names of the header, or a named class without samples.
+    OSError
+        If ``path`` cannot be read.
+
     Notes
     -----
     Source and licence are in the module docstring and in
-    ``datasets/data/README.md``. The arrays are fresh on every call, so a
-    caller may modify them.
+    ``datasets/data/README.md``; the format is in that README too. The
+    arrays are fresh on every call, so a caller may modify them.
 
     Examples
     --------
@@ -113,26 +278,21 @@ classes=['setosa', 'versicolor', 'virginica'])
     >>> iris.X.mean(axis=0).round(3)
     array([5.843, 3.057, 3.758, 1.199])
     """
-    text = resources.files(__name__).joinpath("data", "iris.csv").read_text(encoding="ascii")
-    lines = text.strip().splitlines()
-    header = lines[0].split(",")
-    num_samples, num_features = int(header[0]), int(header[1])
-    class_names = tuple(header[2:])
-    table = np.array([line.split(",") for line in lines[1:]], dtype=np.float64)
-    if table.shape != (num_samples, num_features + 1):  # a damaged install, not a user error
-        raise RuntimeError(
-            f"iris.csv is damaged: expected {num_samples} rows of {num_features + 1} "
-            f"values, read an array of shape {table.shape}"
-        )
+    if path is None:
+        file = resources.files(__name__).joinpath("data", "iris.csv")
+        data, source = file.read_bytes(), str(file)
+    else:
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(
+                f"path must be a str or os.PathLike or None; received {_describe(path)}"
+            )
+        with open(path, "rb") as handle:
+            data, source = handle.read(), os.fspath(path)
+    X, y, class_names = _parse_iris(data, source)
     return Dataset(
-        X=np.ascontiguousarray(table[:, :num_features]),
-        y=table[:, num_features].astype(np.int64),
-        feature_names=(
-            "sepal length (cm)",
-            "sepal width (cm)",
-            "petal length (cm)",
-            "petal width (cm)",
-        ),
+        X=X,
+        y=y,
+        feature_names=_IRIS_FEATURES,
         class_names=class_names,
         description=_IRIS_DESCRIPTION,
     )
@@ -152,6 +312,11 @@ def _as_generator(rng: object) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ValueError(
+                f"rng must be a non-negative int seed or a numpy.random.Generator; received "
+                f"{int(rng)}; expected e.g. rng=0"
+            )
         return np.random.default_rng(int(rng))
     raise TypeError(
         f"rng must be an int seed or a numpy.random.Generator; received {_describe(rng)}; "
@@ -206,8 +371,8 @@ def make_spirals(
         If a count is not an int, ``noise`` is not a real number, or ``rng``
         is neither an int nor a Generator.
     ValueError
-        If ``n_per_class < 1``, ``num_classes < 2`` or ``noise`` is negative
-        or not finite.
+        If ``n_per_class < 1``, ``num_classes < 2``, ``noise`` is negative
+        or not finite, or ``rng`` is a negative seed.
 
     Examples
     --------
@@ -278,10 +443,14 @@ def train_test_split(
     ------
     TypeError
         If ``y`` is not integer, ``test_fraction`` is not a real number or
-        ``rng`` is neither an int nor a Generator.
+        ``rng`` is neither an int nor a Generator (a negative seed is a
+        ``ValueError``).
     ValueError
         If ``X`` and ``y`` disagree on the number of samples, ``y`` is not
-        1-D or negative, or ``test_fraction`` is not in (0, 1).
+        1-D or negative, ``test_fraction`` is not in (0, 1), or the split
+        would leave a class without training samples or hold out no sample
+        at all (for instance ``test_fraction=0.9`` with one sample per
+        class): an empty set is refused rather than returned.
 
     Examples
     --------
@@ -319,5 +488,18 @@ def train_test_split(
     for c in np.unique(labels):
         members = np.flatnonzero(labels == c)
         n_test = round(test_fraction * members.size)
+        if n_test == members.size:
+            raise ValueError(
+                f"test_fraction={test_fraction!r} holds out round({test_fraction!r} * "
+                f"{members.size}) = {n_test} of the {members.size} sample(s) of class {int(c)}, "
+                "leaving none of that class for training; expected a smaller test_fraction "
+                "or more samples per class"
+            )
         is_test[generator.permutation(members)[:n_test]] = True
+    if not is_test.any():
+        raise ValueError(
+            f"test_fraction={test_fraction!r} holds out no sample (round({test_fraction!r} * "
+            "n_c) is 0 for every class); expected a larger test_fraction or more samples, "
+            "so that the test set is not empty"
+        )
     return X[~is_test], X[is_test], labels[~is_test].copy(), labels[is_test].copy()
