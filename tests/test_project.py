@@ -215,3 +215,23 @@ def test_ignored_outputs_are_marked_exactly_and_say_why(path):
             assert "widget" in "".join(cell["source"]), (
                 f"{path.name} cell {index}: the ignore tag is kept for widget cells only"
             )
+
+
+def test_core_path_of_the_course_reads_in_about_three_hours():
+    # Every title cell states its core path's reading time; together about three hours.
+    minutes = {}
+    for path in NOTEBOOKS:
+        cells = json.loads(path.read_text())["cells"]
+        title = "".join(cells[0]["source"])
+        match = re.search(r"\*\*Core path: about (\d+) minutes\*\*", title)
+        assert match, f"{path.name}: the title cell does not state the core path's reading time"
+        minutes[path.name] = int(match.group(1))
+        if "Optional (skip on first reading)" in title:  # the optional parts it names are marked
+            marked = [
+                c
+                for c in cells[1:]
+                if c["cell_type"] == "markdown"
+                and "*Optional (skip on first reading)" in "".join(c["source"])
+            ]
+            assert marked, f"{path.name}: the title names optional parts, but none is marked"
+    assert 150 <= sum(minutes.values()) <= 210, minutes
