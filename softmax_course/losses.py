@@ -414,9 +414,9 @@ def cross_entropy_grad(probs: ArrayLike, targets: ArrayLike) -> np.ndarray:
     if labels is not None:
         y = np.zeros(s.shape, dtype=work)
         np.put_along_axis(y, labels[..., None], 1, axis=-1)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):  # float16: beyond 65504 is inf, quietly
         grad = np.where(y > 0, -y / np.where(y > 0, s_work, 1), 0) / n
-    return grad.astype(s.dtype, copy=False)
+        return grad.astype(s.dtype, copy=False)
 
 
 def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike) -> np.floating:
@@ -502,7 +502,8 @@ def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike) -> np.floating:
     else:
         with np.errstate(invalid="ignore"):  # only for non-finite logits: NaN is the answer
             total = 0 - np.sum(np.where(y > 0, y * log_s, 0))
-    return z.dtype.type(total / n)
+    with np.errstate(over="ignore"):  # float16: a loss beyond 65504 is inf, quietly
+        return z.dtype.type(total / n)
 
 
 def softmax_cross_entropy_grad(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
