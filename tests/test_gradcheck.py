@@ -241,3 +241,31 @@ def test_check_gradient_bad_arguments():
         check_gradient(np.ones(3), lambda v: np.stack([v.sum(), v.prod()]), np.ones(3))
     with pytest.raises(ValueError, match=r"rtol must be finite and greater than 0; received -1.0"):
         check_gradient(np.ones(3), np.sum, np.ones(3), rtol=-1)
+
+
+# --- issue 16.1: the default step follows the precision of f(x) --------------------------------
+
+
+def test_default_step_is_1e_6_in_float64_and_the_cube_root_of_eps_in_float32():
+    x = np.array([0.3, -2.0, 4.0])
+    calls = []
+
+    def f(v, dtype):
+        calls.append(v.copy())
+        return np.sum(np.sin(v).astype(dtype))
+
+    for dtype, expected in [
+        (np.float64, 1e-6),
+        (np.float32, float(np.finfo(np.float32).eps) ** (1 / 3) * 4.0),  # scaled by max |x| = 4
+    ]:
+        calls.clear()
+        numerical_gradient(lambda v, d=dtype: f(v, d), x)
+        steps = [np.max(np.abs(c - x)) for c in calls if np.any(c != x)]  # not f(x) itself
+        assert len(steps) == 2 * x.size
+        assert_allclose(steps, expected, rtol=1e-9)
+
+
+def test_float32_numerical_gradient_at_the_default_step_is_accurate_to_float32():
+    x = np.array([0.3, -2.0, 4.0])
+    numerical = numerical_gradient(lambda v: np.sum(np.sin(v.astype(np.float32))), x)
+    assert_allclose(numerical, np.cos(x), rtol=1e-3)  # at eps=1e-6: off by about 10 %
