@@ -13,6 +13,10 @@ exact for quadratics; its truncation error is :math:`O(\epsilon^2)` and its
 rounding error :math:`O(u / \epsilon)` with :math:`u \approx 10^{-16}` in
 float64, so with :math:`\epsilon = 10^{-6}` a correct derivative agrees to
 roughly :math:`10^{-9}` relative error and a wrong one is off by far more.
+In float32 (:math:`u \approx 1.2 \times 10^{-7}`) the best step is about
+:math:`u^{1/3} \approx 5 \times 10^{-3}` and agreement only about
+:math:`10^{-4}`: :func:`check_gradient` chooses its step and tolerance from
+the dtypes ``f`` and the derivative are computed in.
 
 The functions here loop over the *coordinates* of ``x`` (two calls of ``f``
 per coordinate); they are meant for small test inputs, not for training.

@@ -273,6 +273,10 @@ def online_softmax(x: np.ndarray) -> np.ndarray:
     .. math:: m' = \max(m, x_k), \qquad d' = d \, e^{m - m'} + e^{x_k - m'}
 
     The loop runs over the K classes; every row of a batch is updated at once.
+    A masked score (``-inf``) gets probability 0, also when it comes first,
+    where :math:`e^{-\infty - (-\infty)}` would be NaN: while the running
+    maximum is still :math:`-\infty` the shift is 0. A row with every score
+    masked gives NaN, as :func:`softmax_course.softmax` does.
 
     Examples
     --------
@@ -281,6 +285,8 @@ def online_softmax(x: np.ndarray) -> np.ndarray:
     >>> online_softmax(np.array([[3.0, 1.0, 0.2], [1000.0, 5.0, 0.0]])).round(4)
     array([[0.836 , 0.1131, 0.0508],
            [1.    , 0.    , 0.    ]])
+    >>> online_softmax(np.array([-np.inf, 0.0, 0.0]))
+    array([0. , 0.5, 0.5])
     """
     x = np.asarray(x)
     if x.dtype not in (np.float32, np.float64):
