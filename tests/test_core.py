@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
+import softmax_course as sc
 from softmax_course import log_softmax, logsumexp, softmax
+from softmax_course.online import online_logsumexp
 from tests.strategies import any_finite_floats, batches, logits, logits_and_axis
 
 FUNCTIONS = [softmax, log_softmax]
@@ -396,9 +398,6 @@ def test_the_issue_example_gives_minus_inf_quietly():
 
 @pytest.mark.parametrize("row", FLOAT16_EXTREMES)
 def test_float16_extremes_warn_nowhere_in_the_public_api(row):
-    import softmax_course as sc
-    from softmax_course.online import online_logsumexp
-
     x = np.array([row, row[::-1]], dtype=np.float16)
     s = softmax(x)
     labels = np.array([len(row) - 1, 0])

@@ -59,7 +59,7 @@ def test_online_logsumexp_with_a_masked_first_chunk():
 @pytest.mark.parametrize("shape", [(2, 4), (4,)])
 def test_a_single_array_is_refused(shape):
     x = np.arange(np.prod(shape), dtype=float).reshape(shape)
-    # was: a 2-D array's rows read as chunks, one scalar (4.44 for [[1, 2], [3, 4]]-like input)
+    # was: the rows of a 2-D array read as chunks, one scalar for the whole array
     with pytest.raises(
         TypeError, match=r"single array of shape .*np\.array_split\(x, n, axis=-1\)"
     ):
