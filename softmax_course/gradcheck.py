@@ -13,6 +13,10 @@ exact for quadratics; its truncation error is :math:`O(\epsilon^2)` and its
 rounding error :math:`O(u / \epsilon)` with :math:`u \approx 10^{-16}` in
 float64, so with :math:`\epsilon = 10^{-6}` a correct derivative agrees to
 roughly :math:`10^{-9}` relative error and a wrong one is off by far more.
+In float32 (:math:`u \approx 1.2 \times 10^{-7}`) the best step is about
+:math:`u^{1/3} \approx 5 \times 10^{-3}` and agreement only about
+:math:`10^{-4}`: :func:`check_gradient` chooses its step and tolerance from
+the dtypes ``f`` and the derivative are computed in.
 
 The functions here loop over the *coordinates* of ``x`` (two calls of ``f``
 per coordinate); they are meant for small test inputs, not for training.
@@ -57,8 +61,31 @@ def _float_copy(x: ArrayLike) -> np.ndarray:
     return np.array(x, dtype=np.result_type(x.dtype, np.float64), copy=True)
 
 
+_FLOAT64_EPS = float(np.finfo(np.float64).eps)
+
+
+def _unit_roundoff(dtype: np.dtype) -> float:
+    """Machine epsilon of the precision ``dtype`` computes in (float64 for ints and bools)."""
+    return float(np.finfo(dtype).eps) if np.issubdtype(dtype, np.floating) else _FLOAT64_EPS
+
+
+def _default_step(value_dtype: np.dtype, x: np.ndarray) -> float:
+    r"""The central-difference step for an ``f`` whose values have dtype ``value_dtype``.
+
+    float64 (or wider): ``1e-6``, as always. Lower precision :math:`u`: the
+    step that balances truncation :math:`O(\epsilon^2)` against rounding
+    :math:`O(u/\epsilon)`, :math:`\epsilon = u^{1/3}`, scaled to the size of ``x``.
+    """
+    u = _unit_roundoff(value_dtype)
+    if u <= _FLOAT64_EPS:
+        return 1e-6
+    finite = np.abs(x[np.isfinite(x)])
+    scale = max(1.0, float(finite.max())) if finite.size else 1.0
+    return float(u ** (1 / 3) * scale)
+
+
 def numerical_jacobian(
-    f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, *, eps: float = 1e-6
+    f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, *, eps: float | None = None
 ) -> np.ndarray:
     r"""Jacobian of ``f`` at ``x`` by central differences, shape ``f(x).shape + x.shape``.
 
@@ -75,9 +102,12 @@ def numerical_jacobian(
         The point to differentiate at. It is copied to float64 (or a wider
         float) before perturbing; ``x`` itself is never modified.
     eps : float, optional
-        The step :math:`\epsilon > 0`. Default ``1e-6``, a good compromise
-        between truncation and rounding error in float64 for inputs of
-        order 1.
+        The step :math:`\epsilon > 0`. By default it is chosen from the
+        dtype of ``f(x)``: ``1e-6`` when ``f`` returns float64 (a good
+        compromise between truncation and rounding error for inputs of
+        order 1), and :math:`u^{1/3} \max(1, \max_j |x_j|)` for a lower
+        precision with machine epsilon :math:`u` (about ``4.9e-3`` in
+        float32), where a step of ``1e-6`` would measure only rounding noise.
 
     Returns
     -------
@@ -124,8 +154,11 @@ def numerical_jacobian(
     """
     _check_callable(f)
     x = _float_copy(x)
-    eps = check_positive_scalar(eps, "eps")
+    if eps is not None:
+        eps = check_positive_scalar(eps, "eps")
     value = _evaluate(f, x)
+    if eps is None:
+        eps = _default_step(value.dtype, x)
     jacobian = np.empty((value.size, x.size), dtype=np.result_type(value.dtype, x.dtype))
     flat = x.reshape(-1)  # a view of our private copy
     for j in range(x.size):  # a loop over coordinates: the definition of a partial derivative
@@ -147,7 +180,7 @@ def numerical_jacobian(
 
 
 def numerical_gradient(
-    f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, *, eps: float = 1e-6
+    f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, *, eps: float | None = None
 ) -> np.ndarray:
     r"""Gradient of a scalar function ``f`` at ``x`` by central differences, shaped like ``x``.
 
@@ -159,7 +192,8 @@ def numerical_gradient(
     x : array_like
         The point to differentiate at; never modified.
     eps : float, optional
-        The finite-difference step. Default ``1e-6``.
+        The finite-difference step; by default chosen from the dtype of
+        ``f(x)`` as in :func:`numerical_jacobian` (``1e-6`` in float64).
 
     Returns
     -------
@@ -221,8 +255,9 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> np.float64:
     -------
     numpy.float64
         A number in :math:`[0, 1]`: 0 when the arrays are equal (including
-        both all zero, and empty arrays), 1 when they have nothing in
-        common (for example ``b = -a`` or one of them zero); NaN if either
+        both all zero, equal infinities, and empty arrays), 1 when they
+        have nothing in common (for example ``b = -a``, one of them zero, or
+        an infinity in one that the other does not match); NaN if either
         holds NaN.
 
     Raises
@@ -244,6 +279,11 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> np.float64:
     differences: below ``1e-7`` the derivative is right; above ``1e-3``
     it is wrong.
 
+    Infinite entries that agree (same sign in both arrays) count as equal
+    and do not enter the denominator; the finite ones are compared as
+    usual. Values near the float64 maximum are halved before adding, so
+    :math:`|a| + |b|` never overflows into an ``inf / inf``.
+
     Examples
     --------
     >>> import numpy as np
@@ -254,6 +294,13 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> np.float64:
     np.float64(0.02439)
     >>> relative_error(np.zeros(3), np.zeros(3))
     np.float64(0.0)
+
+    Equal infinities are equal; opposite huge numbers have nothing in common:
+
+    >>> relative_error(np.array([np.inf, 1.0]), np.array([np.inf, 1.0]))
+    np.float64(0.0)
+    >>> relative_error(np.array([1.5e308]), np.array([-1.5e308]))
+    np.float64(1.0)
     """
     a = as_real_array(a, "a")
     b = as_real_array(b, "b")
@@ -266,10 +313,17 @@ def relative_error(a: ArrayLike, b: ArrayLike) -> np.float64:
         return np.float64(0.0)
     a = a.astype(np.float64, copy=False)
     b = b.astype(np.float64, copy=False)
-    with np.errstate(over="ignore", invalid="ignore"):
-        numerator = np.max(np.abs(a - b))
-        denominator = max(np.max(np.abs(a) + np.abs(b)), np.finfo(np.float64).tiny)
-        return np.float64(numerator / denominator)
+    if np.isnan(a).any() or np.isnan(b).any():
+        return np.float64(np.nan)
+    same = a == b  # equal entries, equal infinities included, differ by exactly 0
+    if np.any(~same & (np.isinf(a) | np.isinf(b))):
+        return np.float64(1.0)  # an infinity the other array does not match: nothing in common
+    a, b = np.where(same & np.isinf(a), 0, a), np.where(same & np.isinf(b), 0, b)
+    if max(np.max(np.abs(a)), np.max(np.abs(b))) > np.finfo(np.float64).max / 2:
+        a, b = a / 2, b / 2  # |a| + |b| and |a - b| could overflow; the ratio is unchanged
+    numerator = np.max(np.abs(a - b))
+    denominator = max(np.max(np.abs(a) + np.abs(b)), np.finfo(np.float64).tiny)
+    return np.float64(numerator / denominator)
 
 
 @dataclass(frozen=True)
@@ -311,13 +365,41 @@ class GradientCheck:
         )
 
 
+#: Default ``rtol`` of :func:`check_gradient` by the precision the finite differences
+#: are computed in (the dtype of ``f(x)``) and by that of the analytic derivative.
+_RTOL_OF_NUMERICAL = {8: 1e-7, 4: 1e-2}
+_RTOL_OF_ANALYTIC = {8: 1e-7, 4: 1e-4}
+
+
+def _precision_bytes(dtype: np.dtype) -> int:
+    """Bytes of the float ``dtype`` computes in: 8 for float64 and wider, ints and bools."""
+    if not np.issubdtype(dtype, np.floating):
+        return 8
+    return min(int(np.dtype(dtype).itemsize), 8)
+
+
+def _default_rtol(value_dtype: np.dtype, analytic_dtype: np.dtype) -> float:
+    """``rtol`` from the working precisions, or a ValueError for float16."""
+    numerical, analytic = _precision_bytes(value_dtype), _precision_bytes(analytic_dtype)
+    if numerical < 4 or analytic < 4:
+        which = "f(x)" if numerical < 4 else "analytic"
+        dtype = value_dtype if numerical < 4 else analytic_dtype
+        raise ValueError(
+            f"check_gradient cannot choose eps and rtol for {which} of dtype {dtype}: with "
+            "about 3 significant digits a correct derivative and a wrong one agree equally "
+            "badly; expected f and the derivative computed in float32 or float64 (or pass "
+            "both eps= and rtol= to take the responsibility)"
+        )
+    return max(_RTOL_OF_NUMERICAL[numerical], _RTOL_OF_ANALYTIC[analytic])
+
+
 def check_gradient(
     analytic: ArrayLike | Callable[[np.ndarray], ArrayLike],
     f: Callable[[np.ndarray], ArrayLike],
     x: ArrayLike,
     *,
-    eps: float = 1e-6,
-    rtol: float = 1e-7,
+    eps: float | None = None,
+    rtol: float | None = None,
 ) -> GradientCheck:
     r"""Compare a hand-written derivative of ``f`` at ``x`` with finite differences.
 
@@ -331,11 +413,18 @@ def check_gradient(
     f : callable
         The function being differentiated.
     x : array_like
-        The point; never modified.
+        The point; never modified. It is copied to float64 before
+        perturbing, but ``f`` may still compute in a lower precision (for
+        example with float32 weights or ``x.astype(np.float32)``); the dtype
+        ``f`` *returns* is what sets the defaults below.
     eps : float, optional
-        Finite-difference step. Default ``1e-6``.
+        Finite-difference step. By default chosen from the dtype of ``f(x)``
+        (see Notes): ``1e-6`` in float64, about ``4.9e-3`` (scaled to the size
+        of ``x``) in float32.
     rtol : float, optional
-        Largest :func:`relative_error` that passes. Default ``1e-7``.
+        Largest :func:`relative_error` that passes. By default chosen from the
+        dtypes of ``f(x)`` and of the analytic derivative (see Notes):
+        ``1e-7`` when both are float64.
 
     Returns
     -------
@@ -348,8 +437,9 @@ def check_gradient(
     TypeError
         If ``f`` is not callable or an array is not real numeric data.
     ValueError
-        If the analytic derivative has the wrong shape, or ``eps`` or
-        ``rtol`` is not finite and positive.
+        If the analytic derivative has the wrong shape, ``eps`` or ``rtol``
+        is not finite and positive, or a default would have to be chosen
+        for a float16 ``f(x)`` or derivative (too imprecise to check).
 
     See Also
     --------
@@ -358,8 +448,35 @@ def check_gradient(
     Notes
     -----
     Check at a point where ``f`` is smooth and well conditioned (moderate
-    values, no ties at a kink), in float64. An error near ``1e-10`` means
-    agreement to the precision finite differences allow.
+    values, no ties at a kink), in float64 if you can. An error near
+    ``1e-10`` means agreement to the precision finite differences allow.
+
+    The central difference has truncation error :math:`O(\epsilon^2)` and
+    rounding error about :math:`u |f| / \epsilon`, where :math:`u` is the
+    machine epsilon of the precision ``f`` computes in (``2.2e-16`` in
+    float64, ``1.2e-7`` in float32). The defaults follow from that:
+
+    ============================ =========================================== ========
+    precision                    ``eps``                                     ``rtol``
+    ============================ =========================================== ========
+    ``f(x)`` float64             ``1e-6``                                    ``1e-7``
+    ``f(x)`` float32             :math:`u^{1/3} \max(1, \max_j |x_j|)`       ``1e-2``
+    derivative float32           (as set by ``f(x)``)                        ``1e-4``
+    float16 anywhere             refused: pass ``eps`` and ``rtol``          refused
+    ============================ =========================================== ========
+
+    ``rtol`` is the larger of the two rows that apply. :math:`\epsilon =
+    u^{1/3}` balances the two errors; even so, finite differences of a
+    float32 ``f`` are good to only about ``1e-4`` relative to the gradient
+    (worse when the gradient is small next to ``f`` itself, as for a loss
+    summed over many samples with nearly uniform predictions), so a float32
+    check catches wrong derivatives (a missing factor, sign or term
+    typically costs more than ``1e-1``) but not errors of a fraction of a
+    percent. A float32 derivative compared with float64 differences is held
+    to ``1e-4``, a few hundred times its own rounding. The precision is read
+    from the dtype ``f`` returns: an ``f`` that computes in float32 but
+    returns a Python float looks like float64, so pass ``eps`` and ``rtol``
+    yourself then.
 
     Examples
     --------
@@ -374,11 +491,26 @@ def check_gradient(
     >>> check_gradient(lambda x: x ** 2, lambda x: np.sum(x ** 3), x)
     GradientCheck(FAILED: relative error 5.00e-01 > rtol 1e-07;
                   worst entry at index (2,): analytic 4, numerical 12)
+
+    A function computed in float32 gets a float32 step and tolerance:
+
+    >>> f32 = lambda x: np.sum(x.astype(np.float32) ** 3)
+    >>> check = check_gradient(lambda x: 3 * x ** 2, f32, x)
+    >>> check.passed, check.rtol
+    (True, 0.01)
+    >>> check_gradient(lambda x: x ** 2, f32, x).passed
+    False
     """
     _check_callable(f)
     x = _float_copy(x)
-    rtol = check_positive_scalar(rtol, "rtol")
+    if eps is not None:
+        eps = check_positive_scalar(eps, "eps")
+    if rtol is not None:
+        rtol = check_positive_scalar(rtol, "rtol")
     value = _evaluate(f, x)
+    if eps is None:
+        _default_rtol(value.dtype, np.dtype(np.float64))  # refuse float16 before the loop
+        eps = _default_step(value.dtype, x)
     if value.ndim == 0:
         numerical = numerical_gradient(f, x, eps=eps)
     else:
@@ -392,6 +524,8 @@ def check_gradient(
             f"analytic has shape {analytic.shape}; expected {numerical.shape}, the shape of "
             f"the {kind}"
         )
+    if rtol is None:
+        rtol = _default_rtol(value.dtype, analytic.dtype)
     error = float(relative_error(analytic, numerical))
     if numerical.size:
         with np.errstate(invalid="ignore"):

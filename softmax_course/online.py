@@ -38,22 +38,29 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
     Parameters
     ----------
     chunks : iterable of array_like
-        Pieces of the class axis, in any order. All chunks share the leading
-        (batch) shape; their last axes may differ in length (even be 0).
-        The result dtype is the first chunk's float dtype (float16 is
-        accumulated in float32; integers become float64).
+        Pieces of the class axis, in any order: a list, a tuple or a
+        generator of arrays (or of lists of numbers). All chunks share the
+        leading (batch) shape; their last axes may differ in length (even be
+        0). A single NumPy array is refused, because iterating over it would
+        treat its *rows* as chunks: pass ``[x]``, or
+        ``np.array_split(x, n, axis=-1)`` for ``n`` chunks of every row.
 
     Returns
     -------
     ndarray
-        ``m + log(d)`` of the batch shape (a 0-d array for 1-D chunks).
+        ``m + log(d)`` of the batch shape (a 0-d array for 1-D chunks). Its
+        dtype is the one :func:`numpy.concatenate` would give the chunks
+        (``np.result_type`` of all of them, integers counted as float64):
+        a float64 chunk after float32 ones makes the result float64, as
+        for the concatenated array. float16 is accumulated in float32.
 
     Raises
     ------
     ValueError
         If ``chunks`` is empty, a chunk is 0-dimensional, or the batch shapes differ.
     TypeError
-        If a chunk is not real-valued (as for :func:`softmax_course.softmax`).
+        If ``chunks`` is a single NumPy array, or a chunk is not real-valued
+        (as for :func:`softmax_course.softmax`).
 
     Notes
     -----
@@ -82,9 +89,24 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
     array([   4.4401897 , 1000.69314718])
     >>> bool(np.allclose(online_logsumexp(np.split(x, 2, axis=-1)), logsumexp(x)))
     True
+
+    The array itself is not an iterable of chunks:
+
+    >>> online_logsumexp(x)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    TypeError: chunks must be an iterable of chunks (a list, tuple or generator); received ...
     """
-    ref = total = None  # running shift (the maximum, or 0 if it is not finite) and sum
-    dtype = None
+    if isinstance(chunks, np.ndarray):
+        raise TypeError(
+            f"chunks must be an iterable of chunks (a list, tuple or generator); received a "
+            f"single array of shape {chunks.shape}, whose iteration would treat its rows as "
+            "chunks; expected [x] for one chunk, or np.array_split(x, n, axis=-1) to split "
+            "every row into n chunks"
+        )
+    ref = total = running_max = None  # running shift (the max, or 0 if not finite) and sum
+    dtype = work = None
+    batch_shape: tuple[int, ...] = ()
     for index, chunk in enumerate(chunks):
         x = as_real_array(chunk, f"chunks[{index}]")
         if x.ndim == 0:
@@ -103,6 +125,13 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
                 f"chunks[{index}] has batch shape {x.shape[:-1]}; expected {batch_shape}, "
                 "the leading shape of the first chunk"
             )
+        else:
+            # Promote as np.concatenate would: a wider chunk widens the running arrays
+            # (exactly), it is never rounded down to the first chunk's dtype.
+            dtype = np.result_type(dtype, x.dtype)
+            if working_dtype(dtype) != work:
+                work = working_dtype(dtype)
+                ref, running_max, total = (a.astype(work) for a in (ref, running_max, total))
         x = x.astype(work, copy=False)
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
             running_max = np.maximum(running_max, np.max(x, axis=-1, initial=-np.inf))
@@ -114,5 +143,5 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
             ref = new_ref
     if dtype is None:
         raise ValueError("chunks must contain at least one array; received an empty iterable")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         return np.asarray(np.log(total) + ref, dtype=dtype)

@@ -243,7 +243,7 @@ def cross_entropy_from_logits(z: np.ndarray, y: np.ndarray) -> np.floating:
     np.float64(1000.0)
     """
     z, y = np.asarray(z), np.asarray(y)
-    N = z.shape[0]
+    N = math.prod(z.shape[:-1])  # samples: every axis but the class axis (1 for one row)
     return -np.sum(y * log_softmax_stable(z)) / N
 
 
@@ -259,7 +259,7 @@ def cross_entropy_grad_from_logits(z: np.ndarray, y: np.ndarray) -> np.ndarray:
            [ 0.25, -0.25]])
     """
     z, y = np.asarray(z), np.asarray(y)
-    N = z.shape[0]  # the loss is a mean over the N samples
+    N = math.prod(z.shape[:-1])  # samples: every axis but the class axis (1 for one row)
     return (softmax_rowwise(z) - y) / N
 
 
@@ -273,6 +273,10 @@ def online_softmax(x: np.ndarray) -> np.ndarray:
     .. math:: m' = \max(m, x_k), \qquad d' = d \, e^{m - m'} + e^{x_k - m'}
 
     The loop runs over the K classes; every row of a batch is updated at once.
+    A masked score (``-inf``) gets probability 0, also when it comes first,
+    where :math:`e^{-\infty - (-\infty)}` would be NaN: while the running
+    maximum is still :math:`-\infty` the shift is 0. A row with every score
+    masked gives NaN, as :func:`softmax_course.softmax` does.
 
     Examples
     --------
@@ -281,6 +285,8 @@ def online_softmax(x: np.ndarray) -> np.ndarray:
     >>> online_softmax(np.array([[3.0, 1.0, 0.2], [1000.0, 5.0, 0.0]])).round(4)
     array([[0.836 , 0.1131, 0.0508],
            [1.    , 0.    , 0.    ]])
+    >>> online_softmax(np.array([-np.inf, 0.0, 0.0]))
+    array([0. , 0.5, 0.5])
     """
     x = np.asarray(x)
     if x.dtype not in (np.float32, np.float64):
@@ -289,10 +295,15 @@ def online_softmax(x: np.ndarray) -> np.ndarray:
     d = np.zeros(x.shape[:-1], dtype=x.dtype)
     for k in range(x.shape[-1]):
         m_new = np.maximum(m, x[..., k])
-        # e^{m - m'} is 0 on the first step (m = -inf) and 1 when the maximum stays.
-        d = d * np.exp(m - m_new) + np.exp(x[..., k] - m_new)
+        # The shift: m', or 0 while every score so far is -inf (masked), where
+        # e^{-inf - (-inf)} would be NaN. Either way the masked terms are e^{-inf} = 0.
+        shift = np.where(m_new == -np.inf, 0, m_new)
+        # e^{m - shift} is 1 when the maximum stays, and 0 while m = -inf (then d = 0 too).
+        d = d * np.exp(m - shift) + np.exp(x[..., k] - shift)
         m = m_new
-    return np.exp(x - m[..., None]) / d[..., None]
+    shift = np.where(m == -np.inf, 0, m)[..., None]
+    with np.errstate(invalid="ignore"):  # an all -inf row: 0 / 0 = NaN, as in sc.softmax
+        return np.exp(x - shift) / d[..., None]
 
 
 # --- lesson 01 ---------------------------------------------------------------------------

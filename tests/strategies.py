@@ -100,3 +100,6 @@ scalable_points = hnp.arrays(
     hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
     elements=st.floats(-3.0, 3.0).filter(lambda v: v == 0 or abs(v) > 1e-290),
 )
+
+#: A logit or a masked score (-inf), as in attention with a mask.
+masked_floats = st.one_of(moderate_floats, st.just(-np.inf))

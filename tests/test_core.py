@@ -11,7 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
+import softmax_course as sc
 from softmax_course import log_softmax, logsumexp, softmax
+from softmax_course.online import online_logsumexp
 from tests.strategies import any_finite_floats, batches, logits, logits_and_axis
 
 FUNCTIONS = [softmax, log_softmax]
@@ -356,3 +358,75 @@ def test_bad_out(function):
 def test_bad_keepdims():
     with pytest.raises(TypeError, match=r"keepdims must be a bool; received 'yes'"):
         logsumexp(np.zeros(3), keepdims="yes")
+
+
+# --- float16 extremes: no warning may leak from the final cast (issue 16.3) -------------------
+
+FLOAT16_EXTREMES = [
+    [60000.0, 0.0, -60000.0],
+    [65504.0, -65504.0],
+    [6e-8, -6e-8, 0.0],
+    [-65504.0, -65504.0, 65504.0],
+]
+
+
+@pytest.mark.parametrize("row", FLOAT16_EXTREMES)
+@pytest.mark.parametrize("temperature", [1.0, 1e-3, 1e3])
+def test_float16_extremes_warn_nowhere_in_the_core(row, temperature):
+    x = np.array([row, row[::-1]], dtype=np.float16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for axis in (-1, 0, None):
+            s = softmax(x, axis=axis, temperature=temperature)
+            log_s = log_softmax(x, axis=axis, temperature=temperature)
+            log_s_out = log_softmax(x, axis=axis, temperature=temperature, out=np.empty_like(x))
+            lse = logsumexp(x, axis=axis)
+            assert s.dtype == log_s.dtype == lse.dtype == np.float16
+            assert_array_equal(log_s_out, log_s)
+            # the float32 computation, rounded once: -inf where it is below -65504
+            exact = scipy.special.log_softmax(x.astype(np.float32) / temperature, axis=axis)
+            with np.errstate(over="ignore"):
+                assert_array_equal(log_s, exact.astype(np.float16))
+
+
+def test_the_issue_example_gives_minus_inf_quietly():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = log_softmax(np.array([60000, 0, -60000], dtype=np.float16))
+    assert_array_equal(result, np.array([0.0, -60000.0, -np.inf], dtype=np.float16))
+
+
+@pytest.mark.parametrize("row", FLOAT16_EXTREMES)
+def test_float16_extremes_warn_nowhere_in_the_public_api(row):
+    x = np.array([row, row[::-1]], dtype=np.float16)
+    s = softmax(x)
+    labels = np.array([len(row) - 1, 0])
+    y = sc.one_hot(labels, len(row), dtype=np.float16)
+    tiny = np.array([[1 - 2**-11, 2**-24]] * 2, dtype=np.float16)  # smallest subnormal p
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sc.softmax_jacobian(s)
+        sc.softmax_vjp(s, x)
+        sc.softmax_vjp(s, x, out=np.empty_like(x))
+        sc.softmax_jvp(s, x)
+        for targets in (labels, y):
+            sc.cross_entropy(s, targets)
+            sc.cross_entropy_grad(s, targets)
+            sc.softmax_cross_entropy(x, targets)
+            sc.softmax_cross_entropy_grad(x, targets)
+        grad = sc.cross_entropy_grad(tiny, np.array([1, 1]))  # -1 / (2 * 6e-8) overflows
+        online_logsumexp([x[:, :1], x[:, 1:]])
+        sc.relative_error(x, -x)
+    assert grad.dtype == np.float16 and np.isneginf(grad[0, 1])
+
+
+def test_log_softmax_docstring_quotes_the_underflow_thresholds():
+    # float64 rounds to 0 below half its smallest subnormal 4.9e-324 (the smallest *normal*
+    # is 2.2e-308); float32 below half of 1.4e-45
+    assert np.finfo(np.float64).smallest_subnormal == np.float64(4.9e-324)
+    assert np.float64(2.4e-324) == 0 and np.float64(2.5e-324) > 0
+    assert np.finfo(np.float32).smallest_subnormal == np.float32(1.4e-45)
+    assert np.float32(7e-46) == 0 and np.float32(7.1e-46) > 0
+    doc = " ".join(log_softmax.__doc__.split())
+    assert "``4.9e-324`` in float64, ``1.4e-45`` in float32" in doc
+    assert "``2.2e-308`` in float64" in doc and "1e-308" not in doc.replace("2.2e-308", "")

@@ -7,6 +7,7 @@ import pytest
 import scipy.differentiate
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from softmax_course import (
@@ -241,3 +242,49 @@ def test_check_gradient_bad_arguments():
         check_gradient(np.ones(3), lambda v: np.stack([v.sum(), v.prod()]), np.ones(3))
     with pytest.raises(ValueError, match=r"rtol must be finite and greater than 0; received -1.0"):
         check_gradient(np.ones(3), np.sum, np.ones(3), rtol=-1)
+
+
+# --- issue 16.1: the default step follows the precision of f(x) --------------------------------
+
+
+def test_default_step_is_1e_6_in_float64_and_the_cube_root_of_eps_in_float32():
+    x = np.array([0.3, -2.0, 4.0])
+    calls = []
+
+    def f(v, dtype):
+        calls.append(v.copy())
+        return np.sum(np.sin(v).astype(dtype))
+
+    for dtype, expected in [
+        (np.float64, 1e-6),
+        (np.float32, float(np.finfo(np.float32).eps) ** (1 / 3) * 4.0),  # scaled by max |x| = 4
+    ]:
+        calls.clear()
+        numerical_gradient(lambda v, d=dtype: f(v, d), x)
+        steps = [np.max(np.abs(c - x)) for c in calls if np.any(c != x)]  # not f(x) itself
+        assert len(steps) == 2 * x.size
+        assert_allclose(steps, expected, rtol=1e-9)
+
+
+def test_float32_numerical_gradient_at_the_default_step_is_accurate_to_float32():
+    x = np.array([0.3, -2.0, 4.0])
+    numerical = numerical_gradient(lambda v: np.sum(np.sin(v.astype(np.float32))), x)
+    assert_allclose(numerical, np.cos(x), rtol=1e-3)  # at eps=1e-6: off by about 10 %
+
+
+# --- issue 17.2: relative_error is in [0, 1], symmetric and scale-free up to the float64 max ---
+
+
+@given(
+    hnp.arrays(np.float64, st.integers(1, 6), elements=st.floats(-1e308, 1e308)),
+    hnp.arrays(np.float64, st.integers(1, 6), elements=st.floats(-1e308, 1e308)),
+)
+def test_relative_error_is_a_number_in_0_1_for_any_finite_input(a, b):
+    if a.shape != b.shape:
+        b = np.resize(b, a.shape)
+    error = relative_error(a, b)
+    assert 0.0 <= error <= 1.0
+    assert error == relative_error(b, a)
+    assert relative_error(a, a) == 0.0
+    if np.max(np.abs(a)) >= np.finfo(np.float64).tiny:  # below it the floor `tiny` rules
+        assert relative_error(a, -a) == 1.0

@@ -124,8 +124,8 @@ def test_label_and_one_hot_forms_agree(case):
 def test_cross_entropy_grad_equals_finite_differences(case):
     z, y = case
     s = scipy.special.softmax(z, axis=-1)
-    # A step of 1e-7 keeps every perturbed row within the 1e-6 row-sum tolerance.
-    numerical = central_gradient(lambda p: cross_entropy(p, y), s, h=1e-7)
+    # The step of 1e-6 keeps every perturbed row within the 1e-4 row-sum tolerance.
+    numerical = central_gradient(lambda p: cross_entropy(p, y), s, h=1e-6)
     assert_matches_finite_differences(cross_entropy_grad(s, y), numerical)
 
 
@@ -329,3 +329,25 @@ def test_probability_losses_reject_bad_arguments(function, probs, targets, error
 def test_logit_losses_reject_bad_arguments(function, z, targets, error, match):
     with pytest.raises(error, match=match):
         function(z, targets)
+
+
+# --- issue 17.3: the row-sum message never contradicts itself ---------------------------------
+
+
+@pytest.mark.parametrize("offset", [2e-4, -3e-4, 5e-3])
+def test_a_nearly_normalized_row_is_reported_with_its_real_distance_from_1(offset):
+    s = np.array([[0.25, 0.25, 0.5 + offset]])
+    with pytest.raises(ValueError) as info:
+        cross_entropy(s, np.array([2]))
+    message = str(info.value)
+    total = float(np.sum(s))
+    assert f"sums to {total!r} ({total - 1:+.1e} away from 1)" in message
+    assert "within 1.0e-04" in message
+    assert "sums to 1;" not in message and "did you pass logits" not in message
+    assert "renormalize" in message
+
+
+def test_rows_within_a_finite_difference_step_of_1_are_accepted():
+    s = np.array([[0.25, 0.25, 0.5 + 1e-6], [0.1, 0.2, 0.7 - 9e-5]])
+    expected = -(np.log(0.25) + np.log(0.1)) / 2
+    assert_allclose(cross_entropy(s, np.array([0, 0])), expected, rtol=1e-15)

@@ -61,7 +61,7 @@ def test_special_values_match_scipy(row):
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
-def test_dtype_of_the_first_chunk_is_kept(dtype):
+def test_dtype_of_the_chunks_is_kept(dtype):
     x = np.arange(6, dtype=dtype).reshape(2, 3)
     result = online_logsumexp([x[:, :1], x[:, 1:]])
     assert result.dtype == dtype

@@ -332,3 +332,31 @@ def test_online_logsumexp_stream_of_nothing():
 def test_lesson_08_solutions_pass_their_checker(checker, fn):
     report = checker(fn)
     assert report.passed, report.problems
+
+
+# --- issue 16.5: N is the product of every axis but the class axis, as in the package --------
+
+
+@pytest.mark.parametrize("shape", [(5,), (3, 4), (2, 3, 4)])
+def test_cross_entropy_from_logits_solutions_use_the_packages_n(shape):
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=shape)
+    y = softmax_course.softmax(rng.normal(size=shape))  # soft targets, rows sum to 1
+    assert_allclose(
+        solutions.cross_entropy_grad_from_logits(z, y),
+        softmax_course.softmax_cross_entropy_grad(z, y),
+        rtol=1e-13,
+        atol=1e-16,
+    )
+    assert_allclose(
+        solutions.cross_entropy_from_logits(z, y),
+        softmax_course.softmax_cross_entropy(z, y),
+        rtol=1e-13,
+    )
+    # and against finite differences of the loss, independently of the package
+    numerical = central_jacobian(
+        lambda v: solutions.cross_entropy_from_logits(v.reshape(shape), y), z.ravel()
+    )
+    assert_allclose(
+        solutions.cross_entropy_grad_from_logits(z, y).ravel(), numerical.ravel(), atol=1e-8
+    )
