@@ -3,7 +3,7 @@
 Each pitfall is shown to agree with the reference (``scipy.special``) on the
 input where its flaw is invisible, and to break on the input that exposes it.
 That it is flagged with its own message by a checker is tested in
-``tests/test_exercises.py``.
+``tests/test_exercises_*.py`` (one module per checker module).
 """
 
 from __future__ import annotations

@@ -1,0 +1,143 @@
+"""Tests of :mod:`softmax_course.exercises.backward`.
+
+The VJP, the chain rule through a batch of Jacobians and the temperature layer.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from softmax_course import exercises, solutions
+from softmax_course.exercises import (
+    check_softmax_vjp,
+)
+from tests.exercise_learners import (
+    CORRECT,
+    PITFALLS,
+    StubTemperatureLayer,
+    _mistakes,
+    _sm,
+    _temperature_layer,
+)
+
+MINE = {"check_softmax_vjp", "check_chain_through_jacobian", "check_softmax_with_temperature"}
+
+
+def _mine(cases):
+    return [case for case in cases if case[0].__name__ in MINE]
+
+
+MISTAKES = [
+    *_mistakes(
+        "check_chain_through_jacobian",
+        (lambda g, J: np.einsum("nj,nij->ni", g, J), exercises.CHAIN_J_G),
+        (lambda g, J: np.einsum("ni,nij->j", g, J), "you summed over the samples n as well"),
+        (lambda g, J: 2 * np.einsum("ni,nij->nj", g, J), exercises.CHAIN_VALUES),
+        (lambda g, J: np.einsum("ni,nij->nij", g, J), "expected shape (5, 3)"),
+    ),
+    *_mistakes(
+        "check_softmax_with_temperature",
+        (_temperature_layer(lambda s, g, T: solutions.vjp(s, g)), exercises.TEMPERATURE_NO_FACTOR),
+        (
+            _temperature_layer(lambda s, g, T: solutions.vjp(s, g) * T),
+            exercises.TEMPERATURE_TIMES_T,
+        ),
+        (_temperature_layer(lambda s, g, T: -solutions.vjp(s, g) / T), exercises.VJP_SIGN),
+        (_temperature_layer(lambda s, g, T: s * (1 - s) * g / T), exercises.VJP_DIAGONAL),
+        (_temperature_layer(lambda s, g, T: s * g / T), "relative error"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "fn", "message"), MISTAKES)
+def test_each_mistake_gets_its_own_message(name, fn, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the checker must silence the learner's warnings
+        report = getattr(exercises, name)(fn)
+    assert not report.passed
+    assert any(message in problem for problem in report.problems), report.problems
+    assert message in str(report)
+
+
+@pytest.mark.parametrize(
+    ("checker", "fn"), _mine(CORRECT), ids=lambda v: getattr(v, "__name__", "")
+)
+def test_correct_implementations_pass(checker, fn):
+    report = checker(fn)
+    assert report.problems == []
+    assert report.passed is True
+    assert report.checks >= 6
+
+
+@pytest.mark.parametrize(
+    ("checker", "fn", "message"), _mine(PITFALLS), ids=[fn.__name__ for _, fn, _ in _mine(PITFALLS)]
+)
+def test_each_pitfall_gets_exactly_its_own_message(checker, fn, message):
+    report = checker(fn)
+    assert report.passed is False
+    assert report.problems[0] == message
+    # The messages of the *other* pitfalls do not appear: the diagnosis is specific.
+    others = {m for _, _, m in PITFALLS if m != message}
+    assert not others & set(report.problems)
+
+
+@pytest.mark.parametrize(
+    ("fn", "message"),
+    [
+        (lambda s, g: -(s * (g - np.sum(s * g, axis=-1, keepdims=True))), exercises.VJP_SIGN),
+        (lambda s, g: s * g, exercises.VJP_NO_INNER),
+        (lambda s, g: g * (s - np.sum(s * g, axis=-1, keepdims=True)), exercises.VJP_SWAPPED),
+        (lambda s, g: s * (g - np.sum(s * g)), exercises.VJP_BATCH),
+        (lambda s, g: s * (g - np.sum(s * g, axis=0)), exercises.VJP_BATCH),
+    ],
+)
+def test_vjp_mistakes(fn, message):
+    assert message in check_softmax_vjp(fn).problems
+
+
+def test_vjp_returning_the_jacobian():
+    def jacobian(s, g):
+        return s[..., :, None] * np.eye(s.shape[-1]) - s[..., :, None] * s[..., None, :]
+
+    problems = check_softmax_vjp(jacobian).problems
+    assert problems[0] == exercises.VJP_JACOBIAN.format(shape=(3, 3))
+
+
+def test_layer_forward_failure_is_reported():
+    class BrokenForward(StubTemperatureLayer):
+        def forward(self, z):
+            raise TypeError("bad forward")
+
+    report = exercises.check_softmax_with_temperature(BrokenForward)
+    assert report.problems == [
+        "raised TypeError: bad forward for forward for T = 0.5, a batch of shape (4, 3)"
+    ]
+
+
+def test_layer_with_a_wrong_forward_is_reported():
+    class NoTemperatureForward(solutions.SoftmaxWithTemperature):
+        def forward(self, z):
+            self.s = _sm(np.asarray(z))
+            return self.s
+
+    report = exercises.check_softmax_with_temperature(NoTemperatureForward)
+    assert not report.passed
+    assert report.problems[0].startswith(
+        "forward for T = 0.5, a batch of shape (4, 3) does not return softmax(z / T)"
+    )
+
+
+def test_layer_without_backward_is_reported():
+    class NoBackward:
+        def __init__(self, temperature):
+            self.temperature = temperature
+
+        def forward(self, z):
+            return _sm(z / self.temperature)
+
+    report = exercises.check_softmax_with_temperature(NoBackward)
+    assert not report.passed
+    assert report.problems[0].startswith("raised AttributeError")
