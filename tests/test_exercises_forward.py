@@ -88,10 +88,8 @@ MISTAKES = [
     ),
     *_mistakes(
         "check_largest_finite_exp_input",
-        (
-            lambda d: float(solutions.largest_finite_exp_input(d)),
-            "float16: expected a scalar of dtype float16",
-        ),
+        (lambda d: "11.09", "float16: expected a single number of dtype float16"),
+        (lambda d: 11.1, "float16: 11.1 is not a float16 number (in float16 it rounds to"),
         (
             lambda d: np.nextafter(solutions.largest_finite_exp_input(d), d(np.inf)),
             "is inf; go lower",

@@ -15,8 +15,10 @@ from softmax_course.core import softmax as _ref_softmax
 from softmax_course.exercises._session import (
     _REPEATED,
     _VECTOR,
+    FLOAT32_ONLY,
     CheckReport,
     _close,
+    _float32_only,
     _fmt,
     _run,
     _Session,
@@ -26,6 +28,8 @@ __all__ = [
     "CHAIN_J_G",
     "CHAIN_SUMMED_N",
     "CHAIN_VALUES",
+    "LAYER_INSTANCE",
+    "NOT_A_LAYER",
     "TEMPERATURE_NO_FACTOR",
     "TEMPERATURE_TIMES_T",
     "VJP_BATCH",
@@ -60,7 +64,8 @@ VJP_JACOBIAN = (
 )
 
 VJP_BATCH = (
-    "right for one sample but wrong for a batch: take the inner product <s, g> per sample, "
+    "right for one sample but wrong for a batch: the inner product <s, g> was summed over "
+    "more than one sample (or without keepdims=True); take it per sample, "
     "np.sum(s * g, axis=-1, keepdims=True)"
 )
 
@@ -96,16 +101,23 @@ def _vjp_battery(session: _Session) -> None:
         (z_batch, g_batch, "read-only s and g", True),
     ]
     single_ok = True
-    for index, (z, g, label, read_only) in enumerate(cases):
+    for z, g, label, read_only in cases:
         s = _ref_softmax(z)
         result = session.call([s, g], label, ["s", "g"], read_only=read_only)
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
         ok = _diagnose_vjp(session, result, s, g, label, batch=z.ndim > 1, single_ok=single_ok)
         if z.ndim == 1:
             single_ok = single_ok and ok
+
+
+def _batch_mistake(result: np.ndarray, s: np.ndarray, g: np.ndarray, dtype: np.dtype) -> bool:
+    """The result is the VJP with the inner product <s, g> taken over the wrong axes."""
+    with np.errstate(all="ignore"):
+        wrong_sums = [np.sum(s * g), np.sum(s * g, axis=0)]
+        if s.ndim == 2 and s.shape[0] == s.shape[1]:
+            wrong_sums.append(np.sum(s * g, axis=-1))  # no keepdims: broadcast along rows
+        return any(_close(result, s * (g - inner), dtype) for inner in wrong_sums)
 
 
 def _diagnose_vjp(
@@ -140,8 +152,16 @@ def _diagnose_vjp(
             session.add("no_inner", VJP_NO_INNER)
         elif _close(result, _vjp(g, s), dtype):
             session.add("swapped", VJP_SWAPPED)
-        elif batch and single_ok:
+        elif batch and single_ok and _batch_mistake(result, s, g, dtype):
             session.add("batch", VJP_BATCH)
+        elif _float32_only(result, expected, dtype):
+            session.add("float32_only", FLOAT32_ONLY.format(label=label))
+        elif batch and single_ok:
+            session.add(
+                "batch_values",
+                f"right for 1-D s and g but wrong for {label}: expected {_fmt(expected)}, "
+                f"got {_fmt(result)}",
+            )
         else:
             session.add(
                 "values",
@@ -208,11 +228,9 @@ def _chain_battery(session: _Session) -> None:
         (rng.normal(size=(5, 3)), rng.normal(size=(5, 3, 3)), "N = 5, K = 3"),
         (rng.normal(size=(1, 4)), rng.normal(size=(1, 4, 4)), "a single sample, K = 4"),
     ]
-    for index, (dE_ds, ds_dz, label) in enumerate(cases):
+    for dE_ds, ds_dz, label in cases:
         result = session.call([dE_ds, ds_dz], label, ["dE_ds", "ds_dz"])
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
         N, K = dE_ds.shape
         expected = np.stack([ds_dz[n].T @ dE_ds[n] for n in range(N)])  # J^T g, one by one
@@ -260,19 +278,39 @@ def check_chain_through_jacobian(fn: Callable[[np.ndarray, np.ndarray], Any]) ->
     return _run("check_chain_through_jacobian", fn, _chain_battery)
 
 
+NOT_A_LAYER = (
+    "layer_class({T}) returned {what}, which has no {missing} method: pass the layer class "
+    "itself, e.g. check_softmax_with_temperature(SoftmaxWithTemperature)"
+)
+
+LAYER_INSTANCE = (
+    "received an instance of {name}, not the class: the checker builds its own layers with "
+    "several temperatures; pass the class itself, check_softmax_with_temperature({name})"
+)
+
+
 def _temperature_layer_battery(session: _Session) -> None:
     rng = np.random.default_rng(4)
     cases = [
         (0.5, rng.normal(size=(4, 3)), np.eye(3)[[0, 2, 1, 1]], "T = 0.5, a batch of shape (4, 3)"),
         (3.0, np.array([2.0, -1.0, 0.5, 0.0]), np.eye(4)[1], "T = 3, one sample with K = 4"),
     ]
-    for index, (T, z, y, label) in enumerate(cases):
-        layer = session.call([T], f"layer_class({T})", ["temperature"], raw=True)
+    for T, z, y, label in cases:
+        layer = session.call([T], f"layer_class({T})", ["temperature"], raw=True, given=True)
         if layer is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
-        s = session.call([z], f"forward for {label}", ["z"], via=lambda x, _l=layer: _l.forward(x))
+        missing = [m for m in ("forward", "backward") if not callable(getattr(layer, m, None))]
+        if missing:
+            session.add(
+                "not_a_layer",
+                NOT_A_LAYER.format(
+                    T=T, what=type(layer).__name__, missing=" and ".join(f"{m}()" for m in missing)
+                ),
+            )
+            continue
+        s = session.call(
+            [z], f"forward for {label}", ["z"], via=lambda x, _l=layer: _l.forward(x), given=True
+        )
         if s is None:
             continue
         s_ref = _ref_softmax(z / T)
@@ -341,4 +379,11 @@ def check_softmax_with_temperature(layer_class: Callable[[float], Any]) -> Check
     >>> check_softmax_with_temperature(solutions.SoftmaxWithTemperature)
     check_softmax_with_temperature(SoftmaxWithTemperature): passed
     """
+    if not callable(layer_class) and callable(getattr(layer_class, "backward", None)):
+        name = type(layer_class).__name__
+        return CheckReport(
+            f"check_softmax_with_temperature({name} instance)",
+            passed=False,
+            problems=[LAYER_INSTANCE.format(name=name)],
+        )
     return _run("check_softmax_with_temperature", layer_class, _temperature_layer_battery)

@@ -13,9 +13,12 @@ import numpy as np
 from softmax_course.core import log_softmax as _ref_log_softmax
 from softmax_course.core import softmax as _ref_softmax
 from softmax_course.exercises._session import (
+    FLOAT32_ONLY,
     CheckReport,
     _close,
+    _confirmed_causes,
     _float,
+    _float32_only,
     _fmt,
     _run,
     _scalar_close,
@@ -27,14 +30,17 @@ from softmax_course.exercises.forward import (
 
 __all__ = [
     "CE_BY_K",
+    "CE_GLOBAL_MAX",
     "CE_LOGITS",
     "CE_NO_MEAN",
     "CE_NO_Y",
     "CE_OVERFLOW",
     "CE_SIGN",
     "CE_WRT_PROBS",
+    "CE_ZERO_TIMES_INF",
     "LOSS_NONFINITE",
     "LOSS_NO_MEAN",
+    "LOSS_OVERFLOW",
     "LOSS_SIGN",
     "SOFT_ASSUMES_ONE",
     "SOFT_NO_MEAN",
@@ -62,8 +68,23 @@ CE_WRT_PROBS = (
 CE_NO_Y = "the - y term is missing: dE/dz = (s - y) / N"
 
 CE_OVERFLOW = (
-    "overflow for logits such as [1000, 5, 0]: exp(1000) is inf and inf/inf is NaN; "
-    "subtract each row's maximum before exponentiating"
+    "overflow for logits such as [1000, 5, 0]: without a shift exp(1000) is inf and inf/inf "
+    "is NaN (and a row of very negative logits gives 0/0); subtract each row's maximum "
+    "before exponentiating"
+)
+
+CE_ZERO_TIMES_INF = (
+    "NaN for a confident wrong prediction: you carried dE/ds = -(y / s) / N through the "
+    "softmax Jacobian; where s rounds to 0 for the true class, y / s is inf, and the "
+    "Jacobian's entries there are 0, so 0 * inf = NaN, even with a stable softmax; combine "
+    "the two derivatives on paper first: dE/dz = (s - y) / N never divides by s "
+    "(lessons 05 and 06)"
+)
+
+CE_GLOBAL_MAX = (
+    "inside your gradient, rows far below the batch maximum underflow to 0/0: the softmax "
+    "subtracts the maximum of the whole batch; subtract each row's own maximum, "
+    "np.max(z, axis=-1, keepdims=True)"
 )
 
 CE_LOGITS = (
@@ -74,6 +95,13 @@ CE_LOGITS = (
 
 def _one_hot(labels: Sequence[int], K: int) -> np.ndarray:
     return np.eye(K)[np.asarray(labels)]
+
+
+_CE_CAUSES = {
+    "maxshift": CE_OVERFLOW,
+    "global_max": CE_GLOBAL_MAX,
+    "zero_times_inf": CE_ZERO_TIMES_INF,
+}
 
 
 def _ce_battery(session: _Session) -> None:
@@ -103,16 +131,57 @@ def _ce_battery(session: _Session) -> None:
             "float32 logits",
             False,
         ),
+        (
+            np.array([[40.0, -800.0, 0.0], [1.0, 2.0, 3.0]]),
+            [1, 2],
+            "a confident wrong prediction, logits [[40, -800, 0], ...] with true class 1",
+            False,
+        ),
+        (
+            np.array([[1000.0, 999.0, 998.0], [0.0, 1.0, 2.0]]),
+            [2, 0],
+            "large but close logits [[1000, 999, 998], ...]",
+            False,
+        ),
+        (
+            np.round(rng.normal(size=(7, 10)) * 2, 2),
+            [3, 9, 0, 5, 5, 1, 8],
+            "N = 7 samples, K = 10 classes",
+            False,
+        ),
         (first, [0, 2, 1, 2], "read-only z and y", True),
     ]
-    for index, (z, labels, label, read_only) in enumerate(cases):
+    for z, labels, label, read_only in cases:
         y = _one_hot(labels, z.shape[-1]).astype(z.dtype)
         result = session.call([z, y], label, ["z", "y"], read_only=read_only)
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
         _diagnose_ce(session, result, z, y, label)
+
+
+def _ce_softmax(z: np.ndarray, shift: np.ndarray | float) -> np.ndarray:
+    e = np.exp(z - shift)
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def _through_jacobian(s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dE/ds = -(y / s) / N carried through the softmax Jacobian: J^T (dE/ds) per sample."""
+    dE_ds = -(y / s) / s.shape[0]
+    J = s[:, :, None] * np.eye(s.shape[-1]) - s[:, :, None] * s[:, None, :]
+    return np.einsum("ni,nij->nj", dE_ds, J)
+
+
+def _ce_candidates(z: np.ndarray, y: np.ndarray) -> list[tuple[list[str], Any]]:
+    """Wrong formulas that give inf or NaN, each with its causes (keys of _CE_CAUSES)."""
+    N = z.shape[0]
+    row_max = np.max(z, axis=-1, keepdims=True)
+    return [
+        (["maxshift"], lambda: (_ce_softmax(z, 0.0) - y) / N),
+        (["global_max"], lambda: (_ce_softmax(z, np.max(z)) - y) / N),
+        (["zero_times_inf"], lambda: _through_jacobian(_ce_softmax(z, row_max), y)),
+        (["maxshift", "zero_times_inf"], lambda: _through_jacobian(_ce_softmax(z, 0.0), y)),
+        (["global_max", "zero_times_inf"], lambda: _through_jacobian(_ce_softmax(z, np.max(z)), y)),
+    ]
 
 
 def _diagnose_ce(
@@ -124,10 +193,9 @@ def _diagnose_ce(
     dtype = z.dtype
     with np.errstate(all="ignore"):
         if not np.all(np.isfinite(result)):
-            if np.max(np.abs(z)) > 100:
-                session.add("maxshift", CE_OVERFLOW)
-            else:
-                session.add(f"nonfinite:{label}", f"returned inf or NaN for {label}")
+            causes, matching = _confirmed_causes(result, _ce_candidates(z, y), dtype)
+            symptom = f"returned inf or NaN for {label}: {_fmt(result)}; expected {_fmt(expected)}"
+            session.add_causes(causes, matching, _CE_CAUSES, (f"nonfinite:{label}", symptom))
             return
         if result.ndim == 0:
             session.add(
@@ -139,6 +207,9 @@ def _diagnose_ce(
         if not session.shape_ok(result, z.shape, label):
             return
         if _close(result, expected, dtype):
+            return
+        if _float32_only(result, expected, dtype):
+            session.add("float32_only", FLOAT32_ONLY.format(label=label))
             return
         if N > 1 and _close(result, s - y, dtype):
             session.add("mean", CE_NO_MEAN)
@@ -203,6 +274,11 @@ LOSS_NONFINITE = (
     "log s = z - logsumexp(z), with the maximum subtracted inside logsumexp"
 )
 
+LOSS_OVERFLOW = (
+    "returned {result} for logits up to {size:g}: exp overflows without the maximum shift; "
+    "compute logsumexp(z) = m + log(sum(exp(z - m))) with m the maximum of each row"
+)
+
 LOSS_NO_MEAN = (
     "missing the 1/N average: the loss is the mean over the N samples, "
     "-(1/N) sum_n log s[n, labels[n]]"
@@ -225,20 +301,38 @@ SOFT_OVERFLOW = (
 )
 
 
+def _loss_candidates(z: np.ndarray, y: np.ndarray) -> list[tuple[list[str], Any]]:
+    """Loss formulas that give inf or NaN, with their causes."""
+    rows = np.arange(z.shape[0])
+
+    def log_of(s: np.ndarray) -> np.ndarray:
+        return -np.mean(np.log(s[rows, y]))
+
+    return [
+        (["log_rounded"], lambda: log_of(_ce_softmax(z, np.max(z, axis=-1, keepdims=True)))),
+        (["noshift", "log_rounded"], lambda: log_of(_ce_softmax(z, 0.0))),
+        (["noshift"], lambda: -np.mean(z[rows, y] - np.log(np.sum(np.exp(z), axis=-1)))),
+    ]
+
+
 def _labels_loss_battery(session: _Session) -> None:
     rng = np.random.default_rng(0)
     Z = rng.normal(size=(6, 4))
     labels = rng.integers(0, 4, size=6)
+    big = np.round(rng.normal(size=(40, 7)) * 3, 2)
     cases = [
         (Z, labels, "a batch of shape (6, 4)"),
+        # exp(-830) rounds to 0: only a log of a rounded probability gives inf here.
+        (np.array([[30.0, -800.0], [0.0, 0.0]]), np.array([1, 0]), "logits [[30, -800], [0, 0]]"),
+        # exp(1000) overflows: only a formula without the maximum shift gives inf or NaN here.
+        (np.array([[1000.0, 999.0], [0.0, 1.0]]), np.array([1, 0]), "logits [[1000, 999], [0, 1]]"),
         (np.array([[1e4, -1e4], [0.0, 0.0]]), np.array([1, 0]), "logits [[1e4, -1e4], [0, 0]]"),
         (np.array([[0.5, -1.0, 2.0]]), np.array([2]), "a single sample"),
+        (big, rng.integers(0, 7, size=40), "a batch of shape (40, 7)"),
     ]
-    for index, (z, y, label) in enumerate(cases):
+    for z, y, label in cases:
         result = session.call([z, y], label, ["z", "labels"])
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
         value = _float(session, result, label)
         if value is None:
@@ -247,7 +341,16 @@ def _labels_loss_battery(session: _Session) -> None:
         picked = _ref_log_softmax(z)[np.arange(N), y]  # one log-probability per row
         expected = float(-np.sum(picked) / N)
         if not np.isfinite(value):
-            session.add("nonfinite", LOSS_NONFINITE.format(result=value, size=np.max(np.abs(z))))
+            size = np.max(np.abs(z))
+            causes, matching = _confirmed_causes(
+                np.asarray(value), _loss_candidates(z, y), np.dtype(np.float64)
+            )
+            messages = {
+                "log_rounded": LOSS_NONFINITE.format(result=value, size=size),
+                "noshift": LOSS_OVERFLOW.format(result=value, size=size),
+            }
+            symptom = f"returned {value} for {label}; expected {expected:.6g}"
+            session.add_causes(causes, matching, messages, (f"nonfinite:{label}", symptom))
         elif _scalar_close(value, expected):
             continue
         elif N > 1 and _scalar_close(value, expected * N):
@@ -286,10 +389,21 @@ def check_loss_from_labels(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Check
     >>> def naive(z, labels):
     ...     s = np.exp(z) / np.sum(np.exp(z), axis=1, keepdims=True)
     ...     return -np.mean(np.log(s[np.arange(len(labels)), labels]))
-    >>> check_loss_from_labels(naive).problems
-    ['returned inf for logits up to 10000: take the log before rounding, log s = z - logsumexp(z), with the maximum subtracted inside logsumexp']
+    >>> for problem in check_loss_from_labels(naive).problems:
+    ...     print(problem)
+    returned inf for logits up to 800: take the log before rounding, log s = z - logsumexp(z), with the maximum subtracted inside logsumexp
+    returned nan for logits up to 1000: exp overflows without the maximum shift; compute logsumexp(z) = m + log(sum(exp(z - m))) with m the maximum of each row
     """  # noqa: E501
     return _run("check_loss_from_labels", fn, _labels_loss_battery)
+
+
+def _soft_candidates(z: np.ndarray, y: np.ndarray) -> list[tuple[list[str], Any]]:
+    """The soft-target gradients from a softmax without the maximum shift."""
+    total, N = np.sum(y, axis=-1, keepdims=True), z.shape[0]
+    return [
+        (["maxshift"], lambda: (_ce_softmax(z, 0.0) * total - y) / N),
+        (["maxshift"], lambda: (_ce_softmax(z, 0.0) - y) / N),
+    ]
 
 
 def _soft_targets_battery(session: _Session) -> None:
@@ -307,11 +421,9 @@ def _soft_targets_battery(session: _Session) -> None:
             "logits [[1000, 5, 0], ...]",
         ),
     ]
-    for index, (z, y, label) in enumerate(cases):
+    for z, y, label in cases:
         result = session.call([z, y], label, ["z", "y"])
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
         if not session.shape_ok(result, z.shape, label):
             continue
@@ -320,10 +432,11 @@ def _soft_targets_battery(session: _Session) -> None:
         expected = (s * np.sum(y, axis=-1, keepdims=True) - y) / N
         with np.errstate(all="ignore"):
             if not np.all(np.isfinite(result)):
-                if np.max(np.abs(z)) > 100:
-                    session.add("maxshift", SOFT_OVERFLOW)
-                else:
-                    session.add(f"nonfinite:{label}", f"returned inf or NaN for {label}")
+                causes, matching = _confirmed_causes(result, _soft_candidates(z, y), z.dtype)
+                symptom = f"returned inf or NaN for {label}: {_fmt(result)}"
+                session.add_causes(
+                    causes, matching, {"maxshift": SOFT_OVERFLOW}, (f"nonfinite:{label}", symptom)
+                )
                 continue
             if _close(result, expected, z.dtype):
                 continue

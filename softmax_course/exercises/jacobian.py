@@ -15,20 +15,22 @@ from softmax_course.exercises._session import (
     _HUGE,
     _REPEATED,
     _VECTOR,
+    FLOAT32_ONLY,
     CheckReport,
     _close,
+    _confirmed_causes,
     _float,
+    _float32_only,
     _fmt,
     _run,
     _scalar_close,
     _Session,
 )
-from softmax_course.exercises.forward import (
-    OVERFLOW,
-)
+from softmax_course.exercises.forward import MEAN_SHIFT, OVERFLOW
 
 __all__ = [
     "BATCH_JACOBIAN_DIAGONAL",
+    "BATCH_JACOBIAN_FLATTENED",
     "BATCH_JACOBIAN_VALUES",
     "DIAGONAL_ONLY",
     "DIAGONAL_VECTOR",
@@ -101,16 +103,35 @@ def _jacobian_battery(session: _Session, takes: str) -> None:
     ]
     if takes == "logits":
         cases.append((_HUGE, "z = [1000, 5]", False))
-    for index, (z, label, read_only) in enumerate(cases):
+        cases.append((np.array([800.0, -800.0]), "z = [800, -800]", False))
+    for z, label, read_only in cases:
         s = _ref_softmax(z)
         argument = s if takes == "probs" else z
         name = "s" if takes == "probs" else "z"
         result = session.call([argument], label, [name], read_only=read_only)
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
         _diagnose_jacobian(session, result, z, s, label, takes)
+
+
+def _overflow_candidates(z: np.ndarray, takes: str) -> list[tuple[list[str], Any]]:
+    """The Jacobian from a softmax without a shift, or shifted by the mean (from logits)."""
+    if takes != "logits":
+        return []
+
+    def from_softmax(shift: np.ndarray | float) -> np.ndarray:
+        e = np.exp(z - shift)
+        s = e / np.sum(e)
+        return np.diag(s) - np.outer(s, s)
+
+    return [
+        (["noshift"], lambda: from_softmax(0.0)),
+        (["mean"], lambda: from_softmax(np.mean(z))),
+        (["noshift"], lambda: from_softmax(0.0)[np.diag_indices(z.size)]),  # the diagonal only
+        (["mean"], lambda: from_softmax(np.mean(z))[np.diag_indices(z.size)]),
+        # The diagonal from the exponentials themselves, e_i (sum_j e_j - e_i) / (sum_j e_j)^2.
+        (["noshift"], lambda: np.exp(z) * (np.sum(np.exp(z)) - np.exp(z)) / np.sum(np.exp(z)) ** 2),
+    ]
 
 
 def _value_skip(s: np.ndarray) -> np.ndarray:
@@ -129,10 +150,16 @@ def _diagnose_jacobian(
     repeated = len(np.unique(s)) < K
     with np.errstate(all="ignore"):
         if not np.all(np.isfinite(result)):
-            if takes == "logits" and np.max(np.abs(z)) > 100:
+            causes, _ = _confirmed_causes(result, _overflow_candidates(z, takes), dtype)
+            if "noshift" in causes:
                 session.add("maxshift", OVERFLOW)
+            elif "mean" in causes:
+                session.add("mean", MEAN_SHIFT.format(label=label))
             else:
-                session.add(f"nonfinite:{label}", f"returned inf or NaN for {label}")
+                session.add(
+                    f"nonfinite:{label}",
+                    f"returned inf or NaN for {label}: {_fmt(result)}; expected {_fmt(J)}",
+                )
             return
         if result.shape == (K,):
             # A vector of K numbers: name which diagonal it holds, then why a vector is wrong.
@@ -152,6 +179,9 @@ def _diagnose_jacobian(
         if not session.shape_ok(result, (K, K), label):
             return
         if _close(result, J, dtype):
+            return
+        if _float32_only(result, J, dtype):
+            session.add("float32_only", FLOAT32_ONLY.format(label=label))
             return
         off = ~np.eye(K, dtype=bool)
         if _close(result, -J, dtype):
@@ -224,6 +254,13 @@ BATCH_JACOBIAN_VALUES = (
     "right shape, wrong values: compare result[0] with np.diag(S[0]) - np.outer(S[0], S[0])"
 )
 
+BATCH_JACOBIAN_FLATTENED = (
+    "returned one ({NK}, {NK}) matrix: s.reshape(-1, 1) flattened the whole batch into one "
+    "vector, so its Jacobian mixes the samples (its off-diagonal blocks -s_n s_m^T couple "
+    "different samples, which do not affect each other); build one {K}x{K} matrix per "
+    "sample: S[:, :, None] * np.eye(K) - S[:, :, None] * S[:, None, :], shape (N, K, K)"
+)
+
 BATCH_JACOBIAN_DIAGONAL = (
     "returned shape {shape}, one number per entry of S: these are only the diagonals "
     "s(1-s); the Jacobian of each sample is a K x K matrix, so the result has shape (N, K, K)"
@@ -256,17 +293,21 @@ def _batch_jacobian_battery(session: _Session) -> None:
         (_ref_softmax(np.array([[1.0, 2.0]])), "one sample, S of shape (1, 2)", False),
         (_ref_softmax(rng.normal(size=(2, 5))), "a read-only S", True),
     ]
-    for index, (S, label, read_only) in enumerate(cases):
+    for S, label, read_only in cases:
         result = session.call([S], label, ["S"], read_only=read_only)
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
         N, K = S.shape
         # One matrix per sample, written out row by row: independent of any batched formula.
         expected = np.stack([np.diag(s) - np.outer(s, s) for s in S])
         if result.shape == S.shape:
             session.add("diagonal", BATCH_JACOBIAN_DIAGONAL.format(shape=result.shape))
+            continue
+        flat = S.reshape(-1)
+        if result.shape == (N * K, N * K) and _close(
+            result, np.diag(flat) - np.outer(flat, flat), S.dtype
+        ):
+            session.add("flattened", BATCH_JACOBIAN_FLATTENED.format(NK=N * K, K=K))
             continue
         if result.shape != (N, K, K):
             session.add(
@@ -282,6 +323,8 @@ def _batch_jacobian_battery(session: _Session) -> None:
             session.add("sign", JACOBIAN_SIGN)
         elif _close(result, diagonals, S.dtype):
             session.add("diagonal_only", DIAGONAL_ONLY)
+        elif _float32_only(result, expected, S.dtype):
+            session.add("float32_only", FLOAT32_ONLY.format(label=label))
         else:
             session.add("values", BATCH_JACOBIAN_VALUES)
 
@@ -321,11 +364,9 @@ def _quadratic_battery(session: _Session) -> None:
         (s3, np.full(3, 2.5), "a constant v (the answer is 0)"),
         (np.array([0.5, 0.5]), np.array([1.0, -1.0]), "s = [0.5, 0.5], v = [1, -1]"),
     ]
-    for index, (s, v, label) in enumerate(cases):
+    for s, v, label in cases:
         result = session.call([s, v], label, ["s", "v"])
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
         J = np.diag(s) - np.outer(s, s)
         if result.shape == v.shape and v.size > 1:

@@ -13,7 +13,6 @@ import numpy as np
 from softmax_course.core import softmax as _ref_softmax
 from softmax_course.exercises._session import (
     CheckReport,
-    _as_array,
     _close,
     _fmt,
     _pair,
@@ -34,6 +33,7 @@ __all__ = [
     "REGRESSION_SIGN",
     "STANDARDIZE_LEAK",
     "STANDARDIZE_PAIR",
+    "STANDARDIZE_ROWS",
     "STANDARDIZE_TEST",
     "STANDARDIZE_TRAIN",
     "check_confusion_matrix",
@@ -45,8 +45,14 @@ __all__ = [
 STANDARDIZE_PAIR = "expected a pair (X_train_standardized, X_test_standardized); got {what}"
 
 STANDARDIZE_TRAIN = (
-    "X_train is not standardized per feature: subtract X_train.mean(axis=0) and divide "
-    "by X_train.std(axis=0)"
+    "X_train is not standardized per feature: you used the mean and standard deviation of "
+    "the whole array; subtract X_train.mean(axis=0) and divide by X_train.std(axis=0)"
+)
+
+STANDARDIZE_ROWS = (
+    "X_train is not standardized per feature: you used each sample's (row's) mean and "
+    "standard deviation; the statistics are per feature: X_train.mean(axis=0), "
+    "X_train.std(axis=0)"
 )
 
 STANDARDIZE_LEAK = (
@@ -108,28 +114,64 @@ def _standardize_battery(session: _Session) -> None:
             "X_train (3, 2) and one test sample",
         ),
     ]
-    for index, (A, B, label) in enumerate(cases):
+    for A, B, label in cases:
         result = session.call([A, B], label, ["X_train", "X_test"], raw=True)
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
-        pair = _pair(session, result, STANDARDIZE_PAIR)
+        pair = _pair(session, result, STANDARDIZE_PAIR, label)
         if pair is None:
-            return
-        A_std, B_std = pair
-        mu, sigma = A.mean(axis=0), A.std(axis=0)
-        if not (A_std.shape == A.shape and _close(A_std, (A - mu) / sigma, A.dtype)):
+            continue
+        _diagnose_standardize(session, A, B, *pair, label)
+
+
+def _diagnose_standardize(
+    session: _Session,
+    A: np.ndarray,
+    B: np.ndarray,
+    A_std: np.ndarray,
+    B_std: np.ndarray,
+    label: str,
+) -> None:
+    mu = A.mean(axis=0)
+    # The population std (ddof=0) and the sample std (ddof=1) are both standard choices.
+    ddof = next(
+        (
+            d
+            for d in (0, 1)
+            if A_std.shape == A.shape and _close(A_std, (A - mu) / A.std(axis=0, ddof=d), A.dtype)
+        ),
+        None,
+    )
+    if ddof is None:
+        if A_std.shape == A.shape and _close(A_std, (A - A.mean()) / A.std(), A.dtype):
             session.add("train", STANDARDIZE_TRAIN)
-        elif (
-            B_std.shape == B.shape
-            and B.shape[0] > 1
-            and _close(B_std, (B - B.mean(axis=0)) / B.std(axis=0), B.dtype)
+        elif A_std.shape == A.shape and _close(
+            A_std, (A - A.mean(axis=1, keepdims=True)) / A.std(axis=1, keepdims=True), A.dtype
         ):
-            session.add("leak", STANDARDIZE_LEAK)
-        elif not (B_std.shape == B.shape and _close(B_std, (B - mu) / sigma, B.dtype)):
-            if not session.has("leak"):  # one test sample: its own std is 0, same mistake
-                session.add("test", STANDARDIZE_TEST)
+            session.add("train", STANDARDIZE_ROWS)
+        elif A_std.shape != A.shape:
+            session.add(
+                "train_shape",
+                f"X_train standardized has shape {A_std.shape} for {label}; expected {A.shape}",
+            )
+        else:
+            session.add(
+                "train_values",
+                f"X_train is not standardized per feature for {label}: its columns have means "
+                f"{_fmt(A_std.mean(axis=0))} and standard deviations {_fmt(A_std.std(axis=0))}; "
+                "expected 0 and 1",
+            )
+        return
+    sigma = A.std(axis=0, ddof=ddof)
+    if (
+        B_std.shape == B.shape
+        and B.shape[0] > 1
+        and _close(B_std, (B - B.mean(axis=0)) / B.std(axis=0, ddof=ddof), B.dtype)
+    ):
+        session.add("leak", STANDARDIZE_LEAK)
+    elif not (B_std.shape == B.shape and _close(B_std, (B - mu) / sigma, B.dtype)):
+        if not session.has("leak"):  # one test sample: its own std is 0, same mistake
+            session.add("test", STANDARDIZE_TEST)
 
 
 def check_standardize(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckReport:
@@ -166,22 +208,19 @@ def _confusion_battery(session: _Session) -> None:
         (np.array([0, 0, 1, 2, 2, 2, 1]), np.array([0, 0, 2, 2, 1, 2, 1]), 3, "K = 3"),
         (np.array([0, 1, 1, 0, 2]), np.array([1, 1, 1, 0, 2]), 4, "K = 4, class 3 never seen"),
     ]
-    for index, (y_true, y_pred, K, label) in enumerate(cases):
+    for y_true, y_pred, K, label in cases:
         result = session.call([y_true, y_pred, K], label, ["y_true", "y_pred", "K"], raw=True)
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
-        C = _as_array(result)
+        C = session.as_array(result, label)
         if C is None:
-            session.add("dtype", f"returned {type(result).__name__}, not an array of counts")
-            return
+            continue
         expected = np.zeros((K, K), dtype=np.int64)
         for t, p in zip(y_true, y_pred, strict=True):  # counting one by one: the definition
             expected[t, p] += 1
         if C.dtype.kind not in "fiub":
             session.add("dtype", f"returned {type(result).__name__} with dtype {C.dtype}")
-            return
+            continue
         if C.shape != (K, K):
             if C.ndim == 2 and C.shape[0] == C.shape[1]:
                 session.add("K", CONFUSION_K.format(shape=C.shape, K=K))
@@ -194,9 +233,11 @@ def _confusion_battery(session: _Session) -> None:
             session.add("float", CONFUSION_DTYPE.format(dtype=C.dtype))
         if np.array_equal(C, expected):
             continue
+        once = np.zeros((K, K), dtype=np.int64)
+        once[y_true, y_pred] += 1  # fancy indexing: a repeated pair is counted once
         if np.array_equal(C, expected.T):
             session.add("transposed", CONFUSION_TRANSPOSED)
-        elif C.sum() < len(y_true):
+        elif np.array_equal(C, once):
             session.add("undercount", CONFUSION_UNDERCOUNT)
         else:
             session.add("values", f"for {label}: expected {_fmt(expected)}, got {_fmt(C)}")
@@ -250,13 +291,11 @@ def _regression_battery(session: _Session) -> None:
             "N = 5, D = 2, K = 4",
         ),
     ]
-    for index, (X, W, b, y, label) in enumerate(cases):
+    for X, W, b, y, label in cases:
         result = session.call([X, W, b, y], label, ["X", "W", "b", "y"], raw=True)
         if result is None:
-            if index == 0 and session.cannot_run():
-                return
             continue
-        pair = _pair(session, result, REGRESSION_PAIR)
+        pair = _pair(session, result, REGRESSION_PAIR, label)
         if pair is None:
             return
         dW, db = pair
