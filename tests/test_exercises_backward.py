@@ -145,3 +145,27 @@ def test_layer_without_backward_is_reported():
         "layer_class(0.5) returned NoBackward, which has no backward() method: pass the layer "
         "class itself, e.g. check_softmax_with_temperature(SoftmaxWithTemperature)"
     ]
+
+
+# --- confirmed diagnoses: each appears for its mistake, and only there -----------------------
+
+
+def test_batch_message_names_the_cause_only_when_confirmed():
+    def zeros_for_batches(s, g):  # right for 1-D input, wrong for batches for no known reason
+        if s.ndim == 1:
+            return s * (g - np.sum(s * g))
+        return np.zeros_like(s)
+
+    problems = check_softmax_vjp(zeros_for_batches).problems
+    assert exercises.VJP_BATCH not in problems
+    assert problems[0].startswith("right for 1-D s and g but wrong for a batch of shape (4, 3)")
+
+
+def test_float32_vjp_is_judged_at_float32_precision():
+    def in_float32(s, g):
+        s32, g32 = np.asarray(s, np.float32), np.asarray(g, np.float32)
+        return s32 * (g32 - np.sum(s32 * g32, axis=-1, keepdims=True))
+
+    assert check_softmax_vjp(in_float32).passed
+    problems = check_softmax_vjp(lambda s, g: in_float32(s, g).astype(np.float64)).problems
+    assert problems[0].startswith("correct to float32 precision only")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import scipy.special
 
+import softmax_course as sc
 from softmax_course import exercises, pitfalls, solutions
 from softmax_course.exercises import (
     check_cross_entropy_grad,
@@ -133,3 +134,94 @@ def test_cross_entropy_grad_with_softmax_over_the_wrong_axis():
 
     problems = check_cross_entropy_grad(grad).problems
     assert "inside your gradient, " + exercises.AXIS_0 in problems
+
+
+# --- confirmed diagnoses: each appears for its mistake, and only there -----------------------
+
+
+def seed002_softmax(x):  # thread 002: the maximum of the whole batch
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e, axis=1)[:, None]
+
+
+def seed002_dE_dz(z, y):  # thread 002's einsum answer: -y/s through the Jacobian
+    sm = seed002_softmax(z)
+    dE_da = -(y / sm) / len(y)
+    res = np.einsum("ij,ik->ijk", sm, -sm)
+    np.einsum("ijj->ij", res)[...] += sm
+    return np.einsum("ij,ijk->ik", dE_da, res)
+
+
+def test_zero_times_inf_through_the_jacobian_is_named():
+    problems = check_cross_entropy_grad(pitfalls.cross_entropy_grad_through_jacobian).problems
+    assert problems == [exercises.CE_ZERO_TIMES_INF]  # a stable softmax: not an overflow
+
+
+def test_thread_002_route_gets_both_of_its_mistakes():
+    problems = check_cross_entropy_grad(seed002_dE_dz).problems
+    assert exercises.CE_ZERO_TIMES_INF in problems
+    assert exercises.CE_GLOBAL_MAX in problems
+    assert exercises.CE_OVERFLOW not in problems
+
+
+def test_overflow_is_named_only_without_the_shift():
+    def no_shift(z, y):
+        return (pitfalls.softmax_without_max_shift(z) - y) / len(z)
+
+    problems = check_cross_entropy_grad(no_shift).problems
+    assert exercises.CE_OVERFLOW in problems
+    assert exercises.CE_ZERO_TIMES_INF not in problems
+    assert exercises.CE_GLOBAL_MAX not in problems
+
+
+def test_correct_but_different_gradients_pass():
+    def via_logsumexp(z, y):
+        s = np.exp(z - scipy.special.logsumexp(z, axis=-1, keepdims=True))
+        return (s - y) / len(z)
+
+    def in_float32(z, y):
+        z32 = np.asarray(z, np.float32)
+        e = np.exp(z32 - z32.max(axis=-1, keepdims=True))
+        return ((e / e.sum(axis=-1, keepdims=True) - y) / len(z)).astype(np.float32)
+
+    assert check_cross_entropy_grad(via_logsumexp).passed
+    assert check_cross_entropy_grad(in_float32).passed
+    assert check_cross_entropy_grad(sc.softmax_cross_entropy_grad).checks >= 12  # K = 10 too
+
+
+def loss_with_log1p(z, labels):
+    z = np.asarray(z, dtype=np.float64)
+    m = np.max(z, axis=-1, keepdims=True)
+    e = np.exp(z - m)
+    np.put_along_axis(e, np.argmax(z, axis=-1)[..., None], 0.0, axis=-1)
+    log_s = z - m - np.log1p(np.sum(e, axis=-1, keepdims=True))
+    return -np.mean(log_s[np.arange(len(labels)), labels])
+
+
+def loss_with_log(z, labels):
+    m = np.max(z, axis=-1, keepdims=True)
+    log_s = z - m - np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
+    return -np.mean(log_s[np.arange(len(labels)), labels])
+
+
+def test_loss_log_and_log1p_both_pass():
+    z, labels = np.array([[0.0, -40.0]]), np.array([0])
+    assert loss_with_log(z, labels) == 0.0
+    assert loss_with_log1p(z, labels) > 0.0
+    assert exercises.check_loss_from_labels(loss_with_log).passed
+    assert exercises.check_loss_from_labels(loss_with_log1p).passed
+
+
+def test_loss_causes_are_told_apart():
+    def log_of_rounded(z, labels):
+        s = sc.softmax(z)
+        return -np.mean(np.log(s[np.arange(len(labels)), labels]))
+
+    def logsumexp_without_shift(z, labels):
+        lse = np.log(np.sum(np.exp(z), axis=-1))
+        return -np.mean(z[np.arange(len(labels)), labels] - lse)
+
+    problems = exercises.check_loss_from_labels(log_of_rounded).problems
+    assert len(problems) == 1 and "take the log before rounding" in problems[0]
+    problems = exercises.check_loss_from_labels(logsumexp_without_shift).problems
+    assert len(problems) == 1 and "exp overflows without the maximum shift" in problems[0]

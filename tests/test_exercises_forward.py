@@ -308,3 +308,158 @@ def test_stub_hint_is_shown_for_the_lesson_02_exercises():
         "hint: np.max(X, axis=0, keepdims=True) has shape (1, N)",
     ]
     assert "hint: one row" in str(exercises.check_breaking_batch(_stub))
+
+
+# --- confirmed diagnoses: each appears for its mistake, and only there -----------------------
+
+
+def softmax_shift_by_max_in_float32(x):
+    """Correct, computed in float32 and returned in float32: judged at float32 precision."""
+    x32 = np.asarray(x, dtype=np.float32)
+    e = np.exp(x32 - np.max(x32, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def softmax_float32_inside(x):
+    """Correct to float32 precision, returned as float64."""
+    return softmax_shift_by_max_in_float32(x).astype(np.float64)
+
+
+def log_softmax_with_log(x):
+    m = np.max(x, axis=-1, keepdims=True)
+    return x - m - np.log(np.sum(np.exp(x - m), axis=-1, keepdims=True))
+
+
+def log_softmax_with_log1p(x):
+    """log(1 + sum of the other terms) with log1p: exact where one term dominates."""
+    x = np.asarray(x, dtype=np.float64)
+    m = np.max(x, axis=-1, keepdims=True)
+    e = np.exp(x - m)
+    np.put_along_axis(e, np.argmax(x, axis=-1)[..., None], 0.0, axis=-1)
+    return x - m - np.log1p(np.sum(e, axis=-1, keepdims=True))
+
+
+def log_softmax_mean_shift(x):
+    u = x - np.mean(x, axis=-1, keepdims=True)
+    return u - np.log(np.sum(np.exp(u), axis=-1, keepdims=True))
+
+
+def mean_shift_message(report):
+    return [p for p in report.problems if "you subtracted the mean" in p]
+
+
+def test_mean_shift_is_named_and_only_for_the_mean():
+    report = check_softmax(pitfalls.softmax_with_mean_shift)
+    assert report.problems == [exercises.MEAN_SHIFT.format(label="[700, -1400]")]
+    report = check_log_softmax(log_softmax_mean_shift)
+    assert report.problems == [exercises.MEAN_SHIFT.format(label="[700, -1400]")]
+    # No shift at all overflows too, but that is not the mean: the overflow message only.
+    assert not mean_shift_message(check_softmax(pitfalls.softmax_without_max_shift))
+    assert exercises.OVERFLOW in check_softmax(pitfalls.softmax_without_max_shift).problems
+
+
+def test_log_and_log1p_formulations_both_pass():
+    x = np.array([0.0, -40.0])
+    assert log_softmax_with_log(x)[0] == 0.0  # log(1 + 4e-18) rounds to 0 ...
+    assert log_softmax_with_log1p(x)[0] < 0.0  # ... log1p keeps it
+    assert check_log_softmax(log_softmax_with_log).passed
+    assert check_log_softmax(log_softmax_with_log1p).passed
+    assert check_log_softmax(lambda x: scipy.special.log_softmax(x, axis=-1)).passed
+
+
+def test_a_default_axis_from_the_shape_is_named():
+    problems = check_softmax(pitfalls.softmax_first_non_singleton_axis).problems
+    assert exercises.AXIS_0 in problems
+    assert exercises.FIRST_AXIS in problems
+    # Plain axis=0 is wrong for a batch of one too: the shape-dependent default is not named.
+    assert exercises.FIRST_AXIS not in check_softmax(pitfalls.softmax_over_axis0).problems
+
+
+def test_scipy_softmax_with_its_default_axis_none():
+    problems = check_softmax(scipy.special.softmax).problems
+    assert problems == [exercises.AXIS_NONE]
+    assert "scipy.special.softmax(x)" in problems[0]
+    assert check_softmax(lambda x: scipy.special.softmax(x, axis=-1)).passed
+
+
+def test_float32_answers_are_judged_at_float32_precision():
+    assert check_softmax(softmax_shift_by_max_in_float32).passed
+    problems = check_softmax(softmax_float32_inside).problems
+    assert problems[0].startswith("correct to float32 precision only: for ")
+    assert not any(p.startswith("wrong values") for p in problems)
+
+
+def test_float32_message_only_for_float32_numbers():
+    # Off by 1e-6 relative in float64: wrong values, not "float32 inside".
+    problems = check_softmax(lambda x: sc.softmax(x) * (1 + 1e-6)).problems
+    assert not any("float32" in p for p in problems)
+
+
+def test_identical_rounded_numbers_show_the_difference():
+    problems = check_log_softmax(lambda x: sc.log_softmax(x) + 1e-6 * np.arange(x.shape[-1]))
+    assert "(they differ by up to" in problems.problems[0]
+
+
+def test_keeps_dtype_only_where_the_exercise_asks_for_it():
+    def always_float64(x):
+        return sc.softmax(np.asarray(x, dtype=np.float64))
+
+    assert check_softmax(always_float64).passed
+    problems = check_softmax(always_float64, keeps_dtype=True).problems
+    assert problems == [exercises.KEEP_DTYPE.format(got="float64", label="float32 [100, 0]")]
+    assert check_softmax(solutions.blocked_softmax, keeps_dtype=True).passed
+    assert (
+        check_softmax(softmax_shift_by_max_in_float32, keeps_dtype=True)
+        .problems[0]
+        .startswith("returned dtype float32 for [3.0, 1.0, 0.2]")
+    )
+
+
+def test_square_batch_without_keepdims_is_confirmed():
+    def no_keepdims(x):
+        e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+        return e / e.sum(axis=-1)
+
+    assert exercises.SQUARE_NO_KEEPDIMS in check_softmax(no_keepdims).problems
+
+    def scaled(x):  # wrong on a square batch for another reason
+        p = sc.softmax(x)
+        return p * 1.01 if p.ndim == 2 and p.shape[0] == p.shape[1] else p
+
+    problems = check_softmax(scaled).problems
+    assert exercises.SQUARE_NO_KEEPDIMS not in problems
+    assert any(p.startswith("rows do not sum to 1 for the input of shape (3, 3)") for p in problems)
+
+
+def test_columns_overflow_and_global_max_are_told_apart():
+    def no_shift(X):
+        e = np.exp(X)
+        return e / e.sum(axis=0, keepdims=True)
+
+    def global_max(X):
+        e = np.exp(X - X.max())
+        return e / e.sum(axis=0, keepdims=True)
+
+    problems = exercises.check_softmax_columns(no_shift).problems
+    assert exercises.COLUMNS_NO_SHIFT in problems
+    assert exercises.COLUMNS_GLOBAL_MAX not in problems
+    problems = exercises.check_softmax_columns(global_max).problems
+    assert exercises.COLUMNS_GLOBAL_MAX in problems
+    assert exercises.COLUMNS_NO_SHIFT not in problems
+    assert exercises.check_softmax_columns(lambda X: scipy.special.softmax(X, axis=0)).passed
+
+
+@pytest.mark.parametrize(
+    "convert", [float, np.asarray, lambda v: np.float64(v)], ids=["float", "0-d", "float64"]
+)
+def test_the_exact_exp_threshold_is_accepted_in_any_scalar_form(convert):
+    report = exercises.check_largest_finite_exp_input(
+        lambda d: convert(solutions.largest_finite_exp_input(d))
+    )
+    assert report.passed, report.problems
+
+
+def test_global_max_is_named_only_when_the_rows_are_shifted_together():
+    assert exercises.GLOBAL_MAX in check_softmax(pitfalls.softmax_with_global_max).problems
+    for fn in (pitfalls.softmax_without_max_shift, pitfalls.softmax_with_mean_shift, sc.softmax):
+        assert exercises.GLOBAL_MAX not in check_softmax(fn).problems

@@ -173,3 +173,55 @@ def test_quadratic_form_reference_matches_finite_differences():
     s = _sm(z)
     assert solutions.quadratic_form(s, v) == pytest.approx(second, rel=1e-6)
     assert exercises.check_quadratic_form(solutions.quadratic_form).passed
+
+
+# --- confirmed diagnoses: each appears for its mistake, and only there -----------------------
+
+
+def jacobian_from_logits_mean_shift(z):
+    e = np.exp(z - np.mean(z))
+    s = e / e.sum()
+    return np.diag(s) - np.outer(s, s)
+
+
+def jacobian_from_logits_no_shift(z):
+    e = np.exp(z)
+    s = e / e.sum()
+    return np.diag(s) - np.outer(s, s)
+
+
+def test_jacobian_from_logits_names_the_mean_and_the_missing_shift_apart():
+    problems = check_softmax_jacobian(jacobian_from_logits_mean_shift, takes="logits").problems
+    assert problems == [exercises.MEAN_SHIFT.format(label="z = [700, -1400]")]
+    problems = check_softmax_jacobian(jacobian_from_logits_no_shift, takes="logits").problems
+    assert problems == [exercises.OVERFLOW]
+
+
+def test_float32_jacobian_is_not_called_a_wrong_diagonal():
+    def in_float32(s):
+        s32 = np.asarray(s, dtype=np.float32)
+        return np.diag(s32) - np.outer(s32, s32)
+
+    assert check_softmax_jacobian(in_float32).passed  # float32 answers: float32 precision
+    problems = check_softmax_jacobian(lambda s: in_float32(s).astype(np.float64)).problems
+    assert problems[0].startswith("correct to float32 precision only")
+    assert exercises.DIAGONAL_WRONG not in problems
+    assert exercises.OFF_DIAGONAL_WRONG not in problems
+
+
+def test_flattened_batch_jacobian_is_named():
+    problems = exercises.check_batch_jacobian(pitfalls.batch_jacobian_flattened).problems
+    assert problems[0] == exercises.BATCH_JACOBIAN_FLATTENED.format(NK=24, K=4)
+    # Any other (NK, NK) matrix is only a wrong shape.
+    problems = exercises.check_batch_jacobian(lambda S: np.eye(S.size)).problems
+    assert not any("flattened" in p for p in problems)
+    assert problems[0].startswith("returned shape (24, 24) for S of shape (6, 4)")
+
+
+def test_batch_jacobian_by_einsum_passes():
+    def by_einsum(S):
+        return np.einsum(
+            "nij,ni->nij", np.broadcast_to(np.eye(S.shape[1]), S.shape + S.shape[1:]), S
+        ) - np.einsum("ni,nj->nij", S, S)
+
+    assert exercises.check_batch_jacobian(by_einsum).passed

@@ -103,3 +103,33 @@ def test_regression_gradient_reference_matches_finite_differences():
         dW_fd[index] = (loss(W + e, b) - loss(W - e, b)) / (2 * eps)
     dW, _ = _regression(X, W, b, y)
     np.testing.assert_allclose(dW, dW_fd, rtol=1e-7, atol=1e-9)
+
+
+# --- confirmed diagnoses: each appears for its mistake, and only there -----------------------
+
+
+def test_sample_standard_deviation_is_accepted():
+    def with_ddof1(X_train, X_test):
+        mu, sigma = X_train.mean(axis=0), X_train.std(axis=0, ddof=1)
+        return (X_train - mu) / sigma, (X_test - mu) / sigma
+
+    assert exercises.check_standardize(with_ddof1).passed
+
+
+def test_standardize_names_the_statistics_used():
+    def per_row(A, B):
+        return [(X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True) for X in (A, B)]
+
+    assert exercises.check_standardize(per_row).problems == [exercises.STANDARDIZE_ROWS]
+    problems = exercises.check_standardize(lambda A, B: (A / 2, B / 2)).problems
+    assert problems[0].startswith("X_train is not standardized per feature for ")
+    assert exercises.STANDARDIZE_TRAIN not in problems
+
+
+def test_undercount_named_only_for_the_fancy_index_mistake():
+    def missing_the_last_sample(y_true, y_pred, K):
+        return solutions.confusion_matrix(y_true[:-1], y_pred[:-1], K)
+
+    problems = exercises.check_confusion_matrix(missing_the_last_sample).problems
+    assert exercises.CONFUSION_UNDERCOUNT not in problems
+    assert problems[0].startswith("for K = 3: expected")

@@ -479,7 +479,7 @@ class _Session:
         self, error: BaseException, label: str, args: Sequence[Any], read_only: bool
     ) -> None:
         try:
-            text = str(error).strip()
+            text = " ".join(str(error).split())  # one line
         except Exception:  # noqa: BLE001 -- an exception whose __str__ fails still gets reported
             text = ""
         if len(text) > 160:
@@ -488,10 +488,8 @@ class _Session:
         if read_only and "read-only" in text:
             self.add("mutation", READ_ONLY.format(error=described))
             return
-        # One report per kind of error: the same type and the same words, numbers aside.
-        key = f"exception:{type(error).__name__}:{re.sub(r'[0-9]+', '#', text)[:60]}"
-        if isinstance(error, NotImplementedError):
-            key = "exception:NotImplementedError"
+        # One report per type of exception, with the message of its first occurrence.
+        key = f"exception:{type(error).__name__}"
         failure = self.failures.setdefault(key, _Failure(described, error))
         failure.labels.append(label)
         first = next((a for a in args if isinstance(a, np.ndarray)), None)

@@ -379,7 +379,7 @@ def check_softmax_with_temperature(layer_class: Callable[[float], Any]) -> Check
     >>> check_softmax_with_temperature(solutions.SoftmaxWithTemperature)
     check_softmax_with_temperature(SoftmaxWithTemperature): passed
     """
-    if not callable(layer_class) and callable(getattr(layer_class, "backward", None)):
+    if not isinstance(layer_class, type) and callable(getattr(layer_class, "backward", None)):
         name = type(layer_class).__name__
         return CheckReport(
             f"check_softmax_with_temperature({name} instance)",
