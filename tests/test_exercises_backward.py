@@ -169,3 +169,9 @@ def test_float32_vjp_is_judged_at_float32_precision():
     assert check_softmax_vjp(in_float32).passed
     problems = check_softmax_vjp(lambda s, g: in_float32(s, g).astype(np.float64)).problems
     assert problems[0].startswith("correct to float32 precision only")
+
+
+def test_summed_over_samples_only_when_it_is_the_sum():
+    problems = exercises.check_chain_through_jacobian(lambda g, J: np.zeros(g.shape[1])).problems
+    assert not any("you summed over the samples" in p for p in problems)
+    assert problems[0].startswith("returned shape (3,) for N = 5, K = 3; expected shape (5, 3)")

@@ -225,3 +225,13 @@ def test_loss_causes_are_told_apart():
     assert len(problems) == 1 and "take the log before rounding" in problems[0]
     problems = exercises.check_loss_from_labels(logsumexp_without_shift).problems
     assert len(problems) == 1 and "exp overflows without the maximum shift" in problems[0]
+
+
+def test_a_scalar_is_called_the_loss_only_when_it_is_the_loss():
+    def the_loss(z, y):
+        return -np.sum(y * scipy.special.log_softmax(z, axis=-1)) / len(z)
+
+    problems = check_cross_entropy_grad(the_loss).problems
+    assert problems[0].startswith("returned the loss; expected the gradient dE/dz")
+    problems = check_cross_entropy_grad(lambda z, y: 0.5).problems
+    assert problems[0].startswith("returned a single number; expected the gradient dE/dz")

@@ -225,3 +225,11 @@ def test_batch_jacobian_by_einsum_passes():
         ) - np.einsum("ni,nj->nij", S, S)
 
     assert exercises.check_batch_jacobian(by_einsum).passed
+
+
+def test_shape_messages_name_a_cause_only_when_the_values_confirm_it():
+    problems = exercises.check_batch_jacobian(lambda S: S * 2).problems
+    assert not any("only the diagonals" in p for p in problems)
+    problems = exercises.check_quadratic_form(lambda s, v: v).problems
+    assert not any("J v is a vector" in p for p in problems)
+    assert problems[0].startswith("returned shape (5,) for s, v with K = 5; expected a single")

@@ -133,3 +133,19 @@ def test_undercount_named_only_for_the_fancy_index_mistake():
     problems = exercises.check_confusion_matrix(missing_the_last_sample).problems
     assert exercises.CONFUSION_UNDERCOUNT not in problems
     assert problems[0].startswith("for K = 3: expected")
+
+
+def test_shape_causes_only_when_the_values_confirm_them():
+    def transposed_shape_other_values(X, W, b, y):
+        dW, db = _regression(X, W, b, y)
+        return np.ones_like(dW.T), db
+
+    problems = exercises.check_regression_gradients(transposed_shape_other_values).problems
+    assert not any("X^T G, not G^T X" in p for p in problems)
+    assert problems[0].startswith("dW has shape (3, 4) for N = 9, D = 4, K = 3")
+
+    def too_big(y_true, y_pred, K):
+        return solutions.confusion_matrix(y_true, y_pred, K + 2)
+
+    problems = exercises.check_confusion_matrix(too_big).problems
+    assert not any("use K, not y.max() + 1" in p for p in problems)

@@ -9,6 +9,16 @@ every answer with a reference computed here with careful numpy, and returns a
 threads and in :mod:`softmax_course.pitfalls`) and says which one was used,
 e.g. *"rows do not sum to 1: you normalized over axis 0 of a batch"*.
 
+A message names a cause only when the checker has confirmed it: it runs the
+suspected wrong formula on the same input and the learner's output matches
+(the same NaN and infinite entries, the other entries close), or it observes
+the cause directly (the columns sum to 1). Otherwise the report states the
+symptom (*"returned inf or NaN for [1000, 5]: ..."*) and the expected values.
+Answers are judged at the precision of their dtype: a float32 answer at
+float32 precision (a float64 answer made of float32 numbers is told so), and
+an absolute floor accepts ``log(1 + tiny)`` where the reference has
+``log1p(tiny)``.
+
 The checkers live in modules by topic: :mod:`~softmax_course.exercises.forward`
 (softmax, log-softmax, lessons 01-03), :mod:`~softmax_course.exercises.jacobian`,
 :mod:`~softmax_course.exercises.backward` (the VJP, the chain rule, a layer),
@@ -35,13 +45,20 @@ lesson    checkers
           :func:`check_grad_soft_targets`
 07        :func:`check_standardize`, :func:`check_confusion_matrix`,
           :func:`check_regression_gradients`
-08        :func:`check_softmax` (``blocked_softmax``), :func:`check_online_logsumexp_stream`,
+08        :func:`check_softmax` (``blocked_softmax``, with ``keeps_dtype=True``),
+          :func:`check_online_logsumexp_stream`,
           :func:`check_softmax_vjp` (``vjp_inplace``)
 ========= ==============================================================================
 
 A checker never raises because of the learner's code: a stub that raises
-``NotImplementedError`` is reported as "not implemented yet", any other
-exception is reported with its type and message, and warnings raised inside
+``NotImplementedError`` on every input is reported as "not implemented yet";
+any other exception, ``sys.exit()`` included, is reported once with its type,
+its message and the inputs it affected, and every other input of the battery
+is still run and diagnosed (a function that handles 1-D input but raises for
+batches gets both reports). A call that takes more than 5 s, or calls that
+take more than 15 s in all, are stopped with a message and the function is
+not called again (through ``SIGALRM`` in the main thread on POSIX systems;
+Ctrl-C still interrupts with ``KeyboardInterrupt``). Warnings raised inside
 the learner's function (overflow in ``exp``, ``0/0``) are silenced so that
 the report is the only output.
 

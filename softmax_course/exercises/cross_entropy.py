@@ -198,10 +198,12 @@ def _diagnose_ce(
             session.add_causes(causes, matching, _CE_CAUSES, (f"nonfinite:{label}", symptom))
             return
         if result.ndim == 0:
+            loss = -np.sum(y * _ref_log_softmax(z)) / N
+            what = "the loss" if _close(result, np.asarray(loss), dtype) else "a single number"
             session.add(
                 "scalar",
-                "returned a single number (the loss?); expected the gradient dE/dz, "
-                "one entry per logit, of shape (N, K)",
+                f"returned {what}; expected the gradient dE/dz, one entry per logit, "
+                "of shape (N, K)",
             )
             return
         if not session.shape_ok(result, z.shape, label):
