@@ -198,7 +198,7 @@ def check_softmax_vjp(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckRepor
     >>> check_softmax_vjp(lambda s, g: s * g).problems
     ['the term -s <s, g> is missing: s * g is only diag(s) g; the -s s^T part of the Jacobian gives s * (g - sum(s * g))']
     """  # noqa: E501
-    return _run("check_softmax_vjp", fn, _vjp_battery)
+    return _run("check_softmax_vjp", fn, _vjp_battery, one_d_hint=True)
 
 
 CHAIN_J_G = (
