@@ -29,15 +29,19 @@ import numpy as np
 from softmax_course.core import softmax as _softmax
 
 __all__ = [
+    "batch_jacobian_flattened",
+    "cross_entropy_grad_through_jacobian",
     "cross_entropy_grad_without_mean",
     "jacobian_diagonal_only",
     "jacobian_sign_error",
     "jacobian_skip_equal_values",
     "log_of_softmax",
+    "softmax_first_non_singleton_axis",
     "softmax_in_place",
     "softmax_over_axis0",
     "softmax_over_whole_array",
     "softmax_with_global_max",
+    "softmax_with_mean_shift",
     "softmax_without_max_shift",
     "vjp_diagonal_only",
 ]
@@ -287,3 +291,100 @@ def cross_entropy_grad_without_mean(z: np.ndarray, y: np.ndarray) -> np.ndarray:
            [ 0.5, -0.5]])
     """
     return _softmax(z) - y
+
+
+def softmax_with_mean_shift(x: np.ndarray) -> np.ndarray:
+    """Softmax shifted by each row's mean instead of its maximum.
+
+    What goes wrong: the shift cancels mathematically whatever it is, so the
+    result is right wherever nothing overflows, including ``[1000, 5]``
+    (the mean is 502.5). But after subtracting the mean the largest entry
+    is still ``max - mean``, which exceeds 709 when the logits are spread
+    far apart: ``exp`` overflows and ``inf / inf`` is NaN. Only the maximum
+    guarantees every exponent is at most 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course.pitfalls import softmax_with_mean_shift
+    >>> softmax_with_mean_shift(np.array([1000.0, 5.0]))
+    array([1., 0.])
+    >>> with np.errstate(over="ignore", invalid="ignore"):  # numpy warns: overflow, inf/inf
+    ...     softmax_with_mean_shift(np.array([700.0, -1400.0]))
+    array([nan,  0.])
+    """
+    e = np.exp(x - np.mean(x, axis=-1, keepdims=True))
+    return e / np.sum(e, axis=-1, keepdims=True)
+
+
+def softmax_first_non_singleton_axis(x: np.ndarray) -> np.ndarray:
+    """A generic softmax whose default axis is "the first axis longer than 1" (thread 003).
+
+    What goes wrong: the axis depends on the shape. For one sample, 1-D or a
+    batch of one row ``(1, K)``, it is the class axis and the result is
+    right; for a batch of ``N > 1`` rows it is axis 0, so each *column* sums
+    to 1. The meaning of the call changes with the batch size.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course.pitfalls import softmax_first_non_singleton_axis
+    >>> softmax_first_non_singleton_axis(np.array([[1.0, 2.0, 3.0]])).round(4)
+    array([[0.09  , 0.2447, 0.6652]])
+    >>> softmax_first_non_singleton_axis(np.array([[1.0, 2.0], [1.0, 2.0]]))
+    array([[0.5, 0.5],
+           [0.5, 0.5]])
+    """
+    axis = next((a for a, n in enumerate(np.shape(x)) if n > 1), np.ndim(x) - 1)
+    return _softmax(x, axis=axis)
+
+
+def batch_jacobian_flattened(S: np.ndarray) -> np.ndarray:
+    """The vectorized single-sample Jacobian applied to a batch: ``s.reshape(-1, 1)`` (thread 001).
+
+    What goes wrong: for one sample, ``diagflat(s) - s s^T`` with
+    ``s = S.reshape(-1, 1)`` is the Jacobian. For a batch of shape ``(N, K)``
+    the reshape flattens all ``N K`` probabilities into one vector, and the
+    result is a single ``(N K, N K)`` matrix whose off-diagonal blocks
+    ``-s_n s_m^T`` couple samples that do not affect each other. The batch
+    Jacobian has shape ``(N, K, K)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course.pitfalls import batch_jacobian_flattened
+    >>> S = np.array([[0.5, 0.5], [0.25, 0.75]])
+    >>> batch_jacobian_flattened(S).shape
+    (4, 4)
+    >>> float(batch_jacobian_flattened(S)[0, 2])  # sample 0 against sample 1: should not exist
+    -0.125
+    """
+    s = S.reshape(-1, 1)
+    return np.diagflat(s) - s @ s.T
+
+
+def cross_entropy_grad_through_jacobian(z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``dE/dz`` as ``dE/ds = -(y / s) / N`` carried through the softmax Jacobian (thread 002).
+
+    What goes wrong: nothing mathematically, and the softmax inside is
+    stable. But for a confident wrong prediction the true class's
+    probability rounds to 0, ``y / s`` is ``inf``, the Jacobian's entries in
+    that row and column are 0, and ``0 * inf`` is NaN. The algebraic
+    combination, ``(s - y) / N``, never divides by ``s``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course.pitfalls import cross_entropy_grad_through_jacobian
+    >>> z = np.array([[1.0, 2.0, 3.0]])
+    >>> y = np.array([[0.0, 1.0, 0.0]])
+    >>> cross_entropy_grad_through_jacobian(z, y).round(4)
+    array([[ 0.09  , -0.7553,  0.6652]])
+    >>> with np.errstate(divide="ignore", invalid="ignore"):  # numpy warns: 1/0, 0 * inf
+    ...     cross_entropy_grad_through_jacobian(np.array([[40.0, -800.0, 0.0]]), y)
+    array([[nan, nan, nan]])
+    """
+    s = _softmax(z)
+    dE_ds = -(y / s) / z.shape[0]
+    J = s[:, :, None] * np.eye(s.shape[-1]) - s[:, :, None] * s[:, None, :]
+    return np.einsum("ni,nij->nj", dE_ds, J)

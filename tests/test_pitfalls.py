@@ -3,7 +3,7 @@
 Each pitfall is shown to agree with the reference (``scipy.special``) on the
 input where its flaw is invisible, and to break on the input that exposes it.
 That it is flagged with its own message by a checker is tested in
-``tests/test_exercises.py``.
+``tests/test_exercises_*.py`` (one module per checker module).
 """
 
 from __future__ import annotations
@@ -150,3 +150,44 @@ def test_cross_entropy_grad_without_mean_is_n_times_too_large():
     assert_allclose(
         pitfalls.cross_entropy_grad_without_mean(z[:1], y[:1]), reference(z[:1]) - y[:1]
     )
+
+
+def test_mean_shift_is_right_until_the_logits_spread_out():
+    assert_allclose(pitfalls.softmax_with_mean_shift(BATCH), reference(BATCH), rtol=1e-14)
+    assert_allclose(pitfalls.softmax_with_mean_shift(np.array([1000.0, 5.0])), [1.0, 0.0])
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.isnan(pitfalls.softmax_with_mean_shift(np.array([700.0, -1400.0]))[0])
+    assert_allclose(reference(np.array([700.0, -1400.0])), [1.0, 0.0])
+
+
+def test_first_non_singleton_axis_changes_meaning_with_the_batch_size():
+    one_row = BATCH[:1]
+    assert_allclose(pitfalls.softmax_first_non_singleton_axis(one_row), reference(one_row))
+    assert_allclose(pitfalls.softmax_first_non_singleton_axis(VECTOR), reference(VECTOR))
+    assert_allclose(
+        pitfalls.softmax_first_non_singleton_axis(BATCH), scipy.special.softmax(BATCH, axis=0)
+    )
+
+
+def test_flattened_batch_jacobian_has_the_per_sample_blocks_and_more():
+    S = reference(BATCH)
+    N, K = S.shape
+    J = pitfalls.batch_jacobian_flattened(S)
+    assert J.shape == (N * K, N * K)
+    for n in range(N):  # the diagonal blocks are the per-sample Jacobians ...
+        block = J[n * K : (n + 1) * K, n * K : (n + 1) * K]
+        assert_allclose(block, jacobian(S[n]), rtol=1e-14)
+    assert np.any(J[:K, K:] != 0)  # ... but samples are coupled off the diagonal blocks
+
+
+def test_gradient_through_the_jacobian_is_right_until_a_probability_rounds_to_zero():
+    z = np.random.default_rng(0).normal(size=(5, 3))
+    y = np.eye(3)[[0, 1, 2, 2, 1]]
+    assert_allclose(
+        pitfalls.cross_entropy_grad_through_jacobian(z, y), (reference(z) - y) / 5, atol=1e-15
+    )
+    z = np.array([[40.0, -800.0, 0.0]])
+    y = np.array([[0.0, 1.0, 0.0]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert np.all(np.isnan(pitfalls.cross_entropy_grad_through_jacobian(z, y)))
+    assert np.all(np.isfinite(reference(z) - y))

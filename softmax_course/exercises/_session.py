@@ -1,0 +1,669 @@
+"""The machinery of the exercise checkers: run a learner's function safely, build the report.
+
+A checker hands a battery of inputs to a :class:`_Session`, which calls the
+learner's function on copies of them and collects one message per distinct
+problem; :func:`_run` turns the session into a :class:`CheckReport`. The
+inputs shared by several batteries are defined here too.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+NOT_IMPLEMENTED = (
+    "not implemented yet: replace `raise NotImplementedError` with your code, "
+    "then run this check again"
+)
+
+MUTATION = (
+    "your function changed its input {name}: an in-place operation such as `{name} -= ...` "
+    "or `np.exp({name}, out={name})` writes into the caller's array; "
+    "write `{name} = {name} - ...` to get a new array"
+)
+
+READ_ONLY = (
+    "your function writes into its input: on a read-only array it raised {error}; "
+    "compute into a new array (`x = x - m`, not `x -= m`)"
+)
+
+__all__ = [
+    "CheckReport",
+    "FLOAT32_ONLY",
+    "MUTATION",
+    "NOT_IMPLEMENTED",
+    "ONE_D",
+    "PARTIAL",
+    "RAGGED",
+    "READ_ONLY",
+    "SYSTEM_EXIT",
+    "TIME_BUDGET_SPENT",
+    "TIME_LIMIT",
+]
+
+
+@dataclass(repr=False)
+class CheckReport:
+    """What a checker found: whether the function passed, and each problem in words.
+
+    Attributes
+    ----------
+    title : str
+        The checker and the function checked, e.g. ``"check_softmax(my_softmax)"``.
+    passed : bool
+        True when every check agreed with the reference.
+    problems : list of str
+        One sentence per distinct mistake, naming it and the fix.
+    checks : int
+        How many calls of the learner's function were checked (not shown in
+        the display, so that stored notebook outputs survive a larger battery).
+    """
+
+    title: str
+    passed: bool
+    problems: list[str] = field(default_factory=list)
+    checks: int = 0
+
+    def __str__(self) -> str:
+        if self.passed:
+            return f"{self.title}: passed"
+        lines = [f"{self.title}: not passed"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_markdown_(self) -> str:
+        if self.passed:
+            return f"✅ **`{self.title}`** passed."
+        items = "\n".join(f"- {problem}" for problem in self.problems)
+        return f"❌ **`{self.title}`** not passed:\n\n{items}\n"
+
+    def _repr_html_(self) -> str:
+        title = html.escape(self.title)
+        if self.passed:
+            return (
+                '<div class="softmax-course-check passed">'
+                f"✅ <b><code>{title}</code></b> passed.</div>"
+            )
+        items = "".join(f"<li>{html.escape(problem)}</li>" for problem in self.problems)
+        return (
+            '<div class="softmax-course-check failed">'
+            f"❌ <b><code>{title}</code></b> not passed:<ul>{items}</ul></div>"
+        )
+
+
+# --- running the learner's function safely ------------------------------------------------
+
+#: Seconds one call of the learner's function may take before the checker stops it.
+CALL_TIME_LIMIT = 5.0
+#: Seconds all the calls of one checker may take together.
+TIME_BUDGET = 15.0
+
+TIME_LIMIT = (
+    "your function took more than {seconds:g} s on {label} and was stopped; the checker "
+    "called it no more (every input here is small: does a loop never end, or does it wait "
+    "for something?)"
+)
+TIME_BUDGET_SPENT = (
+    "your function took more than {seconds:g} s in all over {calls} calls and was stopped "
+    "during {label}; the checker called it no more (every input here is small: each call "
+    "should take well under a second)"
+)
+SYSTEM_EXIT = (
+    "your function called sys.exit() or exit() ({described}) for {labels}: that ends the "
+    "program; return the result instead"
+)
+PARTIAL = (
+    "raised NotImplementedError for {labels}: that part is not implemented yet; "
+    "the inputs it handled were checked too"
+)
+ONE_D = (
+    "; one sample is a 1-D vector of shape (K,), and the exercise asks for it as well as for "
+    "batches, with the classes on the last axis: write the code with axis=-1 and "
+    "keepdims=True instead of requiring 2-D input"
+)
+RAGGED = (
+    "returned a ragged {kind} for {label} (its rows have different lengths: {lengths}), "
+    "which is not an array of numbers; build the result as one numpy array"
+)
+FLOAT32_ONLY = (
+    "correct to float32 precision only: for {label} every entry of your answer is a float32 "
+    "number (about 7 correct digits, not 16), so something inside computes in float32; the "
+    "exercise asks for float64: keep float64 input in float64"
+)
+
+
+class _TimeUp(BaseException):
+    """Raised in the learner's code by the alarm: a BaseException, so `except Exception` in
+    the learner's code does not swallow it."""
+
+
+class _NotImplemented(Exception):
+    """Raised inside a check when the learner's function is still a stub."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`_TimeUp` in the running code after ``seconds`` (main thread, POSIX only).
+
+    The alarm is ``SIGALRM``; ``SIGINT`` is left alone, so Ctrl-C still interrupts
+    the learner's function with ``KeyboardInterrupt``. Elsewhere (Windows, or a
+    checker run outside the main thread) no limit applies.
+    """
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+
+    def alarm(signum: int, frame: object) -> None:
+        raise _TimeUp
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    # Fires again every 50 ms in case the learner's code catches BaseException.
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3), 0.05)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _fmt(values: np.ndarray) -> str:
+    """A short, deterministic rendering of an array for a message."""
+    with np.printoptions(precision=4, suppress=True, threshold=20, linewidth=10_000):
+        text = np.array2string(np.asarray(values), separator=", ")
+    return " ".join(line.strip() for line in text.splitlines())  # one line per message
+
+
+def _tolerances(dtype: np.dtype) -> tuple[float, float]:
+    """(rtol, atol) for answers of this precision: about 1000 units in the last place."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f" and dtype.itemsize <= 2:
+        return 4e-3, 1e-4
+    if dtype.kind == "f" and dtype.itemsize <= 4:
+        return 1e-4, 1e-6
+    return 1e-7, 1e-10  # float64; integer input is computed in float64 too
+
+
+def _close(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> bool:
+    """Elementwise agreement at the precision of the input or of the answer, the lower.
+
+    An answer returned in float32 is judged at float32 precision; the absolute
+    floor ``atol`` also accepts ``log(1 + tiny)`` where the reference uses
+    ``log1p(tiny)`` (a difference of about 1e-17 next to a dominant term).
+    """
+    if actual.shape != expected.shape:
+        return False
+    rtol, atol = _tolerances(dtype)
+    if actual.dtype.kind == "f":
+        rtol, atol = (
+            max(rtol, _tolerances(actual.dtype)[0]),
+            max(atol, _tolerances(actual.dtype)[1]),
+        )
+    with np.errstate(all="ignore"):
+        return bool(np.allclose(actual, expected, rtol=rtol, atol=atol))
+
+
+def _float32_only(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> bool:
+    """True when a float64 answer is float32 numbers that agree at float32 precision.
+
+    The cause is confirmed, not guessed: every entry survives a round trip
+    through float32 unchanged, which a float64 computation almost never gives.
+    """
+    if np.dtype(dtype).kind == "f" and np.dtype(dtype).itemsize < 8:
+        return False
+    if actual.shape != expected.shape or actual.dtype != np.float64 or actual.size == 0:
+        return False
+    with np.errstate(all="ignore"):
+        as_float32 = actual.astype(np.float32).astype(np.float64)
+        return bool(
+            np.array_equal(as_float32, actual, equal_nan=True)
+            and np.allclose(actual, expected, rtol=1e-4, atol=1e-6)
+            and not np.allclose(actual, expected, rtol=1e-7, atol=1e-10)
+        )
+
+
+def _same_outcome(actual: np.ndarray, candidate: np.ndarray, dtype: np.dtype) -> bool:
+    """``actual`` is what ``candidate`` (a suspected wrong formula) gives: the same NaN
+    and infinite entries in the same places, and the finite entries close."""
+    candidate = np.asarray(candidate)
+    if actual.shape != candidate.shape:
+        return False
+    with np.errstate(all="ignore"):
+        if not np.array_equal(np.isnan(actual), np.isnan(candidate)):
+            return False
+        if not np.array_equal(np.isposinf(actual), np.isposinf(candidate)):
+            return False
+        if not np.array_equal(np.isneginf(actual), np.isneginf(candidate)):
+            return False
+        finite = np.isfinite(candidate)
+        return _close(actual[finite], candidate[finite].astype(np.float64), dtype)
+
+
+def _confirmed_causes(
+    actual: np.ndarray,
+    candidates: Sequence[tuple[Sequence[str], Callable[[], np.ndarray]]],
+    dtype: np.dtype,
+) -> tuple[list[str], list[set[str]]]:
+    """The causes shared by every suspected formula whose output ``actual`` reproduces.
+
+    Each candidate is ``(causes, formula)``; the formula is run here (with
+    warnings silenced) and compared with :func:`_same_outcome`. A cause is
+    confirmed only when every matching formula has it: when two formulas with
+    different causes give the same output on this input, neither is named.
+    Also returns the cause sets of every matching formula.
+    """
+    matching: list[set[str]] = []
+    for causes, formula in candidates:
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = np.asarray(formula(), dtype=np.float64)
+        except Exception:  # noqa: BLE001, S112 -- a formula that cannot run matches nothing
+            continue
+        if _same_outcome(actual, value, dtype):
+            matching.append(set(causes))
+    if not matching:
+        return [], []
+    shared = set.intersection(*matching)
+    ordered = dict.fromkeys(cause for causes, _ in candidates for cause in causes)
+    return [cause for cause in ordered if cause in shared], matching
+
+
+@dataclass
+class _Failure:
+    """One kind of exception and the inputs it affected."""
+
+    described: str
+    error: BaseException
+    labels: list[str] = field(default_factory=list)
+    one_d: list[bool] = field(default_factory=list)
+    shapes: list[tuple[int, ...] | None] = field(default_factory=list)
+
+
+class _Session:
+    """Calls the learner's function on copies of the inputs and collects problems.
+
+    Every input of a battery is tried even after an exception: an exception is
+    reported once, with every input it affected, and the inputs that ran are
+    diagnosed. Calls stop only when the learner's function exceeds the time
+    limit.
+    """
+
+    def __init__(self, checker: str, fn: object, *, one_d_hint: bool = False) -> None:
+        name = getattr(fn, "__name__", None) or type(fn).__name__
+        self.title = f"{checker}({name})"
+        self.fn = fn
+        self.one_d_hint = one_d_hint
+        self.problems: dict[str, str | None] = {}  # key -> message; None: an exception
+        self.failures: dict[str, _Failure] = {}
+        self.checks = 0
+        self.returned = 0  # calls of the learner's code that returned (whatever they returned)
+        self.learner_calls = 0
+        self.batch_ran = False  # a call with a batch (ndim >= 2) returned
+        self.stopped = False
+        self.facts: dict[str, Any] = {}  # what the battery learned along the way
+        self._spent = 0.0
+
+    def add(self, key: str, message: str) -> None:
+        self.problems.setdefault(key, message)
+
+    def has(self, *keys: str) -> bool:
+        return any(key in self.problems for key in keys)
+
+    def cannot_run(self) -> bool:
+        """True once the function was stopped for taking too long: no more calls."""
+        return self.stopped
+
+    def only_not_implemented(self) -> bool:
+        """Every call raised NotImplementedError: the function is still the stub."""
+        return (
+            self.returned == 0
+            and bool(self.failures)
+            and all(isinstance(f.error, NotImplementedError) for f in self.failures.values())
+            and not [k for k, v in self.problems.items() if v is not None]
+        )
+
+    def report(self) -> CheckReport:
+        problems = []
+        for key, message in self.problems.items():
+            problems.append(self._failure_message(key) if message is None else message)
+        return CheckReport(self.title, passed=not problems, problems=problems, checks=self.checks)
+
+    def call(
+        self,
+        args: Sequence[Any],
+        label: str,
+        names: Sequence[str],
+        *,
+        read_only: bool = False,
+        raw: bool = False,
+        via: Callable[..., Any] | None = None,
+        given: bool = False,
+    ) -> Any:
+        """Run ``fn(*copies)``; return the result as an array, or None after noting why not.
+
+        Array arguments are copied (and made read-only on request); any other
+        argument (a dtype, a number, an iterator) is passed as it is. With
+        ``raw=True`` the result is returned unconverted (a tuple, a scalar of
+        a given dtype, a layer object); ``via`` calls that function instead
+        of ``fn`` (a method of an object ``fn`` built). ``given=True`` marks code
+        the lesson gives (a layer's constructor and forward): its calls do not
+        count as the learner's code running.
+        """
+        if self.stopped:
+            return None
+        self.checks += 1
+        self.learner_calls += not given
+        copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+        for copy in copies:
+            if isinstance(copy, np.ndarray):
+                copy.setflags(write=not read_only)
+        target = self.fn if via is None else via
+        limit = min(CALL_TIME_LIMIT, TIME_BUDGET - self._spent)
+        start = time.perf_counter()
+        try:
+            # The learner's overflow warnings are part of what is being diagnosed, not
+            # noise for the reader: silence them here and describe them in the report.
+            with warnings.catch_warnings(), np.errstate(all="ignore"), _time_limit(limit):
+                warnings.simplefilter("ignore")
+                result = target(*copies)
+        except _TimeUp:
+            self._note_time(label, limit)
+            return None
+        except SystemExit as error:
+            self._note_failure(error, label, args, read_only)
+            return None
+        except Exception as error:  # noqa: BLE001 -- any learner error becomes a message
+            self._note_failure(error, label, args, read_only)
+            return None
+        finally:
+            self._spent += time.perf_counter() - start
+        self.returned += not given
+        if any(isinstance(a, np.ndarray) and a.ndim >= 2 for a in args):
+            self.batch_ran = True
+        for name, original, copy in zip(names, args, copies, strict=True):
+            if isinstance(original, np.ndarray) and not np.array_equal(
+                original, copy, equal_nan=True
+            ):
+                self.add("mutation", MUTATION.format(name=name))
+        if result is None:
+            self.add("none", "your function returned None: did you forget `return`?")
+            return None
+        if raw:
+            return result
+        array = self.as_array(result, label)
+        if array is None:
+            return None
+        if array.dtype.kind not in "fiub":
+            self.add(
+                "dtype",
+                f"returned {type(result).__name__} with dtype {array.dtype} for {label}; "
+                "expected an array of real numbers",
+            )
+            return None
+        return array.astype(np.float64) if array.dtype.kind in "iub" else array
+
+    def as_array(self, result: Any, label: str) -> np.ndarray | None:
+        """``np.asarray(result)``, or None after saying why the learner's result is not one."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return np.asarray(result)
+        except Exception:  # noqa: BLE001 -- whatever the learner returned, the check goes on
+            lengths = _lengths(result)
+            if lengths is not None:
+                self.add(
+                    "ragged",
+                    RAGGED.format(kind=type(result).__name__, label=label, lengths=lengths),
+                )
+            else:
+                self.add(
+                    "dtype",
+                    f"returned {type(result).__name__} for {label}, which numpy cannot turn "
+                    "into an array of numbers",
+                )
+            return None
+
+    def add_causes(
+        self,
+        causes: Sequence[str],
+        matching: Sequence[set[str]],
+        messages: dict[str, str],
+        symptom: tuple[str, str],
+    ) -> None:
+        """Report confirmed causes (keyed by cause); when several formulas with different
+        causes matched, stay silent if one of them is fully reported already, else report
+        the symptom only."""
+        for cause in causes:
+            self.add(cause, messages[cause])
+        if causes:
+            return
+        if any(all(self.has(cause) for cause in m) for m in matching):
+            return
+        self.add(*symptom)
+
+    def shape_ok(self, result: np.ndarray, expected: tuple[int, ...], label: str) -> bool:
+        if result.shape == expected:
+            return True
+        self.add(
+            f"shape:{result.shape}:{expected}",
+            f"returned shape {result.shape} for {label}; expected shape {expected}",
+        )
+        return False
+
+    def _note_time(self, label: str, limit: float) -> None:
+        self.stopped = True
+        if limit < CALL_TIME_LIMIT:
+            self.add(
+                "time",
+                TIME_BUDGET_SPENT.format(seconds=TIME_BUDGET, calls=self.checks, label=label),
+            )
+        else:
+            self.add("time", TIME_LIMIT.format(seconds=CALL_TIME_LIMIT, label=label))
+
+    def _note_failure(
+        self, error: BaseException, label: str, args: Sequence[Any], read_only: bool
+    ) -> None:
+        try:
+            text = " ".join(str(error).split())  # one line
+        except Exception:  # noqa: BLE001 -- an exception whose __str__ fails still gets reported
+            text = ""
+        if len(text) > 160:
+            text = text[:157] + "..."
+        described = f"{type(error).__name__}: {text}" if text else type(error).__name__
+        if read_only and "read-only" in text:
+            self.add("mutation", READ_ONLY.format(error=described))
+            return
+        # One report per type of exception, with the message of its first occurrence.
+        key = f"exception:{type(error).__name__}"
+        failure = self.failures.setdefault(key, _Failure(described, error))
+        failure.labels.append(label)
+        first = next((a for a in args if isinstance(a, np.ndarray)), None)
+        failure.one_d.append(first is not None and first.ndim == 1)
+        failure.shapes.append(None if first is None else first.shape)
+        self.problems.setdefault(key, None)
+
+    def _failure_message(self, key: str) -> str:
+        failure = self.failures[key]
+        labels = _join(failure.labels, self.learner_calls)
+        error, text = failure.error, failure.described
+        if isinstance(error, SystemExit):
+            return SYSTEM_EXIT.format(described=text, labels=labels)
+        if isinstance(error, NotImplementedError):
+            return PARTIAL.format(labels=labels)
+        message = f"raised {text} for {labels}"
+        one_d = any(failure.one_d) and self.batch_ran and self.one_d_hint
+        if "out of bounds for array of dimension 1" in text:
+            message += "; use axis=-1, the class axis of a single vector and of a batch alike"
+        elif _keepdims_lost(text):
+            message += (
+                "; the per-row values lost their axis: keep it with keepdims=True so that "
+                "they broadcast against the rows"
+            )
+        elif isinstance(error, AssertionError):
+            shape = failure.shapes[0]
+            given = "" if shape is None else f" (the first was an array of shape {shape})"
+            message += f"; an assert in your function rejected this input{given}"
+            if one_d:
+                message += ONE_D
+        elif one_d:
+            message += ONE_D
+        return message
+
+
+def _join(labels: Sequence[str], total: int) -> str:
+    """The inputs an exception affected, shortly: "a, b and 3 more inputs"."""
+    unique = list(dict.fromkeys(labels))
+    if len(labels) == total and total > 3:
+        return f"every input tried ({total} calls), the first {unique[0]}"
+    if len(unique) == 1:
+        return unique[0]
+    if len(unique) <= 3:
+        return ", ".join(unique[:-1]) + " and " + unique[-1]
+    return f"{', '.join(unique[:3])} and {len(unique) - 3} more inputs"
+
+
+def _keepdims_lost(text: str) -> bool:
+    """The broadcasting error of an (N, K) array against the (N,) result of a reduction."""
+    match = re.search(r"shapes \(([0-9, ]*)\) \(([0-9, ]*)\)", text)
+    if match is None:
+        return False
+    a, b = (tuple(int(n) for n in part.replace(" ", "").split(",") if n) for part in match.groups())
+    return (len(a) >= 2 and b == a[:-1]) or (len(b) >= 2 and a == b[:-1])
+
+
+def _lengths(value: Any) -> str | None:
+    """The lengths of the rows of a ragged list or tuple, e.g. "1, 2", or None."""
+    if not isinstance(value, list | tuple):
+        return None
+    lengths = []
+    for row in value:
+        try:
+            lengths.append(str(len(row)))
+        except TypeError:
+            lengths.append("a number")
+    return ", ".join(dict.fromkeys(lengths))
+
+
+def _run(
+    checker: str,
+    fn: object,
+    battery: Callable[[_Session], None],
+    *,
+    hint: str | None = None,
+    one_d_hint: bool = False,
+) -> CheckReport:
+    session = _Session(checker, fn, one_d_hint=one_d_hint)
+    if not callable(fn):
+        session.add(
+            "callable",
+            f"expected a function; received {type(fn).__name__} "
+            "(pass the function itself, without calling it)",
+        )
+        return session.report()
+    try:
+        # The references and diagnoses may meet inf or NaN from the learner's answer.
+        with np.errstate(all="ignore"):
+            battery(session)
+    except _NotImplemented:  # a battery can still give up explicitly
+        pass
+    if session.only_not_implemented():
+        problems = [NOT_IMPLEMENTED] if hint is None else [NOT_IMPLEMENTED, f"hint: {hint}"]
+        return CheckReport(session.title, passed=False, problems=problems, checks=0)
+    return session.report()
+
+
+# --- inputs shared by the batteries ---------------------------------------------------
+
+_VECTOR = np.array([3.0, 1.0, 0.2])
+
+# The 3x4 scores of the seed thread: N != K, so the wrong axis shows.
+_BATCH = np.array([[1.0, 2.0, 3.0, 6.0], [2.0, 4.0, 5.0, 6.0], [3.0, 8.0, 7.0, 6.0]])
+
+_ONE_ROW = np.array([[1.0, 2.0, 3.0, 6.0]])
+
+_SQUARE = np.array([[1.0, 2.0, 3.0], [0.5, 0.5, 0.5], [4.0, -1.0, 0.0]])
+
+_CUBE = np.round(np.random.default_rng(0).normal(size=(2, 3, 4)) * 2, 2)
+
+_HUGE = np.array([1000.0, 5.0])
+_HUGE_BATCH = np.array([[1000.0, 999.0, 998.0], [1000.0, 1.0, 0.0]])
+
+_TINY = np.array([-1000.0, -1001.0, -1002.0])
+
+_FAR_ROWS = np.array([[0.0, 1.0, 2.0], [-1000.0, -999.0, -998.0]])
+
+_REPEATED = np.array([1.0, 1.0, 2.0])
+
+_FLOAT32 = np.array([100.0, 0.0], dtype=np.float32)
+
+_FLOAT32_BATCH = np.array([[3.0, 1.0, 0.2], [-2.0, 0.0, 2.0]], dtype=np.float32)
+
+_INTEGERS = np.array([1, 2, 3])
+# Logits spread far apart around a negative mean: x - mean(x) overflows, x - max(x) cannot.
+_SPREAD = np.array([700.0, -1400.0])
+# One dominant term: log(1 + e^-40) = 4e-18 rounds to 0 without log1p; both are accepted.
+_DOMINANT = np.array([0.0, -40.0])
+# More samples and classes than the small cases: N = 7, K = 12.
+_WIDE = np.round(np.random.default_rng(12).normal(size=(7, 12)) * 3, 2)
+
+
+def _float(session: _Session, result: np.ndarray, label: str) -> float | None:
+    """The single number in ``result``, or None after noting that it is not one."""
+    if result.size != 1:
+        session.add(
+            f"shape:{result.shape}:()",
+            f"returned shape {result.shape} for {label}; expected a single number",
+        )
+        return None
+    return float(result.reshape(()))
+
+
+def _scalar_close(actual: float, expected: float) -> bool:
+    return bool(np.isclose(actual, expected, rtol=1e-7, atol=1e-10))
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    """``np.asarray(value)``, or None for what numpy cannot turn into an array (ragged lists)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return np.asarray(value)
+    except Exception:  # noqa: BLE001 -- whatever the learner returned, the check goes on
+        return None
+
+
+def _pair(
+    session: _Session, result: Any, template: str, label: str
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The two real arrays of a returned pair, or None after noting what came back instead."""
+    if isinstance(result, tuple | list) and len(result) == 2:
+        parts = [
+            session.as_array(part, f"{label} (part {i + 1} of the pair)")
+            for i, part in enumerate(result)
+        ]
+        if any(part is None for part in parts):
+            return None
+        if all(part.dtype.kind in "fiub" for part in parts):
+            return parts[0].astype(np.float64), parts[1].astype(np.float64)
+    what = (
+        f"a {type(result).__name__} of length {len(result)}"
+        if isinstance(result, tuple | list)
+        else f"{type(result).__name__}"
+    )
+    session.add("pair", template.format(what=what))
+    return None

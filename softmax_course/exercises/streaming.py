@@ -1,0 +1,196 @@
+"""Checkers for the single-pass (online) normalizer (lesson 08).
+
+:func:`check_online_logsumexp_stream`.
+"""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from softmax_course.exercises._session import (
+    CheckReport,
+    _float,
+    _run,
+    _scalar_close,
+    _Session,
+)
+
+__all__ = [
+    "STREAM_NO_RESCALE",
+    "STREAM_OVERFLOW",
+    "STREAM_STORED",
+    "STREAM_TWO_PASSES",
+    "check_online_logsumexp_stream",
+]
+
+
+STREAM_TWO_PASSES = (
+    "your function went over the values twice: a stream can be read only once, so keep the "
+    "running maximum m and the running sum d as the values go by"
+)
+
+STREAM_OVERFLOW = (
+    "overflow for [1000, 1000]: exp(1000) is inf; keep the running maximum m and sum "
+    "exp(x - m) instead of exp(x)"
+)
+
+STREAM_NO_RESCALE = (
+    "the running sum is not rescaled when a new maximum arrives: d must become "
+    "d * exp(m_old - m_new) + exp(x - m_new)"
+)
+
+
+class _OnePass:
+    """An iterator over ``values`` that notices a second pass (which sees nothing)."""
+
+    def __init__(self, values: Sequence[float]) -> None:
+        self._values = list(values)
+        self._position = 0
+        self.exhausted = False
+        self.read_again = False
+
+    def __iter__(self) -> _OnePass:
+        return self
+
+    def __next__(self) -> float:
+        if self._position < len(self._values):
+            self._position += 1
+            return self._values[self._position - 1]
+        if self.exhausted:
+            self.read_again = True
+        self.exhausted = True
+        raise StopIteration
+
+
+def _no_rescale(values: Sequence[float]) -> float:
+    """The running sum without the rescaling d * exp(m_old - m_new): the mistake to name."""
+    m, d = -np.inf, 0.0
+    for x in values:
+        m = max(m, x)
+        d += float(np.exp(x - m))
+    return m + float(np.log(d))
+
+
+STREAM_STORED = (
+    "your function kept the whole stream in memory (its memory grew by about {kib} KiB "
+    "while reading {n} values, where one pass needs a few numbers): it stored the values "
+    "in a list or an array and then went over them again; a stream can be read only once: "
+    "keep the running maximum m and the running sum d as the values go by"
+)
+
+#: Length of the long stream, and the memory growth (bytes) that shows it was stored:
+#: 20,000 floats take 160 KiB in an array and about 600 KiB in a list.
+_LONG = 20_000
+_STORED_BYTES = 64 * 1024
+
+
+def _long_values() -> np.ndarray:
+    """The long stream: moderate values, then the maximum last (the sum must be rescaled)."""
+    values = np.round(20.0 * np.sin(0.7 * np.arange(_LONG)), 3)
+    values[-1] = 1000.0
+    return values
+
+
+def _generate(values: np.ndarray) -> Iterator[float]:
+    """One Python float at a time, made on demand (nothing is kept by the stream itself)."""
+    for index in range(values.size):
+        yield float(values[index])
+
+
+def _check_memory(session: _Session) -> None:
+    """Call fn on a long stream and measure how much memory it keeps while reading it."""
+    values = _long_values()
+    label = f"a stream of {_LONG} values"
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    baseline = tracemalloc.get_traced_memory()[0]
+    try:
+        result = session.call([_generate(values)], label, ["values"])
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    if peak > _STORED_BYTES:
+        session.add("stored", STREAM_STORED.format(kib=peak // 1024, n=_LONG))
+    if result is None:
+        return
+    got = _float(session, result, label)
+    m = np.max(values)
+    expected = float(m + np.log(np.sum(np.exp(values - m))))
+    if got is not None and not _scalar_close(got, expected) and not session.problems:
+        session.add(f"values:{label}", f"for {label} you returned {got!r}, expected {expected!r}")
+
+
+def _stream_battery(session: _Session) -> None:
+    cases = [[0.0, 0.0], [1.0, 2.0, 3.0], [1000.0, 1000.0], [-5.0, 0.0, 1000.0], [3.0], [3.0, 1.0]]
+    for values in cases:
+        label = f"the stream {values}"
+        stream = _OnePass(values)
+        result = session.call([stream], label, ["values"])
+        if stream.read_again:  # noted even when the second pass then raised (log of 0)
+            session.add("two_passes", STREAM_TWO_PASSES)
+        if result is None:
+            continue
+        got = _float(session, result, label)
+        if got is None:
+            continue
+        array = np.array(values)
+        m = np.max(array)
+        expected = float(m + np.log(np.sum(np.exp(array - m))))
+        if _scalar_close(got, expected):
+            continue
+        with np.errstate(all="ignore"):
+            naive = float(np.log(np.sum(np.exp(array))))  # no running maximum
+        if not np.isfinite(got) and not np.isfinite(naive):
+            session.add("overflow", STREAM_OVERFLOW)
+        elif not _scalar_close(_no_rescale(values), expected) and _scalar_close(
+            got, _no_rescale(values)
+        ):
+            session.add("no_rescale", STREAM_NO_RESCALE)
+        elif not stream.read_again:
+            session.add(
+                f"values:{label}", f"for {values} you returned {got!r}, expected {expected!r}"
+            )
+    _check_memory(session)
+
+
+def check_online_logsumexp_stream(fn: Callable[[Any], Any]) -> CheckReport:
+    r"""Check :math:`\log \sum_j e^{x_j}` computed in one pass over a stream (lesson 08, ex. 2).
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(values)`` for an iterator of floats that can be read only
+        once; returns :math:`\log \sum_j e^{x_j}` without overflow.
+
+    Returns
+    -------
+    CheckReport
+        ``passed`` and one message per mistake found (reading the stream
+        twice, overflow, the running sum not rescaled when the maximum
+        grows, wrong values, exceptions).
+
+    Examples
+    --------
+    >>> import math
+    >>> from softmax_course.exercises import check_online_logsumexp_stream
+    >>> def two_passes(values):
+    ...     m = max(values)
+    ...     return m + math.log(sum(math.exp(v - m) for v in values))
+    >>> report = check_online_logsumexp_stream(two_passes)
+    >>> print(report.problems[-1])
+    your function went over the values twice: a stream can be read only once, so keep the running maximum m and the running sum d as the values go by
+    >>> def stores_the_stream(values):
+    ...     values = list(values)
+    ...     m = max(values)
+    ...     return m + math.log(sum(math.exp(v - m) for v in values))
+    >>> print(check_online_logsumexp_stream(stores_the_stream).problems[0][:46])
+    your function kept the whole stream in memory
+    """  # noqa: E501
+    return _run("check_online_logsumexp_stream", fn, _stream_battery)

@@ -1,0 +1,284 @@
+"""Hostile and unusual learner functions: every checker contains them and still reports.
+
+A learner's function may end the program, never return, return ragged lists,
+implement only part of the exercise, or be the wrong kind of object. The
+checker must report each of these in words, stop calling a function that
+takes too long, and still let Ctrl-C through.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import warnings
+
+import numpy as np
+import pytest
+import scipy.special
+
+from softmax_course import exercises, solutions
+from softmax_course.exercises import _session
+from tests.exercise_learners import CASES, IDS, StubTemperatureLayer, _temperature_layer
+
+
+def _checker(name):
+    return getattr(exercises, name)
+
+
+def _learner(name, body):
+    """A learner for checker ``name`` whose (backward) code is ``body(*args)``."""
+    if name == "check_softmax_with_temperature":
+        return _temperature_layer(lambda s, g, T: body(s, g))
+    return body
+
+
+@pytest.fixture
+def short_limits(monkeypatch):
+    monkeypatch.setattr(_session, "CALL_TIME_LIMIT", 0.3)
+    monkeypatch.setattr(_session, "TIME_BUDGET", 0.6)
+
+
+# --- sys.exit() ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_sys_exit_is_contained_and_reported(name):
+    def exits(*args):
+        sys.exit(3)
+
+    report = _checker(name)(_learner(name, exits))
+    assert not report.passed
+    assert report.problems[0].startswith(
+        "your function called sys.exit() or exit() (SystemExit: 3)"
+    )
+
+
+def test_exit_without_code_is_reported_too():
+    report = exercises.check_softmax(lambda x: sys.exit())
+    assert report.problems[0].startswith("your function called sys.exit() or exit() (SystemExit)")
+
+
+# --- time limits -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_a_function_that_never_returns_is_stopped(name, short_limits):
+    def loops(*args):
+        while True:
+            pass
+
+    start = time.perf_counter()
+    report = _checker(name)(_learner(name, loops))
+    assert time.perf_counter() - start < 2.0
+    assert not report.passed
+    assert report.checks <= 3  # stopped after the first call (a layer's forward comes first)
+    (problem,) = [p for p in report.problems if "took more than" in p]
+    assert problem.startswith("your function took more than 0.3 s on ")
+    assert "was stopped" in problem
+
+
+def test_a_slow_function_is_stopped_by_the_checker_budget(short_limits):
+    def sleepy(x):
+        time.sleep(0.1)
+        return scipy.special.softmax(x, axis=-1)
+
+    start = time.perf_counter()
+    report = exercises.check_softmax(sleepy)
+    assert time.perf_counter() - start < 1.5
+    problem = report.problems[-1]
+    assert problem.startswith("your function took more than 0.6 s in all over ")
+    assert "the checker called it no more" in problem
+
+
+def test_a_function_that_catches_exceptions_is_stopped_anyway(short_limits):
+    def stubborn(x):
+        while True:
+            try:
+                time.sleep(1.0)
+            except Exception:  # noqa: BLE001, S112 -- the learner swallows errors
+                continue
+
+    report = exercises.check_softmax(stubborn)
+    assert any(p.startswith("your function took more than") for p in report.problems)
+
+
+def test_the_alarm_is_restored_after_a_check(short_limits):
+    def handler(signum, frame):  # pragma: no cover -- never fires
+        raise AssertionError("the caller's alarm handler ran")
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    try:
+        exercises.check_softmax(lambda x: time.sleep(10))
+        assert signal.getsignal(signal.SIGALRM) is handler
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_fast_correct_functions_are_not_affected_by_the_limit(short_limits):
+    assert exercises.check_softmax(solutions.softmax_rowwise).passed
+
+
+# --- Ctrl-C ----------------------------------------------------------------------------------
+
+
+def test_keyboard_interrupt_propagates():
+    def interrupted(x):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        exercises.check_softmax(interrupted)
+
+
+def test_a_real_sigint_interrupts_the_checker():
+    def presses_ctrl_c(x):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)  # interrupted long before
+        return x
+
+    start = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        exercises.check_softmax(presses_ctrl_c)
+    assert time.perf_counter() - start < 2.0
+
+
+# --- ragged results --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_a_ragged_result_is_the_learners_problem(name):
+    def ragged(*args):
+        return [[1.0, 2.0], [3.0]]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = _checker(name)(_learner(name, ragged))
+    assert not report.passed
+    text = " ".join(report.problems)
+    assert "raised ValueError" not in text  # not reported as if the learner had raised
+    # A list of two is a pair to the checkers that expect one; ragged parts are tested below.
+    pairs = ("check_standardize", "check_regression_gradients")
+    if name not in ("check_breaking_batch", "check_largest_finite_exp_input", *pairs):
+        assert "ragged" in text or "expected a pair" in text, report.problems
+
+
+def test_ragged_message_names_the_row_lengths():
+    report = exercises.check_softmax(lambda x: [[1.0, 2.0], [3.0]])
+    assert report.problems[0].startswith(
+        "returned a ragged list for [3.0, 1.0, 0.2] (its rows have different lengths: 2, 1)"
+    )
+
+
+def test_ragged_part_of_a_pair_is_named():
+    report = exercises.check_regression_gradients(lambda X, W, b, y: ([[1.0], [1.0, 2.0]], b))
+    assert report.problems[0].startswith("returned a ragged list for N = 9, D = 4, K = 3 (part 1")
+
+
+# --- partial implementations -----------------------------------------------------------------
+
+
+def test_partial_implementation_gets_its_other_problems_reported():
+    def vector_only(x):
+        if x.ndim > 1:
+            raise NotImplementedError("batches later")
+        return np.exp(x) / np.sum(np.exp(x))  # and no max shift
+
+    problems = exercises.check_softmax(vector_only).problems
+    assert problems[0].startswith("raised NotImplementedError for the one-row batch")
+    assert "that part is not implemented yet" in problems[0]
+    assert exercises.OVERFLOW in problems  # the 1-D inputs were diagnosed
+    assert exercises.NOT_IMPLEMENTED not in problems
+
+
+def test_a_stub_is_still_only_not_implemented():
+    def stub(x):
+        raise NotImplementedError
+
+    assert exercises.check_softmax(stub).problems == [exercises.NOT_IMPLEMENTED]
+
+
+def test_the_lessons_temperature_stub_is_still_only_not_implemented():
+    report = exercises.check_softmax_with_temperature(StubTemperatureLayer)
+    assert report.problems == [exercises.NOT_IMPLEMENTED]
+
+
+# --- one exception does not hide the other mistakes -------------------------------------------
+
+
+def test_axis_error_on_1d_does_not_hide_the_global_maximum():
+    def seed002_softmax(x):  # thread 002: axis=1 and the maximum of the whole batch
+        e = np.exp(x - np.max(x))
+        return e / np.sum(e, axis=1)[:, None]
+
+    problems = exercises.check_softmax(seed002_softmax).problems
+    assert problems[0].startswith("raised AxisError")
+    assert "[3.0, 1.0, 0.2], [1000, 5]" in problems[0]  # every input it affected, once
+    assert sum(p.startswith("raised AxisError") for p in problems) == 1
+    assert exercises.GLOBAL_MAX in problems
+
+
+def test_assertion_on_1d_input_says_the_shape_and_why_1d_must_work():
+    def asserts_2d(z):  # thread 003
+        assert len(z.shape) == 2
+        e = np.exp(z - np.max(z, axis=1)[:, np.newaxis])
+        return e / np.sum(e, axis=1)[:, np.newaxis]
+
+    (problem,) = exercises.check_softmax(asserts_2d).problems
+    assert problem.startswith("raised AssertionError")  # pytest adds words to a bare assert
+    assert " for [3.0, 1.0, 0.2], " in problem
+    assert "(the first was an array of shape (3,))" in problem
+    assert "one sample is a 1-D vector of shape (K,)" in problem
+    assert "asks for it as well as for batches" in problem
+
+
+def test_the_1d_hint_is_not_given_when_1d_input_is_fine():
+    def fails_on_3d(x):
+        if x.ndim == 3:
+            raise AssertionError
+        return scipy.special.softmax(x, axis=-1)
+
+    (problem,) = exercises.check_softmax(fails_on_3d).problems
+    assert "1-D" not in problem
+
+
+def test_broadcast_hint_only_when_keepdims_was_lost():
+    def no_keepdims(x):
+        e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+        return e / e.sum(axis=-1)
+
+    def other_broadcast(x):
+        return scipy.special.softmax(x, axis=-1) + np.ones(7)
+
+    assert any(
+        "keep it with keepdims=True" in p for p in exercises.check_softmax(no_keepdims).problems
+    )
+    assert not any("keepdims" in p for p in exercises.check_softmax(other_broadcast).problems)
+
+
+# --- the wrong kind of object ----------------------------------------------------------------
+
+
+def test_temperature_checker_given_an_instance():
+    report = exercises.check_softmax_with_temperature(solutions.SoftmaxWithTemperature(2.0))
+    assert report.problems == [
+        "received an instance of SoftmaxWithTemperature, not the class: the checker builds its "
+        "own layers with several temperatures; pass the class itself, "
+        "check_softmax_with_temperature(SoftmaxWithTemperature)"
+    ]
+
+
+def test_temperature_checker_given_a_function():
+    report = exercises.check_softmax_with_temperature(lambda T: scipy.special.softmax)
+    assert report.problems == [
+        "layer_class(0.5) returned function, which has no forward() and backward() method: pass "
+        "the layer class itself, e.g. check_softmax_with_temperature(SoftmaxWithTemperature)"
+    ]
+
+
+@pytest.mark.parametrize(("name", "solution", "stub", "failing"), CASES, ids=IDS)
+def test_a_class_instance_or_module_is_not_a_function(name, solution, stub, failing):
+    report = _checker(name)(np)
+    assert not report.passed
+    assert "received module" in report.problems[0]
