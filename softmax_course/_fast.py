@@ -96,6 +96,38 @@ def _row_sum(eb: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
+def _row_sum_but_one_max(eb: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarray:
+    r"""Row sums of ``eb`` leaving out one instance of each row's largest entry.
+
+    For ``eb = exp(x - m)`` the largest entry is exactly :math:`e^0 = 1` and
+    this is :math:`r = \sum_j e^{x_j - m} - 1`, the sum of the *other* terms,
+    so that :math:`\log\sum_j e^{x_j - m} = \operatorname{log1p}(r)`. Summing
+    the 1 first and taking ``log`` afterwards would round ``1 + r`` and lose
+    every digit of :math:`r` below the rounding unit of 1 (``log(1 + 1e-18)``
+    is 0, not ``1e-18``): a relative error of 100% when one term dominates.
+
+    For a small class count a column loop carries the running maximum ``mx``
+    and adds :math:`\min(e_k, mx)` at each step: whichever of the two is
+    smaller joins the sum, so exactly one instance of the maximum never does.
+    For large ``K``, ``np.argmax`` finds one maximum per row (as fast as
+    ``np.max`` here), it is set to 0 and the rows are summed. ``eb`` is
+    overwritten; ``work`` is ``(2, N)`` scratch. Rows containing NaN give
+    meaningless values: the caller must handle them.
+    """
+    n_rows, n_cols = eb.shape
+    if n_cols <= SMALL_K:
+        mx, smaller = work[0, :n_rows], work[1, :n_rows]
+        np.copyto(mx, eb[:, 0])
+        out.fill(0)
+        for k in range(1, n_cols):  # K long vectorized calls, as in _row_max
+            np.minimum(eb[:, k], mx, out=smaller)
+            out += smaller
+            np.maximum(eb[:, k], mx, out=mx)
+        return out
+    eb[np.arange(n_rows), np.argmax(eb, axis=1)] = 0
+    return _row_sum(eb, out)
+
+
 _vecdot = getattr(np, "vecdot", None)  # numpy >= 2.0
 
 
@@ -142,7 +174,8 @@ def log_softmax_rows(
     if rows == 1 and n_cols * x.dtype.itemsize > (block_bytes or BLOCK_BYTES):
         return _log_softmax_wide(x, out, temperature, block_bytes)
     row_max = np.empty(min(rows, n_rows), dtype=x.dtype)
-    total = np.empty_like(row_max)
+    rest = np.empty_like(row_max)
+    work = np.empty((2, len(row_max)), dtype=x.dtype)
     scratch = np.empty((min(rows, n_rows), n_cols), dtype=x.dtype)  # O(block)
     for block in _blocks(n_rows, rows):
         xb, ob = x[block], out[block]
@@ -152,9 +185,11 @@ def log_softmax_rows(
         if temperature != 1.0:
             np.divide(ob, temperature, out=ob)
         np.exp(ob, out=eb)
-        t = _row_sum(eb, total[: len(xb)])
-        np.log(t, out=t)
-        np.subtract(ob, t[:, None], out=ob)
+        # log sum_j e^(x_j - m) = log1p(the terms but the max's 1).
+        r = _row_sum_but_one_max(eb, rest[: len(xb)], work)
+        np.log1p(r, out=r)
+        np.copyto(r, np.nan, where=~np.isfinite(m))  # NaN, +inf or all -inf: NaN throughout
+        np.subtract(ob, r[:, None], out=ob)
     return out
 
 
@@ -166,27 +201,39 @@ def logsumexp_rows(x: np.ndarray, out: np.ndarray, block_bytes: int | None = Non
     wide = rows == 1 and n_cols > chunk
     row_max = np.empty(min(rows, n_rows), dtype=x.dtype)
     total = np.empty_like(row_max)
+    finite = np.empty(len(row_max), dtype=bool)
+    work = np.empty((2, len(row_max)), dtype=x.dtype)
     scratch = np.empty((min(rows, n_rows), min(n_cols, chunk)), dtype=x.dtype)
     for block in _blocks(n_rows, rows):
         xb, ob = x[block], out[block]
         m = _row_max(xb, row_max[: len(xb)])
-        # All -inf, +inf or NaN rows: shift by 0 so that inf - inf never appears.
-        np.copyto(m, 0, where=~np.isfinite(m))
+        fb = np.isfinite(m, out=finite[: len(xb)])
+        # All -inf, +inf or NaN rows: their result is their maximum (-inf, +inf or NaN),
+        # written at the end. Shift them by 0 so that inf - inf never appears.
+        np.copyto(ob, m, where=~fb)
+        np.copyto(m, 0, where=~fb)
         if wide:  # one long row: sum exp over column chunks that fit the cache
-            partial = []
+            partial, rest = [], []
             for cols in _blocks(n_cols, chunk):
                 eb = scratch[:, : cols.stop - cols.start]
                 np.subtract(xb[:, cols], m[:, None], out=eb)
                 np.exp(eb, out=eb)
                 partial.append(np.sum(eb, axis=1))
+                np.copyto(eb, 0, where=eb == 1)  # the terms but the max's 1 (t < 2: only one)
+                rest.append(np.sum(eb, axis=1))
             t = np.sum(partial, axis=0, out=total[:1])
+            if fb[0]:
+                if t[0] < 2:  # then exactly one term is 1: log1p of the others
+                    np.log1p(np.sum(rest, axis=0), out=ob)
+                else:
+                    np.log(t, out=ob)
         else:
             eb = scratch[: len(xb)]
             np.subtract(xb, m[:, None], out=eb)
             np.exp(eb, out=eb)
-            t = _row_sum(eb, total[: len(xb)])
-        np.log(t, out=ob)
-        ob += m
+            r = _row_sum_but_one_max(eb, total[: len(xb)], work)
+            np.log1p(r, out=ob, where=fb)  # log sum = log1p(the terms but the max's 1)
+        np.add(ob, m, out=ob, where=fb)
     return out
 
 
@@ -219,7 +266,7 @@ def _log_softmax_wide(
     for i in range(x.shape[0]):
         xr, orow = x[i], out[i]
         m = np.max(xr)
-        partial = []
+        partial, rest = [], []
         for cols in _blocks(len(xr), chunk):
             oc = orow[cols]
             eb = scratch[: len(oc)]
@@ -228,7 +275,11 @@ def _log_softmax_wide(
                 np.divide(oc, temperature, out=oc)
             np.exp(oc, out=eb)
             partial.append(np.sum(eb))
-        np.subtract(orow, np.log(np.sum(partial, dtype=x.dtype)), out=orow)
+            np.copyto(eb, 0, where=eb == 1)  # the terms but the max's 1 (t < 2: only one)
+            rest.append(np.sum(eb))
+        t = np.sum(partial, dtype=x.dtype)
+        log_t = np.log1p(np.sum(rest, dtype=x.dtype)) if t < 2 else np.log(t)
+        np.subtract(orow, log_t, out=orow)
     return out
 
 
