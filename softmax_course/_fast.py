@@ -96,36 +96,39 @@ def _row_sum(eb: np.ndarray, out: np.ndarray) -> np.ndarray:
     return out
 
 
-def _row_sum_but_one_max(eb: np.ndarray, out: np.ndarray, work: np.ndarray) -> np.ndarray:
-    r"""Row sums of ``eb`` leaving out one instance of each row's largest entry.
+# logsumexp and log_softmax need log sum_j e^(x_j - m). The term of the maximum is exactly
+# e^0 = 1, so that is log1p(r) with r the sum of the *other* terms. Summing the 1 in first and
+# taking log afterwards rounds 1 + r and drops every digit of r below the rounding unit of 1
+# (log(1 + 1e-18) is 0, not 1e-18): a relative error of 100% when one term dominates, which
+# is the everyday case of a confident classifier. So one instance of each row's maximum is
+# kept out of the sum, at almost no cost, in one of two ways.
 
-    For ``eb = exp(x - m)`` the largest entry is exactly :math:`e^0 = 1` and
-    this is :math:`r = \sum_j e^{x_j - m} - 1`, the sum of the *other* terms,
-    so that :math:`\log\sum_j e^{x_j - m} = \operatorname{log1p}(r)`. Summing
-    the 1 first and taking ``log`` afterwards would round ``1 + r`` and lose
-    every digit of :math:`r` below the rounding unit of 1 (``log(1 + 1e-18)``
-    is 0, not ``1e-18``): a relative error of 100% when one term dominates.
 
-    For a small class count a column loop carries the running maximum ``mx``
-    and adds :math:`\min(e_k, mx)` at each step: whichever of the two is
-    smaller joins the sum, so exactly one instance of the maximum never does.
-    For large ``K``, ``np.argmax`` finds one maximum per row (as fast as
-    ``np.max`` here), it is set to 0 and the rows are summed. ``eb`` is
-    overwritten; ``work`` is ``(2, N)`` scratch. Rows containing NaN give
-    meaningless values: the caller must handle them.
+def _row_max_and_others(xb: np.ndarray, out: np.ndarray, others: np.ndarray) -> np.ndarray:
+    r"""Small ``K``: row maxima into ``out`` and every entry *but one maximum* into ``others``.
+
+    The column loop of :func:`_row_max`, carrying the running maximum ``mx``:
+    at each column the smaller of :math:`(x_k, mx)` goes to ``others`` and the
+    larger stays, so exactly one instance of the maximum never reaches
+    ``others``. ``others`` is ``(K - 1, N)``, column by column, so that the
+    later sum over axis 0 is ``K - 1`` long vectorized additions. NaN
+    propagates to ``out`` (and to ``others``), as in ``np.max``.
     """
-    n_rows, n_cols = eb.shape
-    if n_cols <= SMALL_K:
-        mx, smaller = work[0, :n_rows], work[1, :n_rows]
-        np.copyto(mx, eb[:, 0])
-        out.fill(0)
-        for k in range(1, n_cols):  # K long vectorized calls, as in _row_max
-            np.minimum(eb[:, k], mx, out=smaller)
-            out += smaller
-            np.maximum(eb[:, k], mx, out=mx)
-        return out
-    eb[np.arange(n_rows), np.argmax(eb, axis=1)] = 0
-    return _row_sum(eb, out)
+    np.copyto(out, xb[:, 0])
+    for k in range(1, xb.shape[1]):
+        np.minimum(xb[:, k], out, out=others[k - 1])
+        np.maximum(xb[:, k], out, out=out)
+    return out
+
+
+def _row_argmax(xb: np.ndarray, out: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Large ``K``: row maxima into ``out``; returns the column of one maximum per row.
+
+    ``np.argmax`` is as fast as ``np.max`` here, and NaN wins (as in ``np.max``).
+    """
+    where = np.argmax(xb, axis=1)
+    out[...] = xb[rows, where]
+    return where
 
 
 _vecdot = getattr(np, "vecdot", None)  # numpy >= 2.0
@@ -174,19 +177,37 @@ def log_softmax_rows(
     if rows == 1 and n_cols * x.dtype.itemsize > (block_bytes or BLOCK_BYTES):
         return _log_softmax_wide(x, out, temperature, block_bytes)
     row_max = np.empty(min(rows, n_rows), dtype=x.dtype)
-    rest = np.empty_like(row_max)
-    work = np.empty((2, len(row_max)), dtype=x.dtype)
-    scratch = np.empty((min(rows, n_rows), n_cols), dtype=x.dtype)  # O(block)
+    log_norm = np.empty_like(row_max)
+    small = n_cols <= SMALL_K
+    if small:  # the K - 1 terms but the maximum, column by column
+        scratch = np.empty((n_cols - 1, len(row_max)), dtype=x.dtype)
+    else:
+        scratch = np.empty((len(row_max), n_cols), dtype=x.dtype)  # O(block)
+        row_index = np.arange(len(row_max))
     for block in _blocks(n_rows, rows):
         xb, ob = x[block], out[block]
-        eb = scratch[: len(xb)]
-        m = _row_max(xb, row_max[: len(xb)])
+        n = len(xb)
+        if small:
+            m = _row_max_and_others(xb, row_max[:n], scratch[:, :n])
+        else:
+            at = _row_argmax(xb, row_max[:n], row_index[:n])
+            m = row_max[:n]
         np.subtract(xb, m[:, None], out=ob)
         if temperature != 1.0:
             np.divide(ob, temperature, out=ob)
-        np.exp(ob, out=eb)
-        # log sum_j e^(x_j - m) = log1p(the terms but the max's 1).
-        r = _row_sum_but_one_max(eb, rest[: len(xb)], work)
+        # log sum_j e^(x_j - m) = log1p(r), r the sum of the terms but one maximum's 1.
+        if small:
+            eb = scratch[:, :n]
+            np.subtract(eb, m, out=eb)
+            if temperature != 1.0:
+                np.divide(eb, temperature, out=eb)
+            np.exp(eb, out=eb)
+            r = np.sum(eb, axis=0, out=log_norm[:n])
+        else:
+            eb = scratch[:n]
+            np.exp(ob, out=eb)
+            eb[row_index[:n], at] = 0
+            r = _row_sum(eb, log_norm[:n])
         np.log1p(r, out=r)
         np.copyto(r, np.nan, where=~np.isfinite(m))  # NaN, +inf or all -inf: NaN throughout
         np.subtract(ob, r[:, None], out=ob)
@@ -198,42 +219,66 @@ def logsumexp_rows(x: np.ndarray, out: np.ndarray, block_bytes: int | None = Non
     n_rows, n_cols = x.shape
     rows = _rows_per_block(n_cols, x.dtype.itemsize, block_bytes)
     chunk = max(1, (block_bytes or BLOCK_BYTES) // x.dtype.itemsize)
-    wide = rows == 1 and n_cols > chunk
+    if rows == 1 and n_cols > chunk:
+        return _logsumexp_wide(x, out, chunk)
     row_max = np.empty(min(rows, n_rows), dtype=x.dtype)
-    total = np.empty_like(row_max)
+    rest = np.empty_like(row_max)
     finite = np.empty(len(row_max), dtype=bool)
-    work = np.empty((2, len(row_max)), dtype=x.dtype)
-    scratch = np.empty((min(rows, n_rows), min(n_cols, chunk)), dtype=x.dtype)
+    small = n_cols <= SMALL_K
+    if small:  # the K - 1 terms but the maximum, column by column
+        scratch = np.empty((n_cols - 1, len(row_max)), dtype=x.dtype)
+    else:
+        scratch = np.empty((len(row_max), n_cols), dtype=x.dtype)
+        row_index = np.arange(len(row_max))
     for block in _blocks(n_rows, rows):
         xb, ob = x[block], out[block]
-        m = _row_max(xb, row_max[: len(xb)])
-        fb = np.isfinite(m, out=finite[: len(xb)])
-        # All -inf, +inf or NaN rows: their result is their maximum (-inf, +inf or NaN),
-        # written at the end. Shift them by 0 so that inf - inf never appears.
+        n = len(xb)
+        if small:
+            m = _row_max_and_others(xb, row_max[:n], scratch[:, :n])
+        else:
+            at = _row_argmax(xb, row_max[:n], row_index[:n])
+            m = row_max[:n]
+        fb = np.isfinite(m, out=finite[:n])
+        # All -inf, +inf or NaN rows: their result is their maximum (-inf, +inf or NaN).
+        # Shift them by 0 so that inf - inf never appears.
         np.copyto(ob, m, where=~fb)
         np.copyto(m, 0, where=~fb)
-        if wide:  # one long row: sum exp over column chunks that fit the cache
-            partial, rest = [], []
-            for cols in _blocks(n_cols, chunk):
-                eb = scratch[:, : cols.stop - cols.start]
-                np.subtract(xb[:, cols], m[:, None], out=eb)
-                np.exp(eb, out=eb)
-                partial.append(np.sum(eb, axis=1))
-                np.copyto(eb, 0, where=eb == 1)  # the terms but the max's 1 (t < 2: only one)
-                rest.append(np.sum(eb, axis=1))
-            t = np.sum(partial, axis=0, out=total[:1])
-            if fb[0]:
-                if t[0] < 2:  # then exactly one term is 1: log1p of the others
-                    np.log1p(np.sum(rest, axis=0), out=ob)
-                else:
-                    np.log(t, out=ob)
+        # log sum_j e^(x_j - m) = log1p(r), r the sum of the terms but one maximum's 1.
+        if small:
+            eb = scratch[:, :n]
+            np.subtract(eb, m, out=eb)
+            np.exp(eb, out=eb)
+            r = np.sum(eb, axis=0, out=rest[:n])
         else:
-            eb = scratch[: len(xb)]
+            eb = scratch[:n]
             np.subtract(xb, m[:, None], out=eb)
             np.exp(eb, out=eb)
-            r = _row_sum_but_one_max(eb, total[: len(xb)], work)
-            np.log1p(r, out=ob, where=fb)  # log sum = log1p(the terms but the max's 1)
+            eb[row_index[:n], at] = 0
+            r = _row_sum(eb, rest[:n])
+        np.log1p(r, out=ob, where=fb)
         np.add(ob, m, out=ob, where=fb)
+    return out
+
+
+def _logsumexp_wide(x: np.ndarray, out: np.ndarray, chunk: int) -> np.ndarray:
+    """Log-sum-exp for rows longer than a block: per row, exp and sum in column chunks."""
+    scratch = np.empty(chunk, dtype=x.dtype)
+    for i in range(x.shape[0]):
+        xr = x[i]
+        at = int(np.argmax(xr))
+        m = xr[at]
+        if not np.isfinite(m):  # -inf, +inf or NaN: the result is the maximum itself
+            out[i] = m
+            continue
+        partial = []
+        for cols in _blocks(len(xr), chunk):
+            eb = scratch[: cols.stop - cols.start]
+            np.subtract(xr[cols], m, out=eb)
+            np.exp(eb, out=eb)
+            if cols.start <= at < cols.stop:
+                eb[at - cols.start] = 0  # one maximum's 1 stays out of the sum
+            partial.append(np.sum(eb))
+        out[i] = m + np.log1p(np.sum(partial, dtype=x.dtype))
     return out
 
 
@@ -265,8 +310,9 @@ def _log_softmax_wide(
     scratch = np.empty(min(chunk, x.shape[1]), dtype=x.dtype)
     for i in range(x.shape[0]):
         xr, orow = x[i], out[i]
-        m = np.max(xr)
-        partial, rest = [], []
+        at = int(np.argmax(xr))
+        m = xr[at]
+        partial = []
         for cols in _blocks(len(xr), chunk):
             oc = orow[cols]
             eb = scratch[: len(oc)]
@@ -274,12 +320,11 @@ def _log_softmax_wide(
             if temperature != 1.0:
                 np.divide(oc, temperature, out=oc)
             np.exp(oc, out=eb)
+            if cols.start <= at < cols.stop:
+                eb[at - cols.start] = 0  # one maximum's 1 stays out of the sum
             partial.append(np.sum(eb))
-            np.copyto(eb, 0, where=eb == 1)  # the terms but the max's 1 (t < 2: only one)
-            rest.append(np.sum(eb))
-        t = np.sum(partial, dtype=x.dtype)
-        log_t = np.log1p(np.sum(rest, dtype=x.dtype)) if t < 2 else np.log(t)
-        np.subtract(orow, log_t, out=orow)
+        log_norm = np.log1p(np.sum(partial, dtype=x.dtype)) if np.isfinite(m) else np.nan
+        np.subtract(orow, log_norm, out=orow)
     return out
 
 
