@@ -29,6 +29,13 @@ The kernels here do the same arithmetic in the same order, but
   overhead. For large ``K`` numpy's own reductions are already efficient
   (and ``np.sum`` sums pairwise, which is more accurate), so they are used.
 
+logsumexp and log-softmax take ``log1p`` of the sum of the terms *other*
+than one maximum (whose term is exactly 1), as ``scipy.special.logsumexp``
+does, instead of ``log`` of the rounded full sum: at small ``K`` the column
+loop of the row maximum also collects the other entries, at large ``K``
+``np.argmax`` finds one maximum to leave out. Both cost about what the plain
+``np.max`` and row sum did.
+
 A row longer than a block (``K`` in the millions) is processed in column
 chunks of one row at a time; the row loop then runs over at most one
 iteration per block of data, never per sample of a normal batch.
