@@ -40,6 +40,7 @@ def scipy_suite(tmp_path_factory) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # only scipy's conftest and our plugin
+    env.pop("SCIPY_ARRAY_API", None)  # numpy arrays only: torch, JAX... are out of scope
     command = [
         sys.executable,
         "-m",
