@@ -9,9 +9,11 @@ checks that every remaining test really called one of ours::
 
     python -m pytest -p tests.scipy_suite_plugin --pyargs scipy.special.tests.test_logsumexp
 
-``tests/test_scipy_conformance.py`` runs exactly that in a subprocess (a
-fresh interpreter: scipy's own ``conftest.py`` and fixtures, not ours) and
-reads the JSON report written with ``--scipy-suite-report=PATH``.
+``tests/test_scipy_conformance.py`` runs that in a subprocess (a fresh
+interpreter with scipy's own ``conftest.py`` and fixtures, and an empty ini
+file, so that this project's ``addopts`` and ``filterwarnings = error`` do
+not apply to scipy's test code; RuntimeWarnings stay errors) and reads the
+JSON report written with ``--scipy-suite-report=PATH``.
 
 scipy's functions reduce over *every* axis by default (``axis=None``); ours
 use the last axis. The substitutes below pass scipy's default explicitly, so
