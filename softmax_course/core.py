@@ -96,13 +96,41 @@ def _deliver(result: np.ndarray, dtype: np.dtype, out: np.ndarray | None) -> np.
 
     The cast happens in the error state that ignores overflow: a float16
     log-probability below -65504 rounds to ``-inf``, which is the correctly
-    rounded value, not an event to warn about.
+    rounded value, not an event to warn about. A 0-d result without ``out``
+    becomes a numpy scalar, as numpy's ufuncs and reductions return
+    (``np.exp(np.array(1.0))`` is ``np.float64(2.718...)``).
     """
     with np.errstate(over="ignore"):
         if out is None:
-            return result.astype(dtype, copy=False)
+            return _scalar_if_0d(np.asarray(result).astype(dtype, copy=False))
         np.copyto(out, result, casting="same_kind")
     return out
+
+
+def _scalar_if_0d(result: np.ndarray) -> np.ndarray:
+    """``result`` itself, or its single element as a numpy scalar if it has shape ``()``."""
+    return result[()] if result.ndim == 0 else result
+
+
+def _log_total(
+    e: np.ndarray, axes: tuple[int, ...], finite: np.ndarray | bool = True
+) -> np.ndarray:
+    r"""``log(sum(e))`` over ``axes`` for ``e = exp(x - m)``, accurate when one term dominates.
+
+    The term of the maximum is exactly :math:`e^0 = 1`, so the sum is
+    :math:`1 + r` with :math:`r` the sum of the other terms. Rounding ``1 + r``
+    keeps only the digits of :math:`r` above the rounding unit of 1
+    (``2.2e-16`` in float64); below half of it, ``1 + r`` is exactly 1 and
+    :math:`\log 1 = 0` loses :math:`\log(1 + r) \approx r` entirely. Where
+    the sum is below 2 (then exactly one term equals 1, and :math:`r < 1`)
+    this returns ``log1p(r)`` with :math:`r` summed without that term; above
+    2, ``log(sum)`` is already accurate to a few ulps. ``finite`` (keepdims
+    shape) marks the slices whose maximum was finite (shifted by it); the
+    others keep ``log``.
+    """
+    total = np.sum(e, axis=axes, keepdims=True)
+    rest = np.sum(e, axis=axes, keepdims=True, where=e < 1)  # every term but the 1
+    return np.where((total < 2) & finite, np.log1p(rest), np.log(total))
 
 
 def softmax(
@@ -140,9 +168,10 @@ def softmax(
 
     Returns
     -------
-    ndarray
+    ndarray or numpy scalar
         Probabilities of the same shape as ``x``: each slice along ``axis``
-        is non-negative and sums to 1.
+        is non-negative and sums to 1. A 0-d ``x`` (only with ``axis=None``)
+        gives a numpy scalar, as numpy's ufuncs do, unless ``out`` is given.
 
     Raises
     ------
@@ -247,8 +276,9 @@ def log_softmax(
 
     Returns
     -------
-    ndarray
-        Log-probabilities, all :math:`\le 0`, of the same shape as ``x``.
+    ndarray or numpy scalar
+        Log-probabilities, all :math:`\le 0`, of the same shape as ``x``; a
+        numpy scalar for a 0-d ``x`` (``axis=None``) without ``out``.
 
     Raises
     ------
@@ -271,11 +301,21 @@ def log_softmax(
     the best one gets ``-1000`` rather than ``-inf``. The log of the
     denominator lies in :math:`[0, \log K]`.
 
+    The denominator is :math:`1 + r`, where 1 is the term of the maximum and
+    :math:`r` the sum of the others; its log is computed as
+    :math:`\operatorname{log1p}(r)`, never as ``log`` of the rounded
+    ``1 + r``. For a confident prediction (:math:`r` below the rounding unit,
+    ``2.2e-16``) the largest entry is then :math:`-r` to full relative
+    precision instead of exactly 0: the cross-entropy loss of a confident,
+    correct prediction is small but not zero.
+
     Special cases: a slice containing NaN or ``+inf``, or an all ``-inf``
     slice, gives NaN throughout, exactly where :func:`softmax` gives NaN;
-    ``-inf`` next to finite entries gives ``-inf``. (``scipy.special.log_softmax``
-    agrees except next to ``+inf``, where it returns ``-inf`` for the finite
-    entries and NaN only for the ``+inf`` one.)
+    ``-inf`` next to finite entries gives ``-inf``; a 0-d ``x`` with
+    ``axis=None`` gives ``np.float64(0.0)`` (or NaN if it is not finite).
+    (``scipy.special.log_softmax`` agrees except next to ``+inf``, where it
+    returns ``-inf`` for the finite entries and NaN only for the ``+inf``
+    one.)
 
     Examples
     --------
@@ -287,6 +327,12 @@ def log_softmax(
     array([  0., -inf])
     >>> log_softmax(z)
     array([    0., -1000.])
+
+    A confident prediction keeps its tiny log-probability gap (here
+    :math:`-\log(1 + e^{-40}) \approx -e^{-40}`):
+
+    >>> log_softmax(np.array([0.0, -40.0]))
+    array([-4.24835426e-18, -4.00000000e+01])
     """
     x = as_real_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
@@ -297,8 +343,7 @@ def log_softmax(
         if _fast.can_use_fast_path(x, axes):
             return _fast_rowwise(_fast.log_softmax_rows, x, out, temperature)
         shifted = _shifted(x, axes, temperature)
-        log_norm = np.log(np.sum(np.exp(shifted), axis=axes, keepdims=True))
-        shifted -= log_norm
+        shifted -= _log_total(np.exp(shifted), axes)  # a non-finite max made the slice NaN
     return _deliver(shifted, x.dtype, out)
 
 
@@ -323,9 +368,11 @@ def logsumexp(x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False) -> np
 
     Returns
     -------
-    ndarray
-        The reduction, a 0-d array when every axis is reduced without
-        ``keepdims``.
+    ndarray or numpy scalar
+        The reduction, in the dtype of ``x`` (float64 for integer input).
+        When every axis is reduced without ``keepdims`` (``axis=None``, or
+        the last axis of a 1-D ``x``) or ``x`` is 0-d, the result is a numpy
+        scalar such as ``np.float64``, as numpy's own reductions return.
 
     Raises
     ------
@@ -342,10 +389,27 @@ def logsumexp(x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False) -> np
     It is a smooth maximum: :math:`\max_j z_j \le \operatorname{logsumexp}(z)
     \le \max_j z_j + \log K`, and its gradient is :math:`\operatorname{softmax}(z)`.
 
+    Precision: the term of the maximum is exactly :math:`e^0 = 1`, and the
+    result is evaluated as
+
+    .. math::
+
+        \operatorname{logsumexp}(z) = m + \operatorname{log1p}(r), \qquad
+        r = \sum_{j \ne j^*} e^{z_j - m},
+
+    with :math:`j^*` one position of the maximum, as ``scipy.special.logsumexp``
+    does (scipy issue 18295). ``log(1 + r)`` would round ``1 + r`` first and
+    return exactly 0 for ``z = [0, -40]``, whose true value is
+    :math:`\log(1 + e^{-40}) = 4.2 \times 10^{-18}`: a relative error of
+    100% whenever one term dominates.
+
     Special cases follow ``scipy.special.logsumexp``: a slice that is all
     ``-inf`` (or empty) gives ``-inf``; a slice containing ``+inf`` and no
     NaN gives ``+inf``; NaN gives NaN. When :math:`m` is not finite the
-    shift uses 0 instead, so ``inf - inf`` never appears.
+    shift uses 0 instead, so ``inf - inf`` never appears. With
+    ``axis=None`` a scalar or 0-d ``x`` is its own logsumexp. Full
+    reductions return numpy scalars (see Returns); ``keepdims=True``
+    returns an array whenever ``x`` has at least one axis.
 
     Examples
     --------
@@ -355,10 +419,19 @@ def logsumexp(x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False) -> np
     >>> with np.errstate(over="ignore"):
     ...     np.log(np.sum(np.exp(z)))
     np.float64(inf)
-    >>> logsumexp(z)
-    array(1000.69314718)
+    >>> logsumexp(z).round(8)  # a full reduction gives a numpy scalar
+    np.float64(1000.69314718)
     >>> logsumexp(np.array([[0.0, 0.0], [1.0, -np.inf]]), axis=-1)
     array([0.69314718, 1.        ])
+
+    One dominant term: ``log`` of the rounded sum loses everything, ``log1p``
+    of the other terms does not:
+
+    >>> z = np.array([0.0, -40.0])
+    >>> np.log(np.sum(np.exp(z)))
+    np.float64(0.0)
+    >>> print(f"{logsumexp(z):.6e}")  # log(1 + e^-40), about e^-40
+    4.248354e-18
     """
     x = as_real_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
@@ -369,14 +442,14 @@ def logsumexp(x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False) -> np
         result = np.empty(x.shape[:-1], dtype=x.dtype)
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
             _fast.logsumexp_rows(x.reshape(-1, x.shape[-1]), result.reshape(-1))
-        return result[..., None] if keepdims else result
+        return result[..., None] if keepdims else _scalar_if_0d(result)
     x = x.astype(working_dtype(input_dtype), copy=False)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        row_max = np.max(x, axis=axes, keepdims=True, initial=-np.inf)
-        row_max[~np.isfinite(row_max)] = 0  # all -inf, +inf or NaN slices: do not shift
-        total = np.sum(np.exp(x - row_max), axis=axes, keepdims=True)
-        result = np.log(total) + row_max
+        row_max = np.asarray(np.max(x, axis=axes, keepdims=True, initial=-np.inf))
+        finite = np.isfinite(row_max)
+        shift = np.where(finite, row_max, 0)  # all -inf, +inf or NaN slices: do not shift
+        result = _log_total(np.exp(x - shift), axes, finite) + shift
     if not keepdims:
         result = np.squeeze(result, axis=axes)
     with np.errstate(over="ignore"):  # float16: a result above 65504 rounds to inf, quietly
-        return np.asarray(result, dtype=input_dtype)
+        return _scalar_if_0d(np.asarray(result, dtype=input_dtype))

@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 import softmax_course as sc
-from softmax_course import log_softmax, logsumexp, softmax
+from softmax_course import _fast, log_softmax, logsumexp, softmax
 from softmax_course.online import online_logsumexp
-from tests.strategies import any_finite_floats, batches, logits, logits_and_axis
+from tests.references import logsumexp_exact
+from tests.strategies import any_finite_floats, batches, logits, logits_and_axis, moderate_floats
 
 FUNCTIONS = [softmax, log_softmax]
 
@@ -51,7 +52,14 @@ def test_logsumexp_matches_scipy_for_any_finite_input(case):
 def test_tuple_and_none_axes_match_scipy(axis):
     x = np.random.default_rng(0).normal(size=(3, 4, 5)) * 10
     assert_allclose(softmax(x, axis=axis), scipy.special.softmax(x, axis=axis), rtol=1e-13)
-    assert_allclose(log_softmax(x, axis=axis), scipy.special.log_softmax(x, axis=axis), rtol=1e-12)
+    # scipy's log_softmax takes log of the rounded sum (no log1p): next to 0 (the largest
+    # entry) it is only accurate to ~eps in absolute terms, ours to ~eps relative.
+    assert_allclose(
+        log_softmax(x, axis=axis),
+        scipy.special.log_softmax(x, axis=axis),
+        rtol=1e-12,
+        atol=1e-15,
+    )
     assert_allclose(logsumexp(x, axis=axis), scipy.special.logsumexp(x, axis=axis), rtol=1e-13)
     assert_allclose(
         logsumexp(x, axis=axis, keepdims=True),
@@ -430,3 +438,130 @@ def test_log_softmax_docstring_quotes_the_underflow_thresholds():
     doc = " ".join(log_softmax.__doc__.split())
     assert "``4.9e-324`` in float64, ``1.4e-45`` in float32" in doc
     assert "``2.2e-308`` in float64" in doc and "1e-308" not in doc.replace("2.2e-308", "")
+
+
+# --- issue 15: 0-d input, numpy scalars from full reductions, log1p precision ------------
+
+
+@pytest.mark.parametrize("x", [1.0, 3, np.float64(-2.5), np.array(0.25), np.float32(7.0)])
+def test_scalar_and_0d_input_with_axis_none(x):
+    expected_dtype = np.asarray(x).dtype if np.asarray(x).dtype.kind == "f" else np.float64
+    value = logsumexp(x, axis=None)  # a single term: logsumexp is the value itself
+    assert isinstance(value, np.generic) and value.dtype == expected_dtype
+    assert value == float(x)
+    assert isinstance(logsumexp(x, axis=None, keepdims=True), np.generic)  # as np.sum does
+    for function, expected in [(softmax, 1.0), (log_softmax, 0.0)]:
+        result = function(x, axis=None)
+        assert isinstance(result, np.generic) and result.dtype == expected_dtype
+        assert result == expected == scipy.special.__dict__[function.__name__](x)
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_non_finite_0d_input_matches_scipy(value):
+    with np.errstate(all="ignore"):
+        assert_array_equal(logsumexp(value, axis=None), scipy.special.logsumexp(value))
+        assert_array_equal(softmax(value, axis=None), scipy.special.softmax(value))  # NaN
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_0d_input_with_out_returns_out(function):
+    out = np.empty(())
+    assert function(np.array(2.0), axis=None, out=out) is out
+    assert out == function(2.0, axis=None)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.longdouble, np.int64])
+@pytest.mark.parametrize(
+    ("shape", "axis"),
+    [((5,), -1), ((5,), None), ((3, 4), None), ((3, 4), (0, 1)), ((2, 1, 3), None)],
+)
+def test_full_reductions_return_numpy_scalars(shape, axis, dtype):
+    x = np.arange(np.prod(shape)).reshape(shape).astype(dtype)
+    value = logsumexp(x, axis=axis)
+    assert isinstance(value, np.generic) and not isinstance(value, np.ndarray)
+    assert value.dtype == (np.float64 if dtype == np.int64 else dtype)
+    assert type(value) is type(np.sum(x.astype(value.dtype), axis=axis))  # as numpy does
+    kept = logsumexp(x, axis=axis, keepdims=True)
+    assert isinstance(kept, np.ndarray) and kept.shape == (1,) * len(shape)
+    assert isinstance(logsumexp(np.ones((2, 3)), axis=0), np.ndarray)  # partial: an array
+
+
+def _exact_rows(x: np.ndarray) -> np.ndarray:
+    return np.array([logsumexp_exact(row) for row in x.reshape(-1, x.shape[-1])])
+
+
+def _max_error_bound(x: np.ndarray, exact: np.ndarray) -> np.ndarray:
+    """Error allowed at each row: a few ulps of m and of log1p(r) (r summed over K terms).
+
+    ``m`` is exact and ``log1p(r) = exact - m`` is accurate to about ``K`` ulps
+    of itself, so the bound is relative to ``|m| + K |exact - m|``, not to
+    ``|exact|``, which may cancel to 0 (an ill-conditioned input for any method).
+    """
+    m = x.reshape(-1, x.shape[-1]).max(axis=-1)
+    eps = np.finfo(np.float64).eps
+    return 4 * eps * (np.abs(m) + x.shape[-1] * np.abs(exact - m)) + 1e-300
+
+
+@pytest.mark.parametrize("K", [2, 5, SMALL_K := _fast.SMALL_K, SMALL_K + 1, 200])
+@pytest.mark.parametrize("path", ["fast", "reference", "wide"])
+def test_logsumexp_keeps_the_digits_of_dominated_terms(K, path):
+    # One dominant logit: the others add e^-40 ... e^-700, far below the rounding unit of 1.
+    rng = np.random.default_rng(K)
+    x = -rng.uniform(40, 700, size=(64, K))
+    x[np.arange(64), rng.integers(0, K, 64)] = rng.uniform(-3, 3, 64)
+    x[0] = [0.0, -40.0] + [-np.inf] * (K - 2)  # scipy issue 18295: log(1 + e^-40)
+    exact = _exact_rows(x)
+    if path == "fast":
+        got = logsumexp(x)
+    elif path == "reference":
+        got = logsumexp(x.T, axis=0)  # not the last axis: the plain numpy formulation
+    else:  # rows longer than a block: the column-chunk path of the kernel
+        got = _fast.logsumexp_rows(x, np.empty(len(x)), block_bytes=8 * max(1, K // 3))
+    assert np.all(np.abs(got - exact) <= _max_error_bound(x, exact))
+    assert got[0] == pytest.approx(4.248354255291589e-18, rel=1e-14)
+    with np.errstate(divide="ignore"):  # the plain formula loses them all
+        assert np.log(np.sum(np.exp(x[0]))) == 0.0
+
+
+@pytest.mark.parametrize("K", [2, 5, _fast.SMALL_K + 1, 200])
+@pytest.mark.parametrize("path", ["fast", "reference", "wide"])
+def test_log_softmax_of_the_largest_entry_is_minus_log1p_of_the_rest(K, path):
+    rng = np.random.default_rng(100 + K)
+    x = -rng.uniform(30, 60, size=(32, K))
+    winners = rng.integers(0, K, 32)
+    x[np.arange(32), winners] = 0.0  # the largest logit; exact log-probability -log(1 + r)
+    exact = -_exact_rows(x)
+    if path == "fast":
+        got = log_softmax(x)
+    elif path == "reference":
+        got = log_softmax(x.T, axis=0).T
+    else:
+        got = _fast.log_softmax_rows(x, np.empty_like(x), block_bytes=8 * max(1, K // 3))
+    assert_allclose(got[np.arange(32), winners], exact, rtol=4 * K * np.finfo(float).eps, atol=0)
+    assert np.all(got[np.arange(32), winners] < 0)  # not rounded to 0: a nonzero loss
+
+
+@given(batches(max_n=4, max_k=20, elements=moderate_floats))
+def test_logsumexp_is_accurate_to_a_few_ulps(x):
+    exact = _exact_rows(x)
+    assert np.all(np.abs(logsumexp(x) - exact) <= _max_error_bound(x, exact))
+    assert np.all(np.abs(logsumexp(x.T, axis=0) - exact) <= _max_error_bound(x, exact))
+
+
+@pytest.mark.parametrize("K", [3, _fast.SMALL_K + 4])
+def test_ties_and_special_values_in_both_kernels(K):
+    rows = np.full((7, K), -3.0)
+    rows[0] = 0.0  # all tied: log K
+    rows[1, :2] = 5.0  # two tied maxima
+    rows[2] = -np.inf
+    rows[3, 1] = np.inf
+    rows[4, 1] = np.nan
+    rows[5, [0, 2]] = [np.inf, np.nan]
+    rows[6, 0] = 1e300  # finite extreme
+    with np.errstate(all="ignore"):
+        for function in (logsumexp, softmax):
+            expected = getattr(scipy.special, function.__name__)(rows, axis=-1)
+            assert_allclose(function(rows), expected, rtol=1e-15, equal_nan=True)
+            assert_allclose(function(rows.T, axis=0), expected.T, rtol=1e-15, equal_nan=True)
+        assert logsumexp(rows)[0] == pytest.approx(np.log(K), rel=1e-15)
+        assert np.isnan(log_softmax(rows)[2:6]).all()

@@ -1,0 +1,224 @@
+"""A pytest plugin that runs scipy's own tests of the three forward functions against ours.
+
+scipy installs its test module for ``softmax``, ``log_softmax`` and
+``logsumexp`` (:data:`SCIPY_TEST_MODULE`). Loaded with ``-p``, this plugin
+substitutes :mod:`softmax_course`'s functions for scipy's in that module
+before every test, deselects the tests of features this package does not
+have (each one listed by name in :data:`OUT_OF_SCOPE`, with the reason), and
+checks that every remaining test really called one of ours::
+
+    python -m pytest -p tests.scipy_suite_plugin --pyargs scipy.special.tests.test_logsumexp
+
+``tests/test_scipy_conformance.py`` runs that in a subprocess (a fresh
+interpreter with scipy's own ``conftest.py`` and fixtures, and an empty ini
+file, so that this project's ``addopts`` and ``filterwarnings = error`` do
+not apply to scipy's test code; RuntimeWarnings stay errors) and reads the
+JSON report written with ``--scipy-suite-report=PATH``.
+
+scipy's functions reduce over *every* axis by default (``axis=None``); ours
+use the last axis. The substitutes below pass scipy's default explicitly, so
+the tests exercise the same reductions they were written for.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from softmax_course import core
+
+__all__ = ["OUT_OF_SCOPE", "SCIPY_TEST_MODULE", "Deselection"]
+
+#: The module scipy installs with its tests of the three functions.
+SCIPY_TEST_MODULE = "scipy.special.tests.test_logsumexp"
+
+_B = "logsumexp's weights b= are not part of this package's API"
+_SIGN = "logsumexp's return_sign= is not part of this package's API"
+_COMPLEX = "complex input raises TypeError here by design (COURSE.md section 4)"
+
+
+@dataclass(frozen=True)
+class Deselection:
+    """scipy tests left out: ``Class::test`` by name, optionally only some parameters."""
+
+    name: str
+    reason: str
+    when: Callable[[dict[str, Any]], bool] | None = None  # on the test's parameters
+
+    def matches(self, item: pytest.Item) -> bool:
+        cls = getattr(item, "cls", None)
+        name = getattr(item, "originalname", item.name)
+        qualified = f"{cls.__name__}::{name}" if cls is not None else name
+        if qualified != self.name:
+            return False
+        callspec = getattr(item, "callspec", None)
+        return self.when is None or self.when(callspec.params if callspec else {})
+
+
+def _complex_param(*names: str) -> Callable[[dict[str, Any]], bool]:
+    def when(params: dict[str, Any]) -> bool:
+        return any(
+            isinstance(params.get(n), complex) or "complex" in str(params.get(n)) for n in names
+        )
+
+    return when
+
+
+#: Every scipy test that does not run against this package, and why. A rule that
+#: matches no test is an error (a scipy upgrade renamed something: look again).
+OUT_OF_SCOPE: tuple[Deselection, ...] = (
+    Deselection(
+        "test_wrap_radians",
+        "tests scipy's private helper _wrap_radians (phases of complex results), "
+        "not one of the three functions",
+    ),
+    Deselection("TestLogSumExp::test_logsumexp_b", _B),
+    Deselection("TestLogSumExp::test_logsumexp_sign", _SIGN),
+    Deselection("TestLogSumExp::test_logsumexp_sign_zero", _SIGN),
+    Deselection("TestLogSumExp::test_logsumexp_sign_shape", _SIGN),
+    Deselection("TestLogSumExp::test_logsumexp_complex_sign", _COMPLEX),
+    Deselection("TestLogSumExp::test_logsumexp_shape", f"{_B} (the test passes b=ones)"),
+    Deselection("TestLogSumExp::test_logsumexp_b_zero", _B),
+    Deselection("TestLogSumExp::test_logsumexp_b_shape", _B),
+    Deselection("TestLogSumExp::test_dtypes_a", _COMPLEX, _complex_param("dtype")),
+    Deselection("TestLogSumExp::test_dtypes_ab", _B),
+    Deselection("TestLogSumExp::test_gh21610", _COMPLEX),
+    Deselection("TestLogSumExp::test_gh21709_small_imaginary", _COMPLEX),
+    Deselection(
+        "TestLogSumExp::test_gh22601_infinite_elements", _COMPLEX, _complex_param("x", "y")
+    ),
+    Deselection(
+        "TestLogSumExp::test_no_writeback",
+        f"{_B} (the test calls logsumexp(a, b=b); tests/test_core.py checks that no "
+        "input is ever written to)",
+    ),
+    Deselection(
+        "TestLogSumExp::test_device",
+        f"{_B} (the test calls logsumexp(x, b=x)); numpy has a single device",
+    ),
+    Deselection("TestLogSumExp::test_gh22903", _B),
+    Deselection("TestLogSumExp::test_gh23548", _SIGN),
+)
+
+
+# --- the substitutes: scipy's signatures, our functions -----------------------------------
+
+_calls = 0  # how many times the current test called one of ours
+
+
+def softmax(x, axis=None):
+    """``softmax_course.softmax`` with scipy's default ``axis=None``."""
+    global _calls
+    _calls += 1
+    return core.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=None):
+    """``softmax_course.log_softmax`` with scipy's default ``axis=None``."""
+    global _calls
+    _calls += 1
+    return core.log_softmax(x, axis=axis)
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
+    """``softmax_course.logsumexp`` with scipy's default ``axis=None``; no ``b``, no sign."""
+    global _calls
+    _calls += 1
+    if b is not None or return_sign:
+        raise NotImplementedError(
+            "softmax_course.logsumexp has no b= or return_sign=; list this test in "
+            "tests/scipy_suite_plugin.py OUT_OF_SCOPE"
+        )
+    return core.logsumexp(a, axis=axis, keepdims=keepdims)
+
+
+SUBSTITUTES = {"softmax": softmax, "log_softmax": log_softmax, "logsumexp": logsumexp}
+
+
+# --- pytest hooks --------------------------------------------------------------------------
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--scipy-suite-report",
+        metavar="PATH",
+        help="write a JSON summary (passed, failed, deselected with reasons) to PATH",
+    )
+
+
+def pytest_configure(config):
+    config._scipy_suite_results = {}  # nodeid -> "passed" | "failed" | "skipped"
+    config._scipy_suite_deselected = {}  # reason -> nodeids
+
+
+def pytest_collection_modifyitems(config, items):
+    kept, dropped = [], []
+    used = set()
+    for item in items:
+        rule = next((rule for rule in OUT_OF_SCOPE if rule.matches(item)), None)
+        if rule is None:
+            kept.append(item)
+        else:
+            used.add(rule)
+            dropped.append(item)
+            config._scipy_suite_deselected.setdefault(rule.reason, []).append(item.nodeid)
+    stale = [rule.name for rule in OUT_OF_SCOPE if rule not in used]
+    if stale:
+        raise pytest.UsageError(
+            f"OUT_OF_SCOPE names tests that scipy no longer has: {stale}; update the list"
+        )
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _softmax_course_functions(request, monkeypatch):
+    """Replace scipy's three functions in the test's module by ours, for this test."""
+    global _calls
+    module = request.module
+    if module.__name__ != SCIPY_TEST_MODULE:
+        yield
+        return
+    for name, function in SUBSTITUTES.items():
+        monkeypatch.setattr(module, name, function)
+    _calls = 0
+    yield
+    assert _calls > 0, f"{request.node.nodeid} did not call softmax_course"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Record each test's outcome: failed in any phase, skipped, or passed (its call)."""
+    outcome = yield
+    report = outcome.get_result()
+    results = item.config._scipy_suite_results
+    if report.failed:
+        results[report.nodeid] = "failed"
+    elif report.skipped:
+        results[report.nodeid] = "skipped"
+    elif report.when == "call":
+        results.setdefault(report.nodeid, "passed")
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    results = config._scipy_suite_results
+    state = {
+        outcome: sorted(nodeid for nodeid, seen in results.items() if seen == outcome)
+        for outcome in ("passed", "failed", "skipped")
+    }
+    state["deselected"] = config._scipy_suite_deselected
+    n_deselected = sum(len(ids) for ids in state["deselected"].values())
+    terminalreporter.write_line(
+        f"{SCIPY_TEST_MODULE}: {len(state['passed'])} of scipy's tests passed against "
+        f"softmax_course, {len(state['failed'])} failed, {len(state['skipped'])} skipped, "
+        f"{n_deselected} deselected as out of scope"
+    )
+    path = config.getoption("--scipy-suite-report")
+    if path:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, indent=1)
