@@ -2,9 +2,13 @@
 
 The lessons in ``notebooks/`` derive each function; this package holds the
 canonical, tested implementation. Class axis defaults to the last one.
+
+Submodules: ``nn`` (layers with forward/backward), ``autodiff`` (a small
+reverse-mode engine that checks every hand-derived gradient), ``datasets``,
+``plotting``, ``widgets``, ``exercises``.
 """
 
-from softmax_course import nn
+from softmax_course import autodiff, nn
 from softmax_course.core import log_softmax, logsumexp, softmax
 from softmax_course.derivatives import softmax_jacobian, softmax_jvp, softmax_vjp
 from softmax_course.gradcheck import (
@@ -30,6 +34,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "softmax",
+    "autodiff",
     "nn",
     "softmax_jacobian",
     "softmax_jvp",
