@@ -11,7 +11,7 @@ import pytest
 import scipy.special
 
 import softmax_course as sc
-from softmax_course import autodiff
+from softmax_course import autodiff, solutions
 from softmax_course import exercises_capstone as ex
 from softmax_course.exercises import NOT_IMPLEMENTED, CheckReport
 
@@ -48,15 +48,18 @@ def max_vjp(z, g):
     return g[:, None] * (z == z.max(axis=1, keepdims=True))
 
 
+# The worked solutions (softmax_course.solutions); the independent versions above are
+# the references the mistakes below are built from.
 CASES = [
-    ("check_kl_divergence", kl),
-    ("check_l2_gradients", l2_gradients),
-    ("check_multiclass_hinge", hinge),
-    ("check_unbroadcast", autodiff.unbroadcast),
-    ("check_logsumexp_vjp", logsumexp_vjp),
-    ("check_max_vjp", max_vjp),
+    ("check_kl_divergence", solutions.kl_divergence),
+    ("check_l2_gradients", solutions.l2_gradients),
+    ("check_multiclass_hinge", solutions.multiclass_hinge),
+    ("check_unbroadcast", solutions.unbroadcast),
+    ("check_logsumexp_vjp", solutions.logsumexp_vjp),
+    ("check_max_vjp", solutions.max_vjp),
 ]
 IDS = [name for name, _ in CASES]
+INDEPENDENT = [kl, l2_gradients, hinge, autodiff.unbroadcast, logsumexp_vjp, max_vjp]
 
 
 def test_every_checker_is_listed():
@@ -67,10 +70,31 @@ def test_every_checker_is_listed():
 
 @pytest.mark.parametrize(("name", "solution"), CASES, ids=IDS)
 def test_a_correct_function_passes(name, solution):
-    report = getattr(ex, name)(solution)
-    assert isinstance(report, CheckReport)
-    assert report.passed, report.problems
-    assert report.checks > 0
+    for correct in (solution, INDEPENDENT[IDS.index(name)]):
+        report = getattr(ex, name)(correct)
+        assert isinstance(report, CheckReport)
+        assert report.passed, report.problems
+        assert report.checks > 0
+
+
+def test_the_solutions_agree_with_independent_references():
+    rng = np.random.default_rng(5)
+    p, q = sc.softmax(rng.normal(size=(3, 4))), sc.softmax(rng.normal(size=(3, 4)))
+    np.testing.assert_allclose(solutions.kl_divergence(p, q), kl(p, q), rtol=1e-13)
+    X, W, b, y = (
+        rng.normal(size=(6, 2)),
+        rng.normal(size=(2, 3)),
+        rng.normal(size=3),
+        rng.integers(0, 3, 6),
+    )
+    for got, want in zip(
+        solutions.l2_gradients(X, W, b, y, 0.3), l2_gradients(X, W, b, y, 0.3), strict=True
+    ):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    z = rng.normal(size=(6, 3))
+    np.testing.assert_allclose(solutions.multiclass_hinge(z, y), hinge(z, y), rtol=1e-14)
+    g = rng.normal(size=(2, 3, 4))
+    np.testing.assert_array_equal(solutions.unbroadcast(g, (3, 1)), autodiff.unbroadcast(g, (3, 1)))
 
 
 @pytest.mark.parametrize(("name", "solution"), CASES, ids=IDS)
