@@ -102,7 +102,8 @@ class Tensor:
     Parameters
     ----------
     value : array_like
-        Real numbers (ints and bools become float64; complex raises ``TypeError``).
+        Real numbers, stored as float64 (the engine's gradients are compared with
+        finite differences, which need double precision); complex raises ``TypeError``.
     name : str, optional
         A label shown in the ``repr``, handy when checking intermediate steps.
 
