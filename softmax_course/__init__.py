@@ -9,9 +9,13 @@ result is a plain ``ndarray``. A masked array is accepted only when nothing
 in it is masked; otherwise a ``TypeError`` suggests ``x.filled(-np.inf)``
 (masked classes get probability 0) or ``x.data`` (use the hidden values),
 rather than silently ignoring the mask.
+
+Submodules: ``nn`` (layers with forward/backward), ``autodiff`` (a small
+reverse-mode engine that checks every hand-derived gradient), ``datasets``,
+``plotting``, ``widgets``, ``exercises``.
 """
 
-from softmax_course import nn
+from softmax_course import autodiff, nn
 from softmax_course.core import log_softmax, logsumexp, softmax
 from softmax_course.derivatives import softmax_jacobian, softmax_jvp, softmax_vjp
 from softmax_course.gradcheck import (
@@ -37,6 +41,7 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "softmax",
+    "autodiff",
     "nn",
     "softmax_jacobian",
     "softmax_jvp",

@@ -702,3 +702,109 @@ def vjp_inplace(s: np.ndarray, g: np.ndarray) -> np.ndarray:
     out = np.subtract(g, inner[..., None])  # the only full-size allocation
     np.multiply(out, s, out=out)
     return out
+
+
+# --- the capstone exercises (lessons 06, 07 and 09; checkers in exercises_capstone) --------
+
+__all__ += [  # appended here so that this block stays self-contained
+    "kl_divergence",
+    "l2_gradients",
+    "logsumexp_vjp",
+    "max_vjp",
+    "multiclass_hinge",
+    "unbroadcast",
+]
+
+
+def kl_divergence(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    r"""KL divergence of each row, :math:`\sum_k p_k \log(p_k/q_k)` with :math:`0 \log 0 = 0`
+    (lesson 06, exercise 4).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kl_divergence(np.array([1.0, 0.0]), np.array([0.5, 0.5])).round(4)  # log 2
+    np.float64(0.6931)
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0) / q), 0.0)
+    return terms.sum(axis=-1)
+
+
+def l2_gradients(
+    X: np.ndarray, W: np.ndarray, b: np.ndarray, y: np.ndarray, lam: float
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""``(dW, db)`` of mean cross-entropy plus :math:`\frac{\lambda}{2}\lVert W\rVert^2`
+    (lesson 07, exercise 4): :math:`X^\top G + \lambda W` and :math:`\sum_n G_n`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dW, db = l2_gradients(np.zeros((2, 3)), np.ones((3, 2)), np.zeros(2), np.array([0, 1]), 0.5)
+    >>> dW  # X = 0: only the decay remains
+    array([[0.5, 0.5],
+           [0.5, 0.5],
+           [0.5, 0.5]])
+    """
+    dW, db = regression_gradients(X, W, b, y)
+    return dW + lam * W, db
+
+
+def multiclass_hinge(z: np.ndarray, y: np.ndarray) -> np.floating:
+    r"""Mean multiclass hinge loss (lesson 07, exercise 5).
+
+    .. math:: E = \frac1N\sum_n\sum_{k \ne y_n}\max(0, z_{nk} - z_{ny_n} + 1)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> multiclass_hinge(np.array([[3.0, 1.0, 2.5]]), np.array([0]))  # only class 2 is within 1
+    np.float64(0.5)
+    """
+    rows = np.arange(len(y))
+    margins = np.maximum(0.0, z - z[rows, y][:, None] + 1.0)
+    margins[rows, y] = 0.0
+    return margins.sum() / len(y)
+
+
+def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``g`` over the axes along which ``shape`` was broadcast (lesson 09, exercise 1).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unbroadcast(np.ones((2, 3)), (3,))
+    array([2., 2., 2.])
+    """
+    lead = g.ndim - len(shape)
+    g = g.sum(axis=tuple(range(lead)))  # axes broadcasting added in front
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(axis=stretched, keepdims=True)
+
+
+def logsumexp_vjp(z: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """VJP of the row-wise logsumexp: ``g[:, None] * softmax(z)`` (lesson 09, exercise 2).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logsumexp_vjp(np.array([[1000.0, 1000.0]]), np.array([2.0]))
+    array([[1., 1.]])
+    """
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return g[:, None] * e / e.sum(axis=1, keepdims=True)
+
+
+def max_vjp(z: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """VJP of the row maximum: ``g`` at each row's largest entry (lesson 09, exercise 3).
+
+    Ties share ``g`` equally.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> max_vjp(np.array([[1.0, 3.0, 2.0]]), np.array([5.0]))
+    array([[0., 5., 0.]])
+    """
+    winners = (z == z.max(axis=1, keepdims=True)).astype(float)
+    return g[:, None] * winners / winners.sum(axis=1, keepdims=True)

@@ -103,3 +103,45 @@ scalable_points = hnp.arrays(
 
 #: A logit or a masked score (-inf), as in attention with a mask.
 masked_floats = st.one_of(moderate_floats, st.just(-np.inf))
+
+
+# --- the autodiff engine (autodiff.py) ----------------------------------------------------
+
+#: Entries of order 1: every operation's finite difference is accurate to ~1e-9 there.
+order_one_floats = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def broadcastable_pairs(draw, *, positive_second: bool = False):
+    """Arrays ``a``, ``b`` of mutually broadcastable shapes and a weight ``w`` of their result.
+
+    With ``positive_second`` the entries of ``b`` lie in [0.5, 2] (a denominator, a log's input).
+    """
+    shapes = draw(
+        hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4)
+    )
+    second = st.floats(0.5, 2.0) if positive_second else order_one_floats
+    a = draw(hnp.arrays(np.float64, shapes.input_shapes[0], elements=order_one_floats))
+    b = draw(hnp.arrays(np.float64, shapes.input_shapes[1], elements=second))
+    w = draw(hnp.arrays(np.float64, shapes.result_shape, elements=order_one_floats))
+    return a, b, w
+
+
+@st.composite
+def arrays_without_ties(draw, *, min_dims: int = 1, max_dims: int = 3):
+    """Arrays in [-2, 2] whose entries differ by at least 0.05 (no ties for a maximum)."""
+    shape = draw(hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, max_side=4))
+    size = int(np.prod(shape))
+    steps = draw(st.lists(st.integers(-40, 40), min_size=size, max_size=size, unique=True))
+    return np.array(steps, dtype=np.float64).reshape(shape) / 20
+
+
+@st.composite
+def matmul_operands(draw):
+    """``A`` of shape (..., n, k) and ``B`` of shape (k, m) or (..., k, m), each side <= 4."""
+    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
+    batch = draw(st.sampled_from([(), (2,)]))
+    a = draw(hnp.arrays(np.float64, batch + (n, k), elements=order_one_floats))
+    b_batch = draw(st.sampled_from([(), batch]))
+    b = draw(hnp.arrays(np.float64, b_batch + (k, m), elements=order_one_floats))
+    return a, b
