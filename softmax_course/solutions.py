@@ -704,7 +704,7 @@ def vjp_inplace(s: np.ndarray, g: np.ndarray) -> np.ndarray:
     return out
 
 
-# --- the capstone exercises (lessons 06, 07 and 09; checkers in exercises_capstone) --------
+# --- the capstone exercises (lessons 06, 07 and 09; checkers in exercises.capstone) --------
 
 __all__ += [  # appended here so that this block stays self-contained
     "kl_divergence",

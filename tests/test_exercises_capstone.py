@@ -12,8 +12,8 @@ import scipy.special
 
 import softmax_course as sc
 from softmax_course import autodiff, solutions
-from softmax_course import exercises_capstone as ex
 from softmax_course.exercises import NOT_IMPLEMENTED, CheckReport
+from softmax_course.exercises import capstone as ex
 
 
 def _stub(*args):

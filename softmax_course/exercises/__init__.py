@@ -22,8 +22,9 @@ an absolute floor accepts ``log(1 + tiny)`` where the reference has
 The checkers live in modules by topic: :mod:`~softmax_course.exercises.forward`
 (softmax, log-softmax, lessons 01-03), :mod:`~softmax_course.exercises.jacobian`,
 :mod:`~softmax_course.exercises.backward` (the VJP, the chain rule, a layer),
-:mod:`~softmax_course.exercises.cross_entropy`, :mod:`~softmax_course.exercises.training`
-and :mod:`~softmax_course.exercises.streaming`; the machinery that runs a
+:mod:`~softmax_course.exercises.cross_entropy`, :mod:`~softmax_course.exercises.training`,
+:mod:`~softmax_course.exercises.streaming` and :mod:`~softmax_course.exercises.capstone`
+(the KL, weight-decay, hinge and backprop-by-hand exercises of lessons 06, 07 and 09); the machinery that runs a
 learner's function safely and builds the :class:`CheckReport` is in the private
 ``_session`` module. Every checker is importable from this package.
 
@@ -42,12 +43,14 @@ lesson    checkers
 05        :func:`check_softmax_vjp`, :func:`check_chain_through_jacobian`,
           :func:`check_softmax_with_temperature` (a layer class)
 06        :func:`check_cross_entropy_grad`, :func:`check_loss_from_labels`,
-          :func:`check_grad_soft_targets`
+          :func:`check_grad_soft_targets`, :func:`check_kl_divergence`
 07        :func:`check_standardize`, :func:`check_confusion_matrix`,
-          :func:`check_regression_gradients`
+          :func:`check_regression_gradients`, :func:`check_l2_gradients`,
+          :func:`check_multiclass_hinge`
 08        :func:`check_softmax` (``blocked_softmax``, with ``keeps_dtype=True``),
           :func:`check_online_logsumexp_stream`,
           :func:`check_softmax_vjp` (``vjp_inplace``)
+09        :func:`check_unbroadcast`, :func:`check_logsumexp_vjp`, :func:`check_max_vjp`
 ========= ==============================================================================
 
 A checker never raises because of the learner's code: a stub that raises
@@ -98,6 +101,15 @@ from softmax_course.exercises.backward import (
     check_softmax_vjp,
     check_softmax_with_temperature,
 )
+from softmax_course.exercises.capstone import *  # noqa: F403
+from softmax_course.exercises.capstone import (
+    check_kl_divergence,
+    check_l2_gradients,
+    check_logsumexp_vjp,
+    check_max_vjp,
+    check_multiclass_hinge,
+    check_unbroadcast,
+)
 from softmax_course.exercises.cross_entropy import *  # noqa: F403
 from softmax_course.exercises.cross_entropy import (
     check_cross_entropy_grad,
@@ -138,6 +150,12 @@ __all__ = [
     "check_confusion_matrix",
     "check_cross_entropy_grad",
     "check_grad_soft_targets",
+    "check_kl_divergence",
+    "check_l2_gradients",
+    "check_logsumexp_vjp",
+    "check_max_vjp",
+    "check_multiclass_hinge",
+    "check_unbroadcast",
     "check_largest_finite_exp_input",
     "check_log_softmax",
     "check_logits_from_probabilities",

@@ -2,8 +2,8 @@ r"""Checkers for the exercises added by the capstone issue (lessons 06, 07 and 0
 
 Each ``check_*`` calls the learner's function on copies of its inputs,
 compares the result with an independent reference, and names the specific
-mistake when it differs, with the same machinery (and the same report) as
-:mod:`softmax_course.exercises`.
+mistake when it differs, with the same machinery (and the same report) as the other checkers of
+:mod:`softmax_course.exercises`, which exports them all.
 
 Lesson 06: :func:`check_kl_divergence`.
 Lesson 07: :func:`check_l2_gradients`, :func:`check_multiclass_hinge`.
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from softmax_course.exercises import CheckReport, _close, _pair, _run, _Session
+from softmax_course.exercises._session import CheckReport, _close, _pair, _run, _Session
 
 __all__ = [
     "check_kl_divergence",
@@ -153,7 +153,7 @@ def _l2_battery(session: _Session) -> None:
             if session.cannot_run():
                 return
             continue
-        pair = _pair(session, result, L2_PAIR)
+        pair = _pair(session, result, L2_PAIR, label)
         if pair is None:
             return
         dW, db = pair
