@@ -153,8 +153,8 @@ class Visit:
         if msg.type == "error":
             self.errors.append(f"console: {msg.text}")
 
-    def open(self, url: str) -> None:
-        self.page.goto(url, wait_until="load")
+    def open(self, url: str, wait_until: str = "load") -> None:
+        self.page.goto(url, wait_until=wait_until)
 
     def close(self) -> None:
         self.context.close()
@@ -236,7 +236,7 @@ def _widget_problems(page) -> list[str]:
 
 def test_each_lesson_offers_its_notebook_for_download(site_dir, server, visit):
     for notebook in LESSONS:
-        visit.open(f"{server}lessons/{notebook.stem}.html")
+        visit.open(f"{server}lessons/{notebook.stem}.html", wait_until="domcontentloaded")
         links = visit.page.locator(f'a[href$="{notebook.name}"]')
         assert links.count(), f"no download link on {notebook.stem}"
         href = links.first.get_attribute("href")
@@ -268,13 +268,13 @@ def test_next_and_previous_walk_the_lessons_in_order(server, visit):
 
 def _walk(visit: Visit, server: str, first: str, selector: str) -> list[str]:
     seen = [first]
-    visit.open(server + first)
+    visit.open(server + first, wait_until="domcontentloaded")
     while True:
         link = visit.page.locator(selector)
         if not link.count():
             return seen
-        link.first.click()
-        visit.page.wait_for_load_state("load")
+        with visit.page.expect_navigation(wait_until="domcontentloaded"):
+            link.first.click()
         path = urlparse(visit.page.url).path.lstrip("/")
         assert path not in seen, f"{selector} loops: {seen + [path]}"
         seen.append(path)
@@ -284,9 +284,10 @@ def _walk(visit: Visit, server: str, first: str, selector: str) -> list[str]:
     ("name", "page", "anchor"),
     [
         ("landing", "index.html", None),
-        ("lesson_04", "lessons/{lesson04}.html", ".math.notranslate:not(.nohighlight) , div.math"),
+        ("lesson_04", "lessons/{lesson04}.html", "div.math"),
         ("api", "api.html", "dl.py.function"),
     ],
+    ids=["landing", "lesson_04", "api"],
 )
 def test_screenshots(server, visit, name, page, anchor):
     lesson04 = next(nb for nb in LESSONS if nb.name.startswith("04_")).stem
