@@ -44,6 +44,10 @@ nitpicky = True
 nitpick_ignore_regex = [
     ("py:class", r"(numpy|np|numpy\.typing|npt|collections\.abc|typing)\..+"),
     ("py:class", r"(ArrayLike|NDArray|Callable|Sequence|Iterable|Iterator|Mapping|Any)"),
+    ("py:(class|meth|func|obj)", r"(matplotlib|mpl|ipywidgets)\..+"),
+    ("py:class", r"(Axes|Figure|Line2D|BarContainer)"),
+    # Private helpers named in annotations; they are not part of the reference.
+    ("py:class", r"softmax_course\.(\w+\.)*_\w+"),
     # External functions named in "See Also" sections (scipy's docs are not available offline).
     ("py:obj", r"scipy\..+"),
     # Private modules named in implementation notes; they are not part of the reference.

@@ -5,7 +5,7 @@
   the learners' questions it answers (``docs/lesson_questions.yml``, keyed by ``NN``).
 * ``<!-- api-by-module -->`` in ``api.md``: autodoc entries for everything in
   ``softmax_course.__all__``, grouped under a heading per defining module (a function added to
-  ``__all__`` appears without a change here), then the ``nn`` module.
+  ``__all__`` appears without a change here), then every other public submodule.
 * Alt text for every figure a lesson stores: which lesson and section it belongs to, plus
   the plot titles its cell sets.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import re
 from pathlib import Path
 
@@ -124,6 +125,7 @@ def _ancestors(node: nodes.Node):
 
 
 API_MARKER = "<!-- api-by-module -->"
+API_SKIP = {"solutions"}  # the exercises' worked solutions
 
 
 def api_markdown(package: str = "softmax_course") -> str:
@@ -140,15 +142,39 @@ def api_markdown(package: str = "softmax_course") -> str:
     parts = []
     for modname, members in groups.items():
         doc = (importlib.import_module(modname).__doc__ or modname).strip().splitlines()[0]
-        parts += [f"## {doc.rstrip('.')}", "", "```{eval-rst}", f".. currentmodule:: {package}", ""]
+        parts += [f"## `{modname}`: {doc.rstrip('.')}", "", "```{eval-rst}"]
+        parts += [f".. py:module:: {modname}", ""]
+        parts += [f".. currentmodule:: {package}", ""]
         for name, obj in members:
             kind = "autoclass" if inspect.isclass(obj) else "autofunction"
             parts += [f".. {kind}:: {name}", ""]
         parts += ["```", ""]
+    # Then every other public submodule (its functions and classes; the exercises' worked
+    # solutions are left to the package, not spoiled on the site).
     for modname in submodules:
         doc = (importlib.import_module(modname).__doc__ or modname).strip().splitlines()[0]
         parts += [f"## `{modname}`: {doc.rstrip('.')}", "", "```{eval-rst}"]
         parts += [f".. automodule:: {modname}", "```", ""]
+    covered = set(groups) | set(submodules)
+    for info in pkgutil.iter_modules(module.__path__):
+        modname = f"{package}.{info.name}"
+        if info.name.startswith("_") or info.name in API_SKIP or modname in covered:
+            continue
+        sub = importlib.import_module(modname)
+        names = getattr(sub, "__all__", None) or [
+            name
+            for name, obj in vars(sub).items()
+            if not name.startswith("_")
+            and (inspect.isfunction(obj) or inspect.isclass(obj))
+            and obj.__module__ == modname
+        ]
+        doc = (sub.__doc__ or modname).strip().splitlines()[0]
+        parts += [f"## `{modname}`: {doc.rstrip('.')}", "", "```{eval-rst}"]
+        parts += [f".. py:module:: {modname}", ""]
+        for name in names:
+            kind = "autoclass" if inspect.isclass(getattr(sub, name)) else "autofunction"
+            parts += [f".. {kind}:: {name}", ""]
+        parts += ["```", ""]
     return "\n".join(parts)
 
 
