@@ -14,13 +14,14 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PORT ?= 8888
 
 .PHONY: help venv lab test lint unit notebooks execute lock clean bench
-.PHONY: e2e html portability
+.PHONY: e2e html html-e2e portability
 
 help:
 	@echo "make lab       set up .venv and start JupyterLab on notebooks/ (127.0.0.1, token auth)"
 	@echo "make test      set up .venv and run lint, unit/property/doctests and strict nbval"
 	@echo "make execute   re-run every notebook top to bottom and store its outputs (NB=path for one)"
-	@echo "make html      render every lesson with its stored outputs into build/html/ (no kernel needed)"
+	@echo "make html      build the course website into build/html/ (lessons as stored, API reference)"
+	@echo "make html-e2e  build it and check every page in Chromium with the network blocked"
 	@echo "make portability  re-run every lesson as CPUs with other SIMD/BLAS kernels compute it"
 	@echo "make e2e       run the lessons in JupyterLab in Chromium and move the widgets (slow, opt-in)"
 	@echo "make bench     time the package vs scipy.special and a copy floor (BENCH_ARGS=--quick)"
@@ -80,10 +81,15 @@ lock:
 e2e: venv
 	BIN=$(BIN) scripts/e2e.sh
 
-# Static site of every lesson with its stored outputs (no execution): build/html/index.html.
+# The course website (docs/: Sphinx + myst-nb + sphinx-book-theme): build/html/index.html.
+# Lessons shown with their stored outputs (no kernel runs), warnings are errors, MathJax and
+# the widget manager are served by the site itself. `make e2e` runs the browser check too.
 html: venv
-	rm -rf build/html
+	rm -rf build/html build/html.doctrees
 	$(BIN)/python scripts/build_html.py build/html
+
+html-e2e: html
+	SITE_DIR=build/html E2E_TESTS=tests/e2e/test_site.py BIN=$(BIN) scripts/e2e.sh
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .hypothesis

@@ -2,7 +2,9 @@
 # `make e2e`: the course as learners meet it. Starts JupyterLab (127.0.0.1,
 # random port, random token) on a copy of notebooks/, drives it with Debian's
 # Chromium through Playwright and checks every lesson runs and the widgets
-# respond. Screenshots and the server log: artifacts/e2e/.
+# respond. Screenshots and the server log: artifacts/e2e/. The course website
+# (`make html`) is checked offline there too: tests/e2e/test_site.py, with its
+# screenshots in artifacts/site/.
 #
 # Playwright's own browser download does not work offline, so the system
 # Chromium is used; as root with apt-get it is installed when missing.
@@ -12,6 +14,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 CHROMIUM=${E2E_CHROMIUM:-/usr/bin/chromium}
 E2E_TIMEOUT=${E2E_TIMEOUT:-1200}  # seconds, a hard bound on the whole run
+E2E_TESTS=${E2E_TESTS:-tests/e2e}  # `make html-e2e`: only the course website's test
 
 if [ ! -x "$CHROMIUM" ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -31,6 +34,6 @@ status=0
 # pytest-timeout bounds each test; `timeout` bounds everything. SIGTERM lets
 # pytest tear its fixtures down (the server stops with them).
 timeout --kill-after=60 "$E2E_TIMEOUT" \
-    "$BIN/python" -m pytest tests/e2e -m e2e --durations=12 "$@" || status=$?
+    "$BIN/python" -m pytest "$E2E_TESTS" -m e2e --durations=12 "$@" || status=$?
 echo "e2e: finished in $(( $(date +%s) - start )) s with status $status (artifacts in artifacts/e2e/)"
 exit "$status"

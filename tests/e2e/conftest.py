@@ -64,22 +64,28 @@ def lab_server():
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One Playwright driver for the session: its sync API allows only one per process."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: install it with `apt-get install -y chromium`")
-    with sync_api.sync_playwright() as playwright:
-        # launch() gives every run a fresh temporary profile (user data dir).
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=60_000
-        )
+    with sync_api.sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    # launch() gives every run a fresh temporary profile (user data dir).
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, timeout=60_000
+    )
+    try:
+        yield browser
+    finally:
         try:
-            yield browser
-        finally:
-            try:
-                browser.close()
-            except Exception:  # noqa: BLE001 - already gone after an interrupt
-                pass
+            browser.close()
+        except Exception:  # noqa: BLE001 - already gone after an interrupt
+            pass
 
 
 @pytest.fixture

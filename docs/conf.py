@@ -1,0 +1,99 @@
+"""Sphinx configuration of the course website (``make html``).
+
+Sphinx + myst-nb + sphinx-book-theme, the stack Jupyter Book 1.x wraps, configured directly:
+the lessons are ``docs/lessons/NN_*.ipynb`` (``docs/lessons`` links to ``notebooks/``) and are
+rendered from their stored outputs, never executed. Everything a page loads is served by the
+site itself: MathJax 3 and the widget manager are vendored in ``docs/_vendor/`` (see its
+README for versions and checksums).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS / "_ext"))
+sys.path.insert(0, str(DOCS.parent))  # autodoc imports softmax_course from the checkout
+
+import softmax_course  # noqa: E402
+
+project = "Softmax and its derivatives"
+author = "the softmax_course authors"
+copyright = "the softmax_course authors, MIT licence"  # no year: builds do not depend on the date
+release = version = softmax_course.__version__
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "course_site",
+]
+
+# Only these sources: the landing page, the reference pages and the lessons.
+# Any notebooks/NN_*.ipynb is a lesson (a new one is picked up without a change here).
+root_doc = "index"
+include_patterns = ["index.md", "api.md", "performance.md", "lessons/[0-9][0-9]_*.ipynb"]
+exclude_patterns = ["_build", "_ext", "_vendor", "**/.ipynb_checkpoints"]
+
+# Warnings are errors (sphinx-build -W) and every cross-reference must resolve.
+nitpicky = True
+# Annotations name numpy's and the standard library's types; without a network there is no
+# intersphinx inventory to link them to, so they are shown as plain text, not checked.
+nitpick_ignore_regex = [
+    ("py:class", r"(numpy|np|numpy\.typing|npt|collections\.abc|typing)\..+"),
+    ("py:class", r"(ArrayLike|NDArray|Callable|Sequence|Iterable|Iterator|Mapping|Any)"),
+    ("py:(class|meth|func|obj)", r"(matplotlib|mpl|ipywidgets)\..+"),
+    ("py:class", r"(Axes|Figure|Line2D|BarContainer)"),
+    # Private helpers named in annotations; they are not part of the reference.
+    ("py:class", r"softmax_course\.(\w+\.)*_\w+"),
+    # External functions named in "See Also" sections (scipy's docs are not available offline).
+    ("py:obj", r"scipy\..+"),
+    # Private modules named in implementation notes; they are not part of the reference.
+    ("py:mod", r"softmax_course\._.+"),
+]
+
+# --- notebooks: shown exactly as stored (the outputs strict nbval checks) ---
+nb_execution_mode = "off"
+nb_merge_streams = False
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
+myst_heading_anchors = 3
+# Jupyter's Markdown allows $$...$$ display math inside a paragraph or list item; so do we.
+myst_dmath_double_inline = True
+# Saved widget state is rendered by @jupyter-widgets/html-manager's standalone bundle (it
+# bundles the base controls the lessons use), served from _static/, instead of the CDN
+# require.js + embed-amd.js pair myst-nb loads by default.
+# html-manager calls MathJax 2's API: widgets-mathjax.js translates it for MathJax 3.
+nb_ipywidgets_js = {"widgets-mathjax.js": {}, "html-manager/embed.js": {}}
+
+# --- API reference: autodoc + numpydoc ---
+autodoc_member_order = "bysource"
+autodoc_typehints = "signature"
+autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+# --- math: MathJax 3 from the site itself (no CDN) ---
+mathjax_path = "mathjax/tex-chtml.js"
+
+# --- HTML ---
+html_theme = "sphinx_book_theme"
+html_title = "Softmax and its derivatives"
+html_static_path = ["_vendor", "_static"]
+html_css_files = ["course.css"]
+html_copy_source = True  # the .ipynb behind each lesson's download button
+html_show_sourcelink = False
+html_last_updated_fmt = None  # no build date on the pages (reproducible output)
+# The light/dark switch starts at "auto" (without it the theme logs an error on a first visit).
+html_context = {"default_mode": "auto"}
+html_theme_options = {
+    "home_page_in_toc": True,
+    "show_toc_level": 2,
+    "use_download_button": True,
+    "use_fullscreen_button": False,
+    "use_repository_button": False,
+    "navigation_with_keys": False,
+    "show_navbar_depth": 1,
+}

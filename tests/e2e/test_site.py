@@ -1,0 +1,301 @@
+"""The course website (``make html``) in a real browser, offline.
+
+Opt-in with the other browser tests (``make e2e``; see ``conftest.py``). The site is built
+into a temporary folder (or taken from ``$SITE_DIR``), served by ``http.server`` on
+127.0.0.1 and opened in headless Debian Chromium with every other host blocked twice: the
+resolver maps every name but 127.0.0.1 to nothing, and each request to another host is
+aborted and recorded. For every page: no console error, no request leaving 127.0.0.1, every
+formula typeset by the site's own MathJax, every image loaded, saved widgets rendered. Then
+search and the previous/next walk. Screenshots: ``artifacts/site/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import json
+import os
+import re
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.e2e.lab import CHROMIUM, CHROMIUM_ARGS, REPO
+
+pytestmark = pytest.mark.e2e
+
+SHOTS = REPO / "artifacts" / "site"
+LESSONS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+
+# Text a reader sees, minus code, with MathJax's output removed: what is left of a formula
+# that was not typeset (its TeX delimiters) must not be there.
+UNTYPESET_JS = """() => {
+  const body = document.querySelector('main') || document.body;
+  const copy = body.cloneNode(true);
+  copy.querySelectorAll('pre, code, script, style, textarea, mjx-container, .MathJax')
+      .forEach(e => e.remove());
+  const text = copy.textContent;
+  const hits = [];
+  const leftovers = [/\\\\\\(/, /\\\\\\[/, /\\\\begin\\{/, /\\$\\$/,
+                     /\\$[^$\\s][^$]*?\\\\[a-zA-Z]+[^$]*\\$/, /\\$[^$\\s]{1,30}\\$/];
+  for (const re of leftovers) {
+    const m = text.match(re);
+    if (m) hits.push(text.slice(Math.max(0, m.index - 40), m.index + 60));
+  }
+  return hits;
+}"""
+
+MATH_JS = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  const math = [...document.querySelectorAll('.math')];
+  return {
+    total: math.length,
+    untypeset: math.filter(e => !e.querySelector('mjx-container')).map(e => e.textContent),
+    errors: [...document.querySelectorAll('mjx-merror')].map(e => e.textContent),
+    mathjax: window.MathJax && MathJax.version || null,
+  };
+}"""
+
+IMAGES_JS = """async () => {
+  const imgs = [...document.querySelectorAll('img')];
+  for (const img of imgs) { img.loading = 'eager'; }
+  await Promise.all(imgs.map(img => img.decode().catch(() => null)));
+  return imgs.map(img => ({src: img.getAttribute('src'), width: img.naturalWidth,
+                           alt: img.getAttribute('alt')}));
+}"""
+
+
+def _build_site(out: Path) -> Path:
+    spec = importlib.util.spec_from_file_location("build_html", REPO / "scripts" / "build_html.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.build(out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def site_dir(tmp_path_factory) -> Path:
+    given = os.environ.get("SITE_DIR")
+    if given:
+        return Path(given).resolve()
+    return _build_site(tmp_path_factory.mktemp("site") / "html")
+
+
+@pytest.fixture(scope="module")
+def server(site_dir):
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        pass
+
+
+@pytest.fixture(scope="module")
+def offline_browser(playwright):
+    """Chromium whose resolver knows no host but 127.0.0.1 (requests are also routed below)."""
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, *OFFLINE_ARGS],
+        headless=True,
+        timeout=60_000,
+    )
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+class Visit:
+    """One browser context with the network cut and a log of what the page tried."""
+
+    def __init__(self, browser) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.failed: list[str] = []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(30_000)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda err: self.errors.append(f"pageerror: {err}"))
+        self.page.on("requestfailed", lambda req: self.failed.append(req.url))
+        self.page.on(
+            "response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}")
+        )
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if urlparse(url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def _console(self, msg) -> None:
+        if msg.type == "error":
+            self.errors.append(f"console: {msg.text}")
+
+    def open(self, url: str, wait_until: str = "load") -> None:
+        self.page.goto(url, wait_until=wait_until)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def visit(offline_browser):
+    v = Visit(offline_browser)
+    try:
+        yield v
+    finally:
+        v.close()
+
+
+def _pages(site_dir: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(site_dir))
+        for p in site_dir.rglob("*.html")
+        if not p.relative_to(site_dir).parts[0].startswith("_")
+    )
+
+
+def test_the_site_has_a_page_per_lesson(site_dir):
+    pages = _pages(site_dir)
+    assert LESSONS
+    for notebook in LESSONS:
+        assert f"lessons/{notebook.stem}.html" in pages
+    assert {"index.html", "api.html", "search.html"} <= set(pages)
+
+
+def test_every_page_works_offline(site_dir, server, visit):
+    problems: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    for name in _pages(site_dir):
+        visit.errors.clear(), visit.outside.clear(), visit.failed.clear()
+        visit.open(server + name)
+        found: list[str] = []
+        math = visit.page.evaluate(MATH_JS)
+        counts[name] = math["total"]
+        if math["total"] and math["mathjax"] is None:
+            found.append("MathJax did not load")
+        found += [f"not typeset: {t[:80]}" for t in math["untypeset"]]
+        found += [f"TeX error: {t[:80]}" for t in math["errors"]]
+        found += [f"raw TeX in the text: {t!r}" for t in visit.page.evaluate(UNTYPESET_JS)]
+        for image in visit.page.evaluate(IMAGES_JS):
+            if not image["width"]:
+                found.append(f"image not loaded: {image['src']}")
+            if not image["alt"]:
+                found.append(f"image without alt text: {image['src']}")
+        found += _widget_problems(visit.page)
+        visit.page.wait_for_timeout(100)  # late console messages (fonts, widgets)
+        found += visit.errors + [f"left 127.0.0.1: {u}" for u in visit.outside]
+        found += [f"failed: {u}" for u in visit.failed]
+        if found:
+            problems[name] = found
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
+    # The lessons are mostly derivations: each one has formulas, and they were all checked.
+    for notebook in LESSONS:
+        assert counts[f"lessons/{notebook.stem}.html"] > 10, counts
+
+
+def _widget_problems(page) -> list[str]:
+    """Saved widget views must render as widgets, not as their text placeholder."""
+    views = page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count()
+    if not views:
+        return []
+    try:
+        page.wait_for_function(
+            f"document.querySelectorAll('.jupyter-widgets.widget-vbox, "
+            f".jupyter-widgets.widget-box').length >= {views}",
+            timeout=15_000,
+        )
+    except Exception:  # noqa: BLE001 - reported as a problem of the page below
+        return [f"{views} saved widget view(s) did not render"]
+    if not page.locator(".widget-slider, .widget-hslider").count():
+        return ["widgets rendered without their sliders"]
+    return []
+
+
+def test_each_lesson_offers_its_notebook_for_download(site_dir, server, visit):
+    for notebook in LESSONS:
+        visit.open(f"{server}lessons/{notebook.stem}.html", wait_until="domcontentloaded")
+        links = visit.page.locator(f'a[href$="{notebook.name}"]')
+        assert links.count(), f"no download link on {notebook.stem}"
+        href = links.first.get_attribute("href")
+        response = visit.page.request.get(f"{server}lessons/{href}")
+        assert response.ok, (href, response.status)
+        assert json.loads(response.body()) == json.loads(notebook.read_bytes())
+
+
+def test_search_finds_kronecker_in_lesson_04(server, visit):
+    lesson04 = next(nb for nb in LESSONS if nb.name.startswith("04_"))
+    visit.open(server + "search.html?q=Kronecker")
+    results = visit.page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=30_000)
+    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert any(f"lessons/{lesson04.stem}.html" in h for h in hrefs), hrefs
+    assert not visit.errors and not visit.outside, (visit.errors, visit.outside)
+
+
+def test_next_and_previous_walk_the_lessons_in_order(server, visit):
+    expected = [f"lessons/{nb.stem}.html" for nb in LESSONS]
+    # Only links are followed here: skip typesetting and widgets (checked above) to save time.
+    visit.context.route(re.compile(r".*/_static/(mathjax|html-manager)/.*"), lambda r: r.abort())
+    forward = _walk(visit, server, "index.html", "a.right-next")
+    lessons_seen = [p for p in forward if p.startswith("lessons/")]
+    assert lessons_seen == expected, forward
+    start = forward.index(expected[0])
+    assert forward[start : start + len(expected)] == expected, forward  # no page in between
+    backward = _walk(visit, server, forward[-1], "a.left-prev")
+    assert backward == forward[::-1], backward
+
+
+def _walk(visit: Visit, server: str, first: str, selector: str) -> list[str]:
+    seen = [first]
+    visit.open(server + first, wait_until="domcontentloaded")
+    while True:
+        link = visit.page.locator(selector)
+        if not link.count():
+            return seen
+        with visit.page.expect_navigation(wait_until="domcontentloaded"):
+            link.first.click()
+        path = urlparse(visit.page.url).path.lstrip("/")
+        assert path not in seen, f"{selector} loops: {seen + [path]}"
+        seen.append(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "page", "anchor"),
+    [
+        ("landing", "index.html", None),
+        ("lesson_04", "lessons/{lesson04}.html", "div.math"),
+        ("api", "api.html", "dl.py.function"),
+    ],
+    ids=["landing", "lesson_04", "api"],
+)
+def test_screenshots(server, visit, name, page, anchor):
+    lesson04 = next(nb for nb in LESSONS if nb.name.startswith("04_")).stem
+    visit.open(server + page.format(lesson04=lesson04))
+    visit.page.evaluate(MATH_JS)
+    if anchor:
+        visit.page.locator(anchor).first.scroll_into_view_if_needed()
+        visit.page.evaluate("window.scrollBy(0, 200)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    visit.page.screenshot(path=SHOTS / f"{name}.png")
+    assert (SHOTS / f"{name}.png").stat().st_size > 10_000
