@@ -42,7 +42,7 @@ nitpicky = True
 # Annotations name numpy's and the standard library's types; without a network there is no
 # intersphinx inventory to link them to, so they are shown as plain text, not checked.
 nitpick_ignore_regex = [
-    ("py:class", r"(numpy|np|numpy\.typing|npt|collections\.abc|typing)\..+"),
+    ("py:class", r"(numpy|np|numpy\.typing|npt|collections\.abc|typing|os|pathlib)\..+"),
     ("py:class", r"(ArrayLike|NDArray|Callable|Sequence|Iterable|Iterator|Mapping|Any)"),
     ("py:(class|meth|func|obj)", r"(matplotlib|mpl|ipywidgets)\..+"),
     ("py:class", r"(Axes|Figure|Line2D|BarContainer)"),

@@ -49,7 +49,7 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
     -------
     ndarray
         ``m + log(d)`` of the batch shape (a 0-d array for 1-D chunks). Its
-        dtype is the one :func:`numpy.concatenate` would give the chunks
+        dtype is the one ``np.concatenate`` would give the chunks
         (``np.result_type`` of all of them, integers counted as float64):
         a float64 chunk after float32 ones makes the result float64, as
         for the concatenated array. float16 is accumulated in float32.
