@@ -25,6 +25,36 @@ from softmax_course.exercises import (
 )
 from tests.references import central_jacobian
 
+# --- the three assertions every checker module makes ----------------------------------------
+
+
+def assert_mistake_named(checker, fn, message: str) -> None:
+    """``checker`` fails ``fn``, names ``message`` and lets none of its warnings escape."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the checker must silence the learner's warnings
+        report = checker(fn)
+    assert not report.passed
+    assert any(message in problem for problem in report.problems), report.problems
+    assert message in str(report)
+
+
+def assert_passes(checker, fn) -> None:
+    """A correct (but differently written) answer passes, after at least six inputs."""
+    report = checker(fn)
+    assert report.problems == []
+    assert report.passed is True
+    assert report.checks >= 6
+
+
+def assert_only_this_pitfall_named(checker, fn, message: str, pitfalls_and_messages) -> None:
+    """A pitfall gets its own message first, and no other pitfall's message."""
+    report = checker(fn)
+    assert report.passed is False
+    assert report.problems[0] == message
+    others = {m for _, _, m in pitfalls_and_messages if m != message}
+    assert not others & set(report.problems)
+
+
 CHECKERS_1 = [check_softmax, check_log_softmax, check_softmax_jacobian]
 
 
