@@ -93,14 +93,16 @@ def _rows_per_block(n_rows: int, n_cols: int, itemsize: int, block_bytes: int | 
 
     Depends on the shape only, never on the number of workers, so that every
     reduction sees the same rows whatever the number of threads (bitwise
-    identical results). An array of a few blocks is cut into
-    :data:`MIN_BLOCKS` smaller ones (down to a quarter block) so that the
-    blocks can be shared evenly between threads.
+    identical results). An array large enough for two workers but of only a
+    few blocks is cut into :data:`MIN_BLOCKS` smaller ones (down to a quarter
+    block) so that the blocks can be shared evenly between threads; smaller
+    arrays keep the fewest blocks (fewer numpy calls).
     """
     block = _block_bytes(block_bytes)
     row_bytes = n_cols * itemsize
     rows = max(1, block // row_bytes)
-    if n_rows < rows * MIN_BLOCKS:
+    large_enough = n_rows * row_bytes >= 2 * parallel.MIN_BYTES_PER_WORKER
+    if large_enough and n_rows < rows * MIN_BLOCKS:
         rows = max(1, min(rows, max(-(-n_rows // MIN_BLOCKS), (block // 4) // row_bytes)))
     return rows
 
