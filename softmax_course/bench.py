@@ -396,10 +396,10 @@ def verdicts(records: list[dict], forward_only: bool = False) -> list[dict]:
     """
     results = []
 
-    def add(target, ratios, threshold, note=""):
+    def add(target, ratios, threshold, note="", why_skipped="no case in this run"):
         if not ratios:
             results.append(
-                {"target": target, "verdict": "SKIP", "worst": None, "detail": note or "no case"}
+                {"target": target, "verdict": "SKIP", "worst": None, "detail": why_skipped}
             )
             return
         worst_case, worst = min(ratios, key=lambda item: item[1])
@@ -472,7 +472,13 @@ def verdicts(records: list[dict], forward_only: bool = False) -> list[dict]:
                     two.append((label, one / many))
     cores = parallel.available_cores()
     note = "" if cores >= 2 else f"only {cores} core available: no speed-up is possible"
-    add("2 workers >= 1.7x faster than 1 worker for arrays >= 16 MB", two, 1.7, note)
+    add(
+        "2 workers >= 1.7x faster than 1 worker for arrays >= 16 MB",
+        two,
+        1.7,
+        note,
+        note or "no case in this run (needs 2 in --workers and an array >= 16 MB)",
+    )
     add(
         "N workers never slower than 1 worker, any size (5 % timing tolerance)",
         never_slower,
@@ -495,12 +501,19 @@ def verdicts(records: list[dict], forward_only: bool = False) -> list[dict]:
                 torch_large.append((f"{label} ({ours / peer:.1f}x torch)", 2.5 * peer / ours))
     has_torch = any(r["implementation"].startswith("torch") for r in forward)
     absent = "" if has_torch else "torch is not importable"
-    add("faster than torch (same threads) for every case with K <= 100", torch_small, 1.0, absent)
+    add(
+        "faster than torch (same threads) for every case with K <= 100",
+        torch_small,
+        1.0,
+        "ratio shown is torch time / ours",
+        absent or "no case in this run",
+    )
     add(
         "within 2.5x of torch (same threads) for K >= 1000",
         torch_large,
         1.0,
-        absent or "ratio shown is 2.5 x torch / ours",
+        "ratio shown is 2.5 x torch time / ours",
+        absent or "no case in this run",
     )
 
     # 4. the copy floor and scratch memory
