@@ -33,6 +33,14 @@ A row longer than a block (``K`` in the millions) is processed in column
 chunks of one row at a time; the row loop then runs over at most one
 iteration per block of data, never per sample of a normal batch.
 
+Every kernel takes ``workers`` (a positive int, already resolved by the
+caller): the blocks, or the column chunks of a long row, are split into that
+many contiguous ranges and computed by threads (see
+:mod:`softmax_course.parallel`). numpy's ufuncs release the GIL, so the
+threads run on separate cores. The blocks depend on the shape only, each row
+is computed by one thread, and partial results are combined in chunk order:
+the result is bitwise the same for every number of workers.
+
 All kernels take 2-D arrays ``(N, K)`` with the class axis last; any
 strides work. ``core`` reshapes, validates and falls back to the reference
 formulation for everything else (other axes, tuples of axes, float16,
