@@ -33,6 +33,7 @@ from softmax_course.losses import (
     softmax_cross_entropy_grad,
 )
 from softmax_course.online import online_logsumexp
+from softmax_course.parallel import get_workers, set_workers
 
 __version__ = "0.1.0"
 
@@ -57,4 +58,6 @@ __all__ = [
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
     "online_logsumexp",
+    "get_workers",
+    "set_workers",
 ]

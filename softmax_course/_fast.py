@@ -42,6 +42,14 @@ A row longer than a block (``K`` in the millions) is processed in column
 chunks of one row at a time; the row loop then runs over at most one
 iteration per block of data, never per sample of a normal batch.
 
+Every kernel takes ``workers`` (a positive int, already resolved by the
+caller): the blocks, or the column chunks of a long row, are split into that
+many contiguous ranges and computed by threads (see
+:mod:`softmax_course.parallel`). numpy's ufuncs release the GIL, so the
+threads run on separate cores. The blocks depend on the shape only, each row
+is computed by one thread, and partial results are combined in chunk order:
+the result is bitwise the same for every number of workers.
+
 All kernels take 2-D arrays ``(N, K)`` with the class axis last; any
 strides work. ``core`` reshapes, validates and falls back to the reference
 formulation for everything else (other axes, tuples of axes, float16,
@@ -50,10 +58,16 @@ longdouble, empty arrays).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
+
+from softmax_course import parallel
 
 __all__ = [
     "BLOCK_BYTES",
+    "MIN_BLOCKS",
     "SMALL_K",
     "can_use_fast_path",
     "log_softmax_rows",
@@ -68,6 +82,11 @@ __all__ = [
 BLOCK_BYTES = 1 << 20
 #: Up to this many classes, row reductions use a column loop / einsum (see module doc).
 SMALL_K = 16
+#: An array of a few blocks is cut into at least this many (smaller) blocks, down to a
+#: quarter of :data:`BLOCK_BYTES`, so that threads get even shares (see :func:`_rows_per_block`).
+MIN_BLOCKS = 8
+
+_T = TypeVar("_T")
 
 _FAST_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -77,9 +96,45 @@ def can_use_fast_path(x: np.ndarray, axes: tuple[int, ...]) -> bool:
     return x.dtype in _FAST_DTYPES and x.ndim >= 1 and axes == (x.ndim - 1,) and x.size > 0
 
 
-def _rows_per_block(n_cols: int, itemsize: int, block_bytes: int | None) -> int:
-    block = BLOCK_BYTES if block_bytes is None else block_bytes
-    return max(1, block // (n_cols * itemsize))
+def _block_bytes(block_bytes: int | None) -> int:
+    return BLOCK_BYTES if block_bytes is None else block_bytes
+
+
+def _is_wide(n_cols: int, itemsize: int, block_bytes: int | None) -> bool:
+    """True when one row is longer than a block: it is then cut into column chunks."""
+    return n_cols * itemsize > _block_bytes(block_bytes)
+
+
+def _rows_per_block(n_rows: int, n_cols: int, itemsize: int, block_bytes: int | None) -> int:
+    """Rows per block: about a block of bytes, and at least :data:`MIN_BLOCKS` blocks if possible.
+
+    Depends on the shape only, never on the number of workers, so that every
+    reduction sees the same rows whatever the number of threads (bitwise
+    identical results). An array large enough for two workers but of only a
+    few blocks is cut into :data:`MIN_BLOCKS` smaller ones (down to a quarter
+    block) so that the blocks can be shared evenly between threads; smaller
+    arrays keep the fewest blocks (fewer numpy calls).
+    """
+    block = _block_bytes(block_bytes)
+    row_bytes = n_cols * itemsize
+    rows = max(1, block // row_bytes)
+    large_enough = n_rows * row_bytes >= 2 * parallel.MIN_BYTES_PER_WORKER
+    if large_enough and n_rows < rows * MIN_BLOCKS:
+        rows = max(1, min(rows, max(-(-n_rows // MIN_BLOCKS), (block // 4) // row_bytes)))
+    return rows
+
+
+def _n_blocks(n_items: int, per_block: int) -> int:
+    return -(-n_items // per_block)
+
+
+def _run_blocks(
+    function: Callable[[int, int], _T], n_blocks: int, nbytes: int, workers: int
+) -> list[_T]:
+    """``function(first_block, stop_block)`` over the blocks, shared among up to ``workers``."""
+    return parallel.run_ranges(
+        function, n_blocks, parallel.effective_workers(workers, n_blocks, nbytes)
+    )
 
 
 def _row_max(xb: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -103,6 +158,16 @@ def _row_sum(eb: np.ndarray, out: np.ndarray) -> np.ndarray:
     else:
         np.sum(eb, axis=1, out=out)  # pairwise summation for long rows
     return out
+
+
+_vecdot = getattr(np, "vecdot", None)  # numpy >= 2.0
+
+
+def _row_dot(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Per-row inner products of two blocks, without an ``a * b`` temporary."""
+    if a.shape[1] > SMALL_K and _vecdot is not None:
+        return _vecdot(a, b, out=out)  # a dot-product loop per row: 2x einsum at K = 1000
+    return np.einsum("ij,ij->i", a, b, out=out)  # no per-row call overhead at small K
 
 
 # logsumexp and log_softmax need log sum_j e^(x_j - m). The term of the maximum is exactly
@@ -140,205 +205,275 @@ def _row_argmax(xb: np.ndarray, out: np.ndarray, rows: np.ndarray) -> np.ndarray
     return where
 
 
-_vecdot = getattr(np, "vecdot", None)  # numpy >= 2.0
-
-
-def _row_dot(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Per-row inner products of two blocks, without an ``a * b`` temporary."""
-    if a.shape[1] > SMALL_K and _vecdot is not None:
-        return _vecdot(a, b, out=out)  # a dot-product loop per row: 2x einsum at K = 1000
-    return np.einsum("ij,ij->i", a, b, out=out)  # no per-row call overhead at small K
-
-
-def _blocks(n_rows: int, rows: int):
-    for start in range(0, n_rows, rows):
+def _blocks(n_rows: int, rows: int, first: int = 0, stop: int | None = None):
+    """Slices of ``rows`` rows (the last one shorter) for the blocks ``first`` to ``stop - 1``."""
+    last = _n_blocks(n_rows, rows) if stop is None else stop
+    for start in range(first * rows, min(last * rows, n_rows), rows):
         yield slice(start, min(start + rows, n_rows))
 
 
 def softmax_rows(
-    x: np.ndarray, out: np.ndarray, temperature: float = 1.0, block_bytes: int | None = None
+    x: np.ndarray,
+    out: np.ndarray,
+    temperature: float = 1.0,
+    block_bytes: int | None = None,
+    workers: int = 1,
 ) -> np.ndarray:
     """Softmax of each row of the 2-D ``x`` into ``out`` (which may be ``x`` itself)."""
     n_rows, n_cols = x.shape
-    rows = _rows_per_block(n_cols, x.dtype.itemsize, block_bytes)
-    if rows == 1 and n_cols * x.dtype.itemsize > (block_bytes or BLOCK_BYTES):
-        return _softmax_wide(x, out, temperature, block_bytes)
-    row_max = np.empty(min(rows, n_rows), dtype=x.dtype)
-    total = np.empty_like(row_max)
-    for block in _blocks(n_rows, rows):
-        xb, ob = x[block], out[block]
-        m = _row_max(xb, row_max[: len(xb)])
-        np.subtract(xb, m[:, None], out=ob)  # reads x once; ob now sits in the cache
-        if temperature != 1.0:
-            np.divide(ob, temperature, out=ob)
-        np.exp(ob, out=ob)
-        t = _row_sum(ob, total[: len(xb)])
-        np.divide(ob, t[:, None], out=ob)
+    if _is_wide(n_cols, x.dtype.itemsize, block_bytes):
+        return _softmax_wide(x, out, temperature, block_bytes, workers)
+    rows = _rows_per_block(n_rows, n_cols, x.dtype.itemsize, block_bytes)
+
+    def run(first: int, stop: int) -> None:
+        row_max = np.empty(min(rows, n_rows), dtype=x.dtype)  # scratch of this thread
+        total = np.empty_like(row_max)
+        for block in _blocks(n_rows, rows, first, stop):
+            xb, ob = x[block], out[block]
+            m = _row_max(xb, row_max[: len(xb)])
+            np.subtract(xb, m[:, None], out=ob)  # reads x once; ob now sits in the cache
+            if temperature != 1.0:
+                np.divide(ob, temperature, out=ob)
+            np.exp(ob, out=ob)
+            t = _row_sum(ob, total[: len(xb)])
+            np.divide(ob, t[:, None], out=ob)
+
+    _run_blocks(run, _n_blocks(n_rows, rows), x.nbytes, workers)
     return out
 
 
 def log_softmax_rows(
-    x: np.ndarray, out: np.ndarray, temperature: float = 1.0, block_bytes: int | None = None
+    x: np.ndarray,
+    out: np.ndarray,
+    temperature: float = 1.0,
+    block_bytes: int | None = None,
+    workers: int = 1,
 ) -> np.ndarray:
     """Log-softmax of each row of the 2-D ``x`` into ``out`` (which may be ``x`` itself)."""
     n_rows, n_cols = x.shape
-    rows = _rows_per_block(n_cols, x.dtype.itemsize, block_bytes)
-    if rows == 1 and n_cols * x.dtype.itemsize > (block_bytes or BLOCK_BYTES):
-        return _log_softmax_wide(x, out, temperature, block_bytes)
-    row_max = np.empty(min(rows, n_rows), dtype=x.dtype)
-    log_norm = np.empty_like(row_max)
-    small = n_cols <= SMALL_K
-    if small:  # the K - 1 terms but the maximum, column by column
-        scratch = np.empty((n_cols - 1, len(row_max)), dtype=x.dtype)
-    else:
-        scratch = np.empty((len(row_max), n_cols), dtype=x.dtype)  # O(block)
-        row_index = np.arange(len(row_max))
-    for block in _blocks(n_rows, rows):
-        xb, ob = x[block], out[block]
-        n = len(xb)
-        if small:
-            m = _row_max_and_others(xb, row_max[:n], scratch[:, :n])
+    if _is_wide(n_cols, x.dtype.itemsize, block_bytes):
+        return _log_softmax_wide(x, out, temperature, block_bytes, workers)
+    rows = _rows_per_block(n_rows, n_cols, x.dtype.itemsize, block_bytes)
+
+    def run(first: int, stop: int) -> None:
+        row_max = np.empty(min(rows, n_rows), dtype=x.dtype)  # scratch of this thread
+        log_norm = np.empty_like(row_max)
+        small = n_cols <= SMALL_K
+        if small:  # the K - 1 terms but the maximum, column by column
+            scratch = np.empty((n_cols - 1, len(row_max)), dtype=x.dtype)
         else:
-            at = _row_argmax(xb, row_max[:n], row_index[:n])
-            m = row_max[:n]
-        np.subtract(xb, m[:, None], out=ob)
-        if temperature != 1.0:
-            np.divide(ob, temperature, out=ob)
-        # log sum_j e^(x_j - m) = log1p(r), r the sum of the terms but one maximum's 1.
-        if small:
-            eb = scratch[:, :n]
-            np.subtract(eb, m, out=eb)
+            scratch = np.empty((len(row_max), n_cols), dtype=x.dtype)  # O(block)
+            row_index = np.arange(len(row_max))
+        for block in _blocks(n_rows, rows, first, stop):
+            xb, ob = x[block], out[block]
+            n = len(xb)
+            if small:
+                m = _row_max_and_others(xb, row_max[:n], scratch[:, :n])
+            else:
+                at = _row_argmax(xb, row_max[:n], row_index[:n])
+                m = row_max[:n]
+            np.subtract(xb, m[:, None], out=ob)
             if temperature != 1.0:
-                np.divide(eb, temperature, out=eb)
-            np.exp(eb, out=eb)
-            r = np.sum(eb, axis=0, out=log_norm[:n])
-        else:
-            eb = scratch[:n]
-            np.exp(ob, out=eb)
-            eb[row_index[:n], at] = 0
-            r = _row_sum(eb, log_norm[:n])
-        np.log1p(r, out=r)
-        np.copyto(r, np.nan, where=~np.isfinite(m))  # NaN, +inf or all -inf: NaN throughout
-        np.subtract(ob, r[:, None], out=ob)
+                np.divide(ob, temperature, out=ob)
+            # log sum_j e^(x_j - m) = log1p(r), r the sum of the terms but one maximum's 1.
+            if small:
+                eb = scratch[:, :n]
+                np.subtract(eb, m, out=eb)
+                if temperature != 1.0:
+                    np.divide(eb, temperature, out=eb)
+                np.exp(eb, out=eb)
+                r = np.sum(eb, axis=0, out=log_norm[:n])
+            else:
+                eb = scratch[:n]
+                np.exp(ob, out=eb)
+                eb[row_index[:n], at] = 0
+                r = _row_sum(eb, log_norm[:n])
+            np.log1p(r, out=r)
+            np.copyto(r, np.nan, where=~np.isfinite(m))  # NaN, +inf or all -inf: NaN throughout
+            np.subtract(ob, r[:, None], out=ob)
+
+    _run_blocks(run, _n_blocks(n_rows, rows), x.nbytes, workers)
     return out
 
 
-def logsumexp_rows(x: np.ndarray, out: np.ndarray, block_bytes: int | None = None) -> np.ndarray:
+def logsumexp_rows(
+    x: np.ndarray, out: np.ndarray, block_bytes: int | None = None, workers: int = 1
+) -> np.ndarray:
     """Log-sum-exp of each row of the 2-D ``x`` into the 1-D ``out`` of length ``N``."""
     n_rows, n_cols = x.shape
-    rows = _rows_per_block(n_cols, x.dtype.itemsize, block_bytes)
-    chunk = max(1, (block_bytes or BLOCK_BYTES) // x.dtype.itemsize)
-    if rows == 1 and n_cols > chunk:
-        return _logsumexp_wide(x, out, chunk)
-    row_max = np.empty(min(rows, n_rows), dtype=x.dtype)
-    rest = np.empty_like(row_max)
-    finite = np.empty(len(row_max), dtype=bool)
-    small = n_cols <= SMALL_K
-    if small:  # the K - 1 terms but the maximum, column by column
-        scratch = np.empty((n_cols - 1, len(row_max)), dtype=x.dtype)
-    else:
-        scratch = np.empty((len(row_max), n_cols), dtype=x.dtype)
-        row_index = np.arange(len(row_max))
-    for block in _blocks(n_rows, rows):
-        xb, ob = x[block], out[block]
-        n = len(xb)
-        if small:
-            m = _row_max_and_others(xb, row_max[:n], scratch[:, :n])
+    if _is_wide(n_cols, x.dtype.itemsize, block_bytes):
+        return _logsumexp_wide(x, out, block_bytes, workers)
+    rows = _rows_per_block(n_rows, n_cols, x.dtype.itemsize, block_bytes)
+
+    def run(first: int, stop: int) -> None:
+        row_max = np.empty(min(rows, n_rows), dtype=x.dtype)  # scratch of this thread
+        rest = np.empty_like(row_max)
+        finite = np.empty(len(row_max), dtype=bool)
+        small = n_cols <= SMALL_K
+        if small:  # the K - 1 terms but the maximum, column by column
+            scratch = np.empty((n_cols - 1, len(row_max)), dtype=x.dtype)
         else:
-            at = _row_argmax(xb, row_max[:n], row_index[:n])
-            m = row_max[:n]
-        fb = np.isfinite(m, out=finite[:n])
-        # All -inf, +inf or NaN rows: their result is their maximum (-inf, +inf or NaN).
-        # Shift them by 0 so that inf - inf never appears.
-        np.copyto(ob, m, where=~fb)
-        np.copyto(m, 0, where=~fb)
-        # log sum_j e^(x_j - m) = log1p(r), r the sum of the terms but one maximum's 1.
-        if small:
-            eb = scratch[:, :n]
-            np.subtract(eb, m, out=eb)
-            np.exp(eb, out=eb)
-            r = np.sum(eb, axis=0, out=rest[:n])
-        else:
-            eb = scratch[:n]
-            np.subtract(xb, m[:, None], out=eb)
-            np.exp(eb, out=eb)
-            eb[row_index[:n], at] = 0
-            r = _row_sum(eb, rest[:n])
-        np.log1p(r, out=ob, where=fb)
-        np.add(ob, m, out=ob, where=fb)
+            scratch = np.empty((len(row_max), n_cols), dtype=x.dtype)
+            row_index = np.arange(len(row_max))
+        for block in _blocks(n_rows, rows, first, stop):
+            xb, ob = x[block], out[block]
+            n = len(xb)
+            if small:
+                m = _row_max_and_others(xb, row_max[:n], scratch[:, :n])
+            else:
+                at = _row_argmax(xb, row_max[:n], row_index[:n])
+                m = row_max[:n]
+            fb = np.isfinite(m, out=finite[:n])
+            # All -inf, +inf or NaN rows: their result is their maximum (-inf, +inf or NaN).
+            # Shift them by 0 so that inf - inf never appears.
+            np.copyto(ob, m, where=~fb)
+            np.copyto(m, 0, where=~fb)
+            # log sum_j e^(x_j - m) = log1p(r), r the sum of the terms but one maximum's 1.
+            if small:
+                eb = scratch[:, :n]
+                np.subtract(eb, m, out=eb)
+                np.exp(eb, out=eb)
+                r = np.sum(eb, axis=0, out=rest[:n])
+            else:
+                eb = scratch[:n]
+                np.subtract(xb, m[:, None], out=eb)
+                np.exp(eb, out=eb)
+                eb[row_index[:n], at] = 0
+                r = _row_sum(eb, rest[:n])
+            np.log1p(r, out=ob, where=fb)
+            np.add(ob, m, out=ob, where=fb)
+
+    _run_blocks(run, _n_blocks(n_rows, rows), x.nbytes, workers)
     return out
 
 
-def _logsumexp_wide(x: np.ndarray, out: np.ndarray, chunk: int) -> np.ndarray:
-    """Log-sum-exp for rows longer than a block: per row, exp and sum in column chunks."""
-    scratch = np.empty(chunk, dtype=x.dtype)
-    for i in range(x.shape[0]):
-        xr = x[i]
-        at = int(np.argmax(xr))
-        m = xr[at]
-        if not np.isfinite(m):  # -inf, +inf or NaN: the result is the maximum itself
-            out[i] = m
-            continue
-        partial = []
-        for cols in _blocks(len(xr), chunk):
-            eb = scratch[: cols.stop - cols.start]
-            np.subtract(xr[cols], m, out=eb)
-            np.exp(eb, out=eb)
-            if cols.start <= at < cols.stop:
-                eb[at - cols.start] = 0  # one maximum's 1 stays out of the sum
-            partial.append(np.sum(eb))
-        out[i] = m + np.log1p(np.sum(partial, dtype=x.dtype))
-    return out
+# --- rows longer than a block -----------------------------------------------------------
+#
+# Per row, in three phases over cache-sized column chunks: the chunk maxima, then per chunk
+# subtract/exp/sum while the chunk is in cache (partial sums), then the normalization. The
+# chunks of a phase are shared among the workers; the partial results come back in chunk
+# order and are combined by the same ``np.max``/``np.sum`` call whatever the number of workers.
+
+
+def _chunk_phase(
+    function: Callable[[slice], _T], n_cols: int, chunk: int, itemsize: int, workers: int
+) -> list[_T]:
+    """``function(columns)`` for every column chunk of a row, in chunk order, over the workers."""
+    n_chunks = _n_blocks(n_cols, chunk)
+
+    def run(first: int, stop: int) -> list[_T]:
+        return [function(cols) for cols in _blocks(n_cols, chunk, first, stop)]
+
+    parts = _run_blocks(run, n_chunks, n_cols * itemsize, workers)
+    return [item for part in parts for item in part]
+
+
+def _wide_row_max(xr: np.ndarray, chunk: int, workers: int) -> np.generic:
+    maxima = _chunk_phase(lambda cols: np.max(xr[cols]), len(xr), chunk, xr.itemsize, workers)
+    return np.max(np.array(maxima, dtype=xr.dtype))  # exact: the order does not matter
+
+
+def _wide_row_argmax(xr: np.ndarray, chunk: int, workers: int) -> tuple[int, np.generic]:
+    """The column of one maximum of a long row, and the maximum (NaN wins, as in ``np.max``)."""
+
+    def chunk_argmax(cols: slice) -> int:
+        return cols.start + int(np.argmax(xr[cols]))
+
+    where = _chunk_phase(chunk_argmax, len(xr), chunk, xr.itemsize, workers)
+    at = where[int(np.argmax(xr[where]))]  # the first chunk holding the maximum (or a NaN)
+    return at, xr[at]
 
 
 def _softmax_wide(
-    x: np.ndarray, out: np.ndarray, temperature: float, block_bytes: int | None
+    x: np.ndarray, out: np.ndarray, temperature: float, block_bytes: int | None, workers: int
 ) -> np.ndarray:
     """Softmax for rows longer than a block: per row, exp and sum in cache-sized column chunks."""
-    chunk = max(1, (block_bytes or BLOCK_BYTES) // x.dtype.itemsize)
+    chunk = max(1, _block_bytes(block_bytes) // x.dtype.itemsize)
     for i in range(x.shape[0]):  # each row is at least one block of data
         xr, orow = x[i], out[i]
-        m = np.max(xr)
-        partial = []
-        for cols in _blocks(len(xr), chunk):
+        m = _wide_row_max(xr, chunk, workers)
+
+        def exp_sum(cols: slice, xr=xr, orow=orow, m=m) -> np.generic:
             oc = orow[cols]
             np.subtract(xr[cols], m, out=oc)
             if temperature != 1.0:
                 np.divide(oc, temperature, out=oc)
             np.exp(oc, out=oc)
-            partial.append(np.sum(oc))  # oc is still in the cache
-        np.divide(orow, np.sum(partial, dtype=x.dtype), out=orow)
+            return np.sum(oc)  # oc is still in the cache
+
+        partial = _chunk_phase(exp_sum, len(xr), chunk, x.dtype.itemsize, workers)
+        total = np.sum(np.array(partial, dtype=x.dtype))
+        _chunk_phase(
+            lambda cols, orow=orow, total=total: np.divide(orow[cols], total, out=orow[cols]),
+            len(xr),
+            chunk,
+            x.dtype.itemsize,
+            workers,
+        )
     return out
 
 
 def _log_softmax_wide(
-    x: np.ndarray, out: np.ndarray, temperature: float, block_bytes: int | None
+    x: np.ndarray, out: np.ndarray, temperature: float, block_bytes: int | None, workers: int
 ) -> np.ndarray:
     """Log-softmax for rows longer than a block (see :func:`_softmax_wide`)."""
-    chunk = max(1, (block_bytes or BLOCK_BYTES) // x.dtype.itemsize)
-    scratch = np.empty(min(chunk, x.shape[1]), dtype=x.dtype)
+    chunk = max(1, _block_bytes(block_bytes) // x.dtype.itemsize)
     for i in range(x.shape[0]):
         xr, orow = x[i], out[i]
-        at = int(np.argmax(xr))
-        m = xr[at]
-        partial = []
-        for cols in _blocks(len(xr), chunk):
+        at, m = _wide_row_argmax(xr, chunk, workers)
+
+        def shift_exp_sum(cols: slice, xr=xr, orow=orow, m=m, at=at) -> np.generic:
             oc = orow[cols]
-            eb = scratch[: len(oc)]
             np.subtract(xr[cols], m, out=oc)
             if temperature != 1.0:
                 np.divide(oc, temperature, out=oc)
-            np.exp(oc, out=eb)
+            e = np.exp(oc)  # one chunk of scratch
             if cols.start <= at < cols.stop:
-                eb[at - cols.start] = 0  # one maximum's 1 stays out of the sum
-            partial.append(np.sum(eb))
-        log_norm = np.log1p(np.sum(partial, dtype=x.dtype)) if np.isfinite(m) else np.nan
-        np.subtract(orow, log_norm, out=orow)
+                e[at - cols.start] = 0  # one maximum's 1 stays out of the sum
+            return np.sum(e)
+
+        partial = _chunk_phase(shift_exp_sum, len(xr), chunk, x.dtype.itemsize, workers)
+        log_norm = np.log1p(np.sum(np.array(partial, dtype=x.dtype))) if np.isfinite(m) else np.nan
+        _chunk_phase(
+            lambda cols, orow=orow, ln=log_norm: np.subtract(orow[cols], ln, out=orow[cols]),
+            len(xr),
+            chunk,
+            x.dtype.itemsize,
+            workers,
+        )
+    return out
+
+
+def _logsumexp_wide(
+    x: np.ndarray, out: np.ndarray, block_bytes: int | None, workers: int
+) -> np.ndarray:
+    """Log-sum-exp for rows longer than a block (see :func:`_softmax_wide`)."""
+    chunk = max(1, _block_bytes(block_bytes) // x.dtype.itemsize)
+    for i in range(x.shape[0]):
+        xr = x[i]
+        at, m = _wide_row_argmax(xr, chunk, workers)
+        if not np.isfinite(m):  # -inf, +inf or NaN: the result is the maximum itself
+            out[i] = m
+            continue
+
+        def exp_sum(cols: slice, xr=xr, m=m, at=at) -> np.generic:
+            e = np.subtract(xr[cols], m)  # one chunk of scratch
+            np.exp(e, out=e)
+            if cols.start <= at < cols.stop:
+                e[at - cols.start] = 0  # one maximum's 1 stays out of the sum
+            return np.sum(e)
+
+        partial = _chunk_phase(exp_sum, len(xr), chunk, x.dtype.itemsize, workers)
+        out[i] = m + np.log1p(np.sum(np.array(partial, dtype=x.dtype)))
     return out
 
 
 def vjp_rows(
-    s: np.ndarray, g: np.ndarray, out: np.ndarray, block_bytes: int | None = None
+    s: np.ndarray,
+    g: np.ndarray,
+    out: np.ndarray,
+    block_bytes: int | None = None,
+    workers: int = 1,
 ) -> np.ndarray:
     r"""Softmax VJP :math:`s \odot (g - \langle s, g\rangle)` of 2-D rows, in row blocks.
 
@@ -350,34 +485,43 @@ def vjp_rows(
     gives the per-row inner product without an ``(N, K)`` product temporary.
     """
     n_rows, n_cols = s.shape
-    rows = _rows_per_block(n_cols, s.dtype.itemsize, block_bytes)
-    inner = np.empty(min(rows, n_rows), dtype=s.dtype)
-    scratch = None
-    if np.may_share_memory(out, s):
-        scratch = np.empty((min(rows, n_rows), n_cols), dtype=s.dtype)
-    for block in _blocks(n_rows, rows):
-        sb, gb, ob = s[block], g[block], out[block]
-        d = _row_dot(sb, gb, inner[: len(sb)])
-        tb = ob if scratch is None else scratch[: len(sb)]
-        np.subtract(gb, d[:, None], out=tb)
-        np.multiply(sb, tb, out=ob)
+    rows = _rows_per_block(n_rows, n_cols, s.dtype.itemsize, block_bytes)
+    out_is_s = np.may_share_memory(out, s)
+
+    def run(first: int, stop: int) -> None:
+        inner = np.empty(min(rows, n_rows), dtype=s.dtype)
+        scratch = np.empty((min(rows, n_rows), n_cols), dtype=s.dtype) if out_is_s else None
+        for block in _blocks(n_rows, rows, first, stop):
+            sb, gb, ob = s[block], g[block], out[block]
+            d = _row_dot(sb, gb, inner[: len(sb)])
+            tb = ob if scratch is None else scratch[: len(sb)]
+            np.subtract(gb, d[:, None], out=tb)
+            np.multiply(sb, tb, out=ob)
+
+    _run_blocks(run, _n_blocks(n_rows, rows), s.nbytes, workers)
     return out
 
 
 def vjp(
-    s: np.ndarray, g: np.ndarray, out: np.ndarray | None = None, block_bytes: int | None = None
+    s: np.ndarray,
+    g: np.ndarray,
+    out: np.ndarray | None = None,
+    block_bytes: int | None = None,
+    workers: int = 1,
 ) -> np.ndarray:
     """Softmax VJP along the last axis of same-shape float32/float64 arrays ``s`` and ``g``.
 
     A thin wrapper for :mod:`softmax_course.derivatives`: no validation here
-    (the caller validates), any shape with the class axis last, ``out`` of the
-    same shape and dtype or ``None``.
+    (the caller validates; ``workers`` is already a positive int), any shape
+    with the class axis last, ``out`` of the same shape and dtype or ``None``.
     """
     n_cols = s.shape[-1]
     result = np.empty(s.shape, dtype=s.dtype) if out is None else out
     if s.size == 0:
         return result
     s2, g2 = s.reshape(-1, n_cols), g.reshape(-1, n_cols)
+    if out is None:  # a new array overlaps nothing
+        return vjp_rows(s2, g2, result.reshape(-1, n_cols), block_bytes, workers).reshape(s.shape)
     # Writing block by block is safe when out is disjoint from s and g or is one of them
     # exactly; a partial overlap could overwrite rows of a later block before they are read.
     safe = all(
@@ -386,7 +530,8 @@ def vjp(
         for a in (s, g)
     )
     if safe and (result.ndim <= 2 or result.flags.c_contiguous):
-        vjp_rows(s2, g2, result.reshape(-1, n_cols), block_bytes)
+        vjp_rows(s2, g2, result.reshape(-1, n_cols), block_bytes, workers)
     else:
-        result[...] = vjp_rows(s2, g2, np.empty(s2.shape, s.dtype), block_bytes).reshape(s.shape)
+        fresh = vjp_rows(s2, g2, np.empty(s2.shape, s.dtype), block_bytes, workers)
+        result[...] = fresh.reshape(s.shape)
     return result

@@ -1,9 +1,10 @@
-"""Benchmarks of the package against scipy.special, naive numpy and a memory-copy floor.
+"""Benchmarks of the package against scipy.special, PyTorch, naive numpy and a memory-copy floor.
 
-Run ``python -m softmax_course.bench`` (about two minutes) or
-``python -m softmax_course.bench --quick`` (under a minute); ``--json PATH``
-also writes every measurement to a file. ``make bench BENCH_ARGS=--quick``
-does the same from the project root.
+Run ``python -m softmax_course.bench`` (several minutes) or
+``python -m softmax_course.bench --quick`` (fewer rounds); ``--json PATH``
+also writes every measurement to a file, ``--workers 1,2,-1`` chooses the
+worker counts of the sweep (``-1`` = every available core). ``make bench
+BENCH_ARGS=--quick`` does the same from the project root.
 
 How it measures, and why:
 
@@ -22,10 +23,21 @@ How it measures, and why:
 * **Scratch memory.** ``tracemalloc`` sees numpy's allocations; the peak
   during one call minus the size of a newly returned result is the extra
   memory an implementation needed on top of its output.
+* **Threads.** The package is timed with each worker count of the sweep
+  (``workers=``), and PyTorch's CPU kernels, when torch is importable, with
+  the same number of threads (``torch.set_num_threads`` and one warm-up
+  call before each timed call, untimed: switching the thread count makes
+  the next call resize torch's OpenMP thread team). The scaling from 1 to
+  N workers and the ratios to torch come from the same interleaved rounds.
+* **Two dispatch levels.** On a CPU with AVX-512, the forward cases run a
+  second time in a child process with numpy's AVX-512 kernels switched off
+  (``NPY_DISABLE_CPU_FEATURES``), which is what numpy does on an AVX2-only
+  CPU: one machine shows both kinds (``--no-avx2`` skips it).
 
 scipy, torch and jax are optional: scipy is imported lazily and its columns
-are skipped if it is missing; torch and jax are timed when importable.
-Nothing here is imported by ``import softmax_course``.
+are skipped if it is missing; torch and jax are timed when importable (the
+output says when they are not). None of them is a dependency of the package,
+and nothing here is imported by ``import softmax_course``.
 """
 
 from __future__ import annotations
@@ -33,8 +45,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -42,11 +58,11 @@ from collections.abc import Callable
 import numpy as np
 
 import softmax_course as sc
-from softmax_course import _fast
+from softmax_course import _fast, parallel
 
 MiB = 1 << 20
 
-FORWARD_SHAPES = [(65536, 10), (4096, 1000), (256, 100000), (10_000_000,)]
+FORWARD_SHAPES = [(65536, 10), (16384, 100), (4096, 1000), (256, 100000), (10_000_000,)]
 VJP_CLASSES = [10, 100, 1000]
 #: The batch Jacobian (N, K, K) of the VJP cases is kept at this many bytes (float64).
 JACOBIAN_BYTES = 256 * MiB
@@ -56,18 +72,31 @@ JACOBIAN_BYTES = 256 * MiB
 
 
 def interleaved_times(
-    implementations: dict[str, Callable[[], object]], rounds: int
+    implementations: dict[str, Callable[[], object]],
+    rounds: int,
+    setups: dict[str, Callable[[], object]] | None = None,
 ) -> dict[str, list[float]]:
-    """Seconds per call of each implementation, round robin over ``rounds`` rounds."""
-    for function in implementations.values():  # warm-up: first-touch pages, caches, imports
+    """Seconds per call of each implementation, round robin over ``rounds`` rounds.
+
+    ``setups[name]``, if given, runs before each call of ``name``, untimed
+    (for instance ``torch.set_num_threads``).
+    """
+    setups = setups or {}
+    for name, function in implementations.items():  # warm-up: first-touch pages, caches
+        setups.get(name, _nothing)()
         function()
     times: dict[str, list[float]] = {name: [] for name in implementations}
     for _ in range(rounds):
         for name, function in implementations.items():
+            setups.get(name, _nothing)()
             start = time.perf_counter()
             function()
             times[name].append(time.perf_counter() - start)
     return times
+
+
+def _nothing() -> None:
+    return None
 
 
 def scratch_bytes(function: Callable[[], object]) -> int:
@@ -133,20 +162,40 @@ def _naive(name: str, x: np.ndarray) -> Callable[[], np.ndarray]:
     return naive
 
 
+def ours_label(workers: int, out: bool = False) -> str:
+    """Implementation name of the package with ``workers`` threads (1 worker: no suffix)."""
+    base = "softmax_course out=" if out else "softmax_course"
+    return base if workers == 1 else f"{base}, {workers} workers"
+
+
+def torch_label(threads: int) -> str:
+    return f"torch, {threads} thread" + ("s" if threads != 1 else "")
+
+
 def forward_implementations(
-    name: str, x: np.ndarray, out: np.ndarray, modules: dict[str, object]
-) -> tuple[dict[str, Callable[[], object]], set[str]]:
-    """The timed callables for one forward case, and the names whose memory is measured."""
+    name: str,
+    x: np.ndarray,
+    out: np.ndarray,
+    modules: dict[str, object],
+    workers: tuple[int, ...] = (1,),
+) -> tuple[dict[str, Callable[[], object]], set[str], dict[str, Callable[[], object]]]:
+    """The timed callables for one forward case, the names whose memory is measured, and setups.
+
+    The package runs once per worker count in ``workers``; torch (when
+    importable) once per thread count, its ``set_num_threads`` in the setup.
+    """
     ours = getattr(sc, name)
     impls: dict[str, Callable[[], object]] = {"copy floor": lambda: np.copyto(out, x)}
-    impls["softmax_course"] = lambda: ours(x)
-    if name != "logsumexp":
-        impls["softmax_course out="] = lambda: ours(x, out=out)
+    for w in workers:
+        impls[ours_label(w)] = lambda w=w: ours(x, workers=w)
+        if name != "logsumexp":
+            impls[ours_label(w, out=True)] = lambda w=w: ours(x, out=out, workers=w)
     if "scipy" in modules:
         reference = getattr(modules["scipy"], name)
         impls["scipy"] = lambda: reference(x, axis=-1)
     impls["naive numpy"] = _naive(name, x)
     numpy_based = set(impls) - {"copy floor"}
+    setups: dict[str, Callable[[], object]] = {}
     if "torch" in modules:
         torch = modules["torch"]
         tx = torch.from_numpy(x)
@@ -155,7 +204,11 @@ def forward_implementations(
             "log_softmax": lambda: torch.log_softmax(tx, dim=-1),
             "logsumexp": lambda: torch.logsumexp(tx, dim=-1),
         }[name]
-        impls["torch"] = torch_fn
+        for w in workers:
+            impls[torch_label(w)] = torch_fn
+            # Untimed: switch torch's thread count and make one call, so that the timed call
+            # does not pay for resizing its OpenMP thread team.
+            setups[torch_label(w)] = lambda w=w: (torch.set_num_threads(w), torch_fn())
     if "jax" in modules:
         jax = modules["jax"]
         jx = jax.device_put(x)
@@ -165,7 +218,7 @@ def forward_implementations(
             "logsumexp": jax.jit(lambda v: jax.nn.logsumexp(v, axis=-1)),
         }[name]
         impls["jax"] = lambda: jax_fn(jx).block_until_ready()
-    return impls, numpy_based
+    return impls, numpy_based, setups
 
 
 def _jacobian(s: np.ndarray) -> np.ndarray:
@@ -183,21 +236,33 @@ def _jacobian(s: np.ndarray) -> np.ndarray:
     return softmax_jacobian(s)
 
 
-def vjp_implementations(s: np.ndarray, g: np.ndarray, out: np.ndarray):
-    """The VJP three ways: package function, the blocked kernel, and the Jacobian route."""
+def vjp_implementations(
+    s: np.ndarray, g: np.ndarray, out: np.ndarray, workers: tuple[int, ...] = (1,)
+):
+    """The VJP several ways: package function, the blocked kernel, and the Jacobian route.
+
+    The public function with and without ``out=`` and the kernel with and
+    without ``out=`` separate the per-call costs of the public function
+    (validation: "out=" rows; a fresh result array: the others).
+    """
     impls: dict[str, Callable[[], object]] = {}
     try:
         from softmax_course.derivatives import softmax_vjp
 
         impls["softmax_vjp"] = lambda: softmax_vjp(s, g)
+        impls["softmax_vjp out="] = lambda: softmax_vjp(s, g, out=out)
+        for w in workers:
+            if w != 1:
+                impls[f"softmax_vjp, {w} workers"] = lambda w=w: softmax_vjp(s, g, workers=w)
     except ImportError:
         pass
+    impls["_fast.vjp"] = lambda: _fast.vjp(s, g)
     impls["_fast.vjp out="] = lambda: _fast.vjp(s, g, out=out)
     impls["jacobian + einsum"] = lambda: np.einsum("nk,nkj->nj", g, _jacobian(s))
     return impls
 
 
-def cross_entropy_implementations(z: np.ndarray, y: np.ndarray):
+def cross_entropy_implementations(z: np.ndarray, y: np.ndarray, workers: tuple[int, ...] = (1,)):
     """The CE gradient from logits: (softmax(z) - y) / N versus the Jacobian route."""
     n = z.shape[0]
 
@@ -216,6 +281,11 @@ def cross_entropy_implementations(z: np.ndarray, y: np.ndarray):
         from softmax_course.losses import softmax_cross_entropy_grad
 
         impls["softmax_cross_entropy_grad"] = lambda: softmax_cross_entropy_grad(z, y)
+        for w in workers:
+            if w != 1:
+                impls[f"softmax_cross_entropy_grad, {w} workers"] = lambda w=w: (
+                    softmax_cross_entropy_grad(z, y, workers=w)
+                )
     except ImportError:
         pass
     impls["jacobian route"] = jacobian_route
@@ -234,15 +304,17 @@ def _summary(times: list[float]) -> dict[str, float]:
     return {"min_s": min(times), "median_s": statistics.median(times)}
 
 
-def run_forward(rounds: int, modules: dict[str, object], shapes) -> list[dict]:
+def run_forward(
+    rounds: int, modules: dict[str, object], shapes, workers: tuple[int, ...] = (1,)
+) -> list[dict]:
     records = []
     for dtype in (np.float64, np.float32):
         for shape in shapes:
             x = np.random.default_rng(0).normal(scale=4.0, size=shape).astype(dtype)
             out = np.empty_like(x)
             for name in ("softmax", "log_softmax", "logsumexp"):
-                impls, numpy_based = forward_implementations(name, x, out, modules)
-                times = interleaved_times(impls, rounds)
+                impls, numpy_based, setups = forward_implementations(name, x, out, modules, workers)
+                times = interleaved_times(impls, rounds, setups)
                 out_bytes = x.nbytes if name != "logsumexp" else x.nbytes // x.shape[-1]
                 for impl, samples in times.items():
                     bytes_moved = x.nbytes + (x.nbytes if impl == "copy floor" else out_bytes)
@@ -263,7 +335,7 @@ def run_forward(rounds: int, modules: dict[str, object], shapes) -> list[dict]:
     return records
 
 
-def run_backward(rounds: int, classes) -> list[dict]:
+def run_backward(rounds: int, classes, workers: tuple[int, ...] = (1,)) -> list[dict]:
     records = []
     for k in classes:
         n = max(1, JACOBIAN_BYTES // (8 * k * k))
@@ -274,8 +346,8 @@ def run_backward(rounds: int, classes) -> list[dict]:
         y = np.eye(k)[rng.integers(0, k, size=n)]
         out = np.empty_like(s)
         for section, impls in (
-            ("vjp", vjp_implementations(s, g, out)),
-            ("cross_entropy_grad", cross_entropy_implementations(z, y)),
+            ("vjp", vjp_implementations(s, g, out, workers)),
+            ("cross_entropy_grad", cross_entropy_implementations(z, y, workers)),
         ):
             for impl, samples in interleaved_times(impls, rounds).items():
                 records.append(
@@ -301,13 +373,34 @@ def _lookup(records, **match) -> dict | None:
     return None
 
 
-def verdicts(records: list[dict]) -> list[dict]:
-    """PASS/MISS for each target, with the worst measured ratio over the cases it covers."""
+def _case(record: dict) -> str:
+    return f"{record['function']} {record['dtype']} {tuple(record['shape'])}"
+
+
+def _workers_of(records: list[dict], prefix: str = "softmax_course") -> list[int]:
+    """The worker counts that were timed (from the implementation names)."""
+    counts = {1}
+    for r in records:
+        name = r.get("implementation", "")
+        if name.startswith(prefix) and name.endswith(" workers"):
+            counts.add(int(name.rsplit(", ", 1)[1].split()[0]))
+    return sorted(counts)
+
+
+def verdicts(records: list[dict], forward_only: bool = False) -> list[dict]:
+    """PASS/MISS for each target, with the worst measured ratio over the cases it covers.
+
+    Every ratio is oriented so that ``>= threshold`` passes; SKIP means the
+    run had no case for the target (a missing peer, one core, ``--quick``
+    shapes).
+    """
     results = []
 
-    def add(target, ratios, threshold, note=""):
+    def add(target, ratios, threshold, note="", why_skipped="no case in this run"):
         if not ratios:
-            results.append({"target": target, "verdict": "SKIP", "worst": None, "detail": note})
+            results.append(
+                {"target": target, "verdict": "SKIP", "worst": None, "detail": why_skipped}
+            )
             return
         worst_case, worst = min(ratios, key=lambda item: item[1])
         results.append(
@@ -321,33 +414,37 @@ def verdicts(records: list[dict]) -> list[dict]:
         )
 
     forward = [r for r in records if r["section"] == "forward"]
-    cases = {(r["function"], r["dtype"], tuple(r["shape"])) for r in forward}
+    cases = sorted({(r["function"], r["dtype"], tuple(r["shape"])) for r in forward})
+    workers = _workers_of(forward)
+    most = max(workers)
+
+    def time_of(name, dtype, shape, impl):
+        record = _lookup(
+            forward, function=name, dtype=dtype, shape=list(shape), implementation=impl
+        )
+        return None if record is None else record["min_s"]
+
+    def nbytes(dtype, shape):
+        return math.prod(shape) * np.dtype(dtype).itemsize
 
     def speedups(function, predicate=lambda dtype, shape: True):
         ratios = []
-        for name, dtype, shape in sorted(cases):
+        for name, dtype, shape in cases:
             if name != function or not predicate(dtype, shape):
                 continue
-            ours = _lookup(
-                forward,
-                function=name,
-                dtype=dtype,
-                shape=list(shape),
-                implementation="softmax_course",
-            )
-            scipy = _lookup(
-                forward, function=name, dtype=dtype, shape=list(shape), implementation="scipy"
-            )
+            ours = time_of(name, dtype, shape, "softmax_course")
+            scipy = time_of(name, dtype, shape, "scipy")
             if ours and scipy:
-                ratios.append((f"{name} {dtype} {shape}", scipy["min_s"] / ours["min_s"]))
+                ratios.append((f"{name} {dtype} {shape}", scipy / ours))
         return ratios
 
     def small_k(dtype, shape):
         return len(shape) > 1 and shape[-1] <= 16
 
     def large(dtype, shape):
-        return math.prod(shape) * np.dtype(dtype).itemsize >= 64 * MiB
+        return nbytes(dtype, shape) >= 64 * MiB
 
+    # 1. against scipy, one worker (the earlier targets, kept)
     for function in ("softmax", "log_softmax"):
         add(f"{function} never slower than scipy (every case)", speedups(function), 1.0)
         add(f"{function} >= 2x faster than scipy for K <= 16", speedups(function, small_k), 2.0)
@@ -358,27 +455,77 @@ def verdicts(records: list[dict]) -> list[dict]:
         )
     add("logsumexp >= 2.5x faster than scipy (every case)", speedups("logsumexp"), 2.5)
 
+    # 2. threads: scaling from 1 to N workers
+    two, never_slower = [], []
+    for name, dtype, shape in cases:
+        for out in (False, True):
+            one = time_of(name, dtype, shape, ours_label(1, out))
+            if one is None:
+                continue
+            for w in workers[1:]:
+                many = time_of(name, dtype, shape, ours_label(w, out))
+                if many is None:
+                    continue
+                label = f"{_case_label(name, dtype, shape, out)}, {w} workers"
+                never_slower.append((label, one / many))
+                if w == 2 and nbytes(dtype, shape) >= 16 * MiB:
+                    two.append((label, one / many))
+    cores = parallel.available_cores()
+    note = "" if cores >= 2 else f"only {cores} core available: no speed-up is possible"
+    add(
+        "2 workers >= 1.7x faster than 1 worker for arrays >= 16 MB",
+        two,
+        1.7,
+        note,
+        note or "no case in this run (needs 2 in --workers and an array >= 16 MB)",
+    )
+    add(
+        "N workers never slower than 1 worker, any size (5 % timing tolerance)",
+        never_slower,
+        0.95,
+        "ratio shown is time with 1 worker / time with N",
+    )
+
+    # 3. against torch with the same number of threads
+    torch_small, torch_large = [], []
+    for name, dtype, shape in cases:
+        for w in workers:
+            ours = time_of(name, dtype, shape, ours_label(w))
+            peer = time_of(name, dtype, shape, torch_label(w))
+            if ours is None or peer is None:
+                continue
+            label = f"{name} {dtype} {shape}, {w} thread{'s' if w != 1 else ''}"
+            if len(shape) > 1 and shape[-1] <= 100:
+                torch_small.append((label, peer / ours))
+            elif shape[-1] >= 1000:
+                torch_large.append((f"{label} ({ours / peer:.1f}x torch)", 2.5 * peer / ours))
+    has_torch = any(r["implementation"].startswith("torch") for r in forward)
+    absent = "" if has_torch else "torch is not importable"
+    add(
+        "faster than torch (same threads) for every case with K <= 100",
+        torch_small,
+        1.0,
+        "ratio shown is torch time / ours",
+        absent or "no case in this run",
+    )
+    add(
+        "within 2.5x of torch (same threads) for K >= 1000",
+        torch_large,
+        1.0,
+        "ratio shown is 2.5 x torch time / ours",
+        absent or "no case in this run",
+    )
+
+    # 4. the copy floor and scratch memory
     floor_ratios = []
     scratch_ratios = []
-    for name, dtype, shape in sorted(cases):
-        size = math.prod(shape) * np.dtype(dtype).itemsize
-        floor = _lookup(
-            forward, function=name, dtype=dtype, shape=list(shape), implementation="copy floor"
-        )
-        with_out = _lookup(
-            forward,
-            function=name,
-            dtype=dtype,
-            shape=list(shape),
-            implementation="softmax_course out=",
-        )
+    for name, dtype, shape in cases:
+        size = nbytes(dtype, shape)
+        floor = time_of(name, dtype, shape, "copy floor")
+        with_out = time_of(name, dtype, shape, ours_label(most, out=True))
         if name == "softmax" and size >= 64 * MiB and floor and with_out:
-            # Expressed as (4.5 x floor) / time, so that >= 1 passes.
             floor_ratios.append(
-                (
-                    f"{name} {dtype} {shape} ({with_out['min_s'] / floor['min_s']:.1f}x floor)",
-                    4.5 * floor["min_s"] / with_out["min_s"],
-                )
+                (f"{name} {dtype} {shape} ({with_out / floor:.1f}x floor)", 3.5 * floor / with_out)
             )
         for impl in (
             ("softmax_course out=", "softmax_course")
@@ -397,38 +544,38 @@ def verdicts(records: list[dict]) -> list[dict]:
                     )
                 )
     add(
-        "softmax out= within 4.5x of the copy floor for arrays >= 64 MB",
+        f"softmax out= ({most} worker{'s' if most != 1 else ''}) within 3.5x of the copy floor "
+        "for arrays >= 64 MB",
         floor_ratios,
         1.0,
-        "ratio shown is 4.5 x floor / time",
+        "ratio shown is 3.5 x floor / time; the floor is one thread's np.copyto",
     )
     add(
-        "scratch memory <= 0.25 x input + 2 MiB",
+        "scratch memory <= 0.25 x input + 2 MiB (1 worker)",
         scratch_ratios,
         1.0,
         "ratio shown is allowance / scratch",
     )
+    if forward_only:
+        return results
 
+    # 5. the backward pass
     for section, fast_name, factor, label in (
         ("vjp", "softmax_vjp", 0.5, "VJP (sc.softmax_vjp) >= K/2 x faster than the Jacobian"),
         ("vjp", "_fast.vjp out=", 0.5, "VJP (_fast.vjp kernel) >= K/2 x faster than the Jacobian"),
         (
             "cross_entropy_grad",
-            "(softmax(z) - y) / N",
-            1.0,
-            "CE shortcut >= K x faster than the Jacobian route",
+            "(s - y) / N, s given",
+            0.25,
+            "CE shortcut from given s >= K/4 x faster than the Jacobian route",
         ),
     ):
         ratios = []
         for record in records:
             if record["section"] != section or record["implementation"] != fast_name:
                 continue
-            slow = _lookup(
-                records,
-                section=section,
-                K=record["K"],
-                implementation="jacobian + einsum" if section == "vjp" else "jacobian route",
-            )
+            slow_name = "jacobian + einsum" if section == "vjp" else "jacobian route, s given"
+            slow = _lookup(records, section=section, K=record["K"], implementation=slow_name)
             needed = factor * record["K"]
             ratios.append(
                 (
@@ -441,7 +588,34 @@ def verdicts(records: list[dict]) -> list[dict]:
     return results
 
 
+def _case_label(name: str, dtype: str, shape, out: bool) -> str:
+    return f"{name}{' out=' if out else ''} {dtype} {tuple(shape)}"
+
+
 # --- reporting ------------------------------------------------------------------------------
+
+
+def _avx512_features() -> list[str]:
+    """numpy's AVX-512 dispatch targets that are active on this CPU (empty elsewhere)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # pragma: no cover - numpy < 2
+        return []
+    return [
+        name
+        for name in __cpu_dispatch__
+        if ("AVX512" in name or name == "X86_V4") and __cpu_features__.get(name)
+    ]
+
+
+def dispatch_level() -> str:
+    """The highest of numpy's dispatch targets active in this process, e.g. ``X86_V4``."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # pragma: no cover - numpy < 2
+        return "unknown"
+    active = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+    return active[-1] if active else "baseline"
 
 
 def machine_description() -> dict[str, object]:
@@ -454,18 +628,19 @@ def machine_description() -> dict[str, object]:
                     break
     except OSError:
         pass
-    import os
-
     info: dict[str, object] = {
         "cpu": model,
         "logical_cpus": os.cpu_count(),
+        "available_cores": parallel.available_cores(),
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "numpy_dispatch": dispatch_level(),
+        "NPY_DISABLE_CPU_FEATURES": os.environ.get("NPY_DISABLE_CPU_FEATURES", ""),
         "block_bytes": _fast.BLOCK_BYTES,
         "date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
     }
     try:
-        info["load_average"] = os.getloadavg()
+        info["load_average"] = tuple(round(v, 2) for v in os.getloadavg())
     except OSError:
         pass
     modules = _optional_modules()
@@ -502,6 +677,45 @@ def format_forward(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def format_threads(records: list[dict]) -> str:
+    """One line per case: time / copy floor of ours and torch per thread count, and scaling."""
+    forward = [r for r in records if r["section"] == "forward"]
+    workers = _workers_of(forward)
+    has_torch = any(r["implementation"].startswith("torch") for r in forward)
+    head = ["function", "dtype", "shape"]
+    head += [f"ours {w}w" for w in workers]
+    head += [f"torch {w}t" for w in workers] if has_torch else []
+    head += [f"scaling 1->{w}" for w in workers[1:]]
+    lines = [
+        "Time as a multiple of the copy floor (lower is better); scaling = time with 1 worker "
+        "/ time with N.",
+        "| " + " | ".join(head) + " |",
+        "|---|---|---|" + "---:|" * (len(head) - 3),
+    ]
+    seen = []
+    for r in forward:
+        key = (r["function"], r["dtype"], tuple(r["shape"]))
+        if key in seen:
+            continue
+        seen.append(key)
+        match = {"function": key[0], "dtype": key[1], "shape": list(key[2])}
+        floor = _lookup(forward, implementation="copy floor", **match)["min_s"]
+
+        def rel(impl, match=match, floor=floor):
+            record = _lookup(forward, implementation=impl, **match)
+            return "-" if record is None else f"{record['min_s'] / floor:.1f}x"
+
+        cells = [key[0], key[1], str(key[2])]
+        cells += [rel(ours_label(w)) for w in workers]
+        cells += [rel(torch_label(w)) for w in workers] if has_torch else []
+        one = _lookup(forward, implementation=ours_label(1), **match)["min_s"]
+        for w in workers[1:]:
+            many = _lookup(forward, implementation=ours_label(w), **match)
+            cells.append("-" if many is None else f"{one / many['min_s']:.2f}x")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def format_backward(records: list[dict]) -> str:
     lines = [
         "| section | K | N | implementation | min ms | median ms | Jacobian route / this "
@@ -531,18 +745,89 @@ def format_verdicts(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def parse_workers(text: str) -> tuple[int, ...]:
+    """``"1,2,-1"`` -> the distinct resolved worker counts, ascending, always including 1."""
+    try:
+        values = [int(item) for item in text.split(",") if item.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--workers must be a comma-separated list of ints; received {text!r}"
+        ) from None
+    try:
+        counts = {parallel.resolve_workers(v, "--workers") for v in values}
+    except (TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return tuple(sorted(counts | {1}))
+
+
+def parse_shapes(text: str) -> list[tuple[int, ...]]:
+    """``"65536x10,10000000"`` -> ``[(65536, 10), (10000000,)]``."""
+    try:
+        shapes = [tuple(int(n) for n in item.split("x")) for item in text.split(",") if item]
+    except ValueError:
+        shapes = []
+    if not shapes or any(n < 1 for shape in shapes for n in shape):
+        raise argparse.ArgumentTypeError(
+            f"--shapes must look like 65536x10,10000000 (positive sizes); received {text!r}"
+        )
+    return shapes
+
+
+def run_avx2_child(
+    rounds: int, workers: tuple[int, ...], shapes: list[tuple[int, ...]]
+) -> dict | None:
+    """The forward cases again in a child process with numpy's AVX-512 kernels switched off."""
+    features = _avx512_features()
+    if not features:
+        return None
+    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(features))
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "avx2.json")
+        command = [sys.executable, "-m", "softmax_course.bench", "--forward-only", "--no-avx2"]
+        command += ["--rounds", str(rounds), "--workers", ",".join(map(str, workers))]
+        command += ["--shapes", ",".join("x".join(map(str, shape)) for shape in shapes)]
+        command += ["--json", path]
+        completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if completed.returncode != 0 or not os.path.exists(path):
+            print(f"AVX2 run failed ({completed.returncode}):\n{completed.stderr[-2000:]}")
+            return None
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(
         prog="python -m softmax_course.bench",
-        description="Time softmax_course against scipy.special, naive numpy and a copy floor.",
+        description="Time softmax_course against scipy.special, PyTorch (if installed), "
+        "naive numpy and a copy floor, with 1, 2 and all workers.",
     )
-    parser.add_argument("--quick", action="store_true", help="fewer rounds (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="2 rounds instead of 7")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per case (default 7)")
+    parser.add_argument(
+        "--workers",
+        type=parse_workers,
+        default="1,2,-1",
+        help="worker counts of the sweep, comma-separated; -1 = all available cores "
+        "(default 1,2,-1)",
+    )
     parser.add_argument("--json", metavar="PATH", help="also write all measurements as JSON")
+    parser.add_argument(
+        "--shapes",
+        type=parse_shapes,
+        default=None,
+        help="forward shapes, e.g. 65536x10,4096x1000,10000000 (default: the five of the docs)",
+    )
+    parser.add_argument("--forward-only", action="store_true", help="skip the backward cases")
+    parser.add_argument(
+        "--no-avx2",
+        action="store_true",
+        help="on an AVX-512 CPU, skip the second run at numpy's AVX2 dispatch level",
+    )
     args = parser.parse_args(argv)
     rounds = args.rounds if args.rounds is not None else (2 if args.quick else 7)
     if rounds < 1:
         parser.error(f"--rounds must be at least 1; received {rounds}")
+    workers = args.workers
 
     modules = _optional_modules()
     machine = machine_description()
@@ -550,16 +835,40 @@ def main(argv: list[str] | None = None) -> dict:
     print(", ".join(f"{key}: {value}" for key, value in machine.items()))
     if "scipy" not in modules:
         print("scipy is not importable: its columns and the verdicts against it are skipped")
-    print(f"rounds per case: {rounds} (interleaved; min and median reported)\n")
+    if "torch" not in modules:
+        print("torch is not importable: the PyTorch columns and verdicts are skipped")
+    print(f"rounds per case: {rounds} (interleaved; min and median reported)")
+    print(f"workers: {', '.join(map(str, workers))} (torch with the same numbers of threads)\n")
 
-    records = run_forward(rounds, modules, FORWARD_SHAPES)
+    shapes = args.shapes or FORWARD_SHAPES
+    records = run_forward(rounds, modules, shapes, workers)
     print(format_forward(records), end="\n\n", flush=True)
-    backward = run_backward(rounds, VJP_CLASSES)
-    print(format_backward(backward), end="\n\n")
-    records += backward
-    results = verdicts(records)
-    print(format_verdicts(results))
-    report = {"machine": machine, "rounds": rounds, "records": records, "verdicts": results}
+    print(format_threads(records), end="\n\n", flush=True)
+    if not args.forward_only:
+        backward = run_backward(rounds, VJP_CLASSES, workers)
+        print(format_backward(backward), end="\n\n")
+        records += backward
+    results = verdicts(records, forward_only=args.forward_only)
+    print(format_verdicts(results), flush=True)
+    report = {
+        "machine": machine,
+        "rounds": rounds,
+        "workers": list(workers),
+        "records": records,
+        "verdicts": results,
+    }
+    if not args.no_avx2:
+        avx2 = run_avx2_child(rounds, workers, shapes)
+        if avx2 is not None:
+            print(
+                "\n## The same forward cases at numpy's AVX2 dispatch level "
+                f"(NPY_DISABLE_CPU_FEATURES={avx2['machine']['NPY_DISABLE_CPU_FEATURES']!r}, "
+                f"dispatch {avx2['machine']['numpy_dispatch']})\n"
+            )
+            print(format_forward(avx2["records"]), end="\n\n")
+            print(format_threads(avx2["records"]), end="\n\n")
+            print(format_verdicts(avx2["verdicts"]))
+            report["avx2"] = avx2
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=1)

@@ -40,6 +40,7 @@ from softmax_course._validation import (
     normalize_axes,
     working_dtype,
 )
+from softmax_course.parallel import resolve_workers
 
 __all__ = ["log_softmax", "logsumexp", "softmax"]
 
@@ -70,7 +71,9 @@ def _rows_or_none(a: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _fast_rowwise(kernel, x: np.ndarray, out: np.ndarray | None, temperature: float) -> np.ndarray:
+def _fast_rowwise(
+    kernel, x: np.ndarray, out: np.ndarray | None, temperature: float, workers: int = 1
+) -> np.ndarray:
     """Run a blocked row kernel of :mod:`softmax_course._fast` on ``x`` with the class axis last.
 
     ``x`` is flattened to ``(N, K)`` (a view, or a copy for a non-contiguous
@@ -81,13 +84,14 @@ def _fast_rowwise(kernel, x: np.ndarray, out: np.ndarray | None, temperature: fl
     x2 = x.reshape(-1, x.shape[-1])
     if out is None:
         result = np.empty(x.shape, dtype=x.dtype)
-        kernel(x2, result.reshape(x2.shape), temperature)
+        kernel(x2, result.reshape(x2.shape), temperature, workers=workers)
         return result
     o2 = _rows_or_none(out)
     if o2 is not None and (_same_layout(out, x) or not np.may_share_memory(out, x)):
-        kernel(x2, o2, temperature)
+        kernel(x2, o2, temperature, workers=workers)
     else:  # partial overlap or a layout that cannot be viewed as rows
-        np.copyto(out, kernel(x2, np.empty(x2.shape, dtype=x.dtype), temperature).reshape(x.shape))
+        fresh = kernel(x2, np.empty(x2.shape, dtype=x.dtype), temperature, workers=workers)
+        np.copyto(out, fresh.reshape(x.shape))
     return out
 
 
@@ -140,6 +144,7 @@ def softmax(
     *,
     temperature: float = 1.0,
     out: np.ndarray | None = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     r"""Softmax of ``x`` along ``axis``: exponentiate, then normalize to sum to 1.
 
@@ -165,6 +170,12 @@ def softmax(
     out : ndarray, optional
         Array of the result's shape and dtype to write into. It may be ``x``
         itself when ``x`` is a float array.
+    workers : int, optional
+        Threads for the row blocks of a large array (as in :mod:`scipy.fft`):
+        ``None`` is the default of :func:`softmax_course.parallel.set_workers`
+        (1 unless set), ``-1`` all cores available to the process. Small
+        arrays stay on the calling thread; the result is bitwise the same for
+        every value.
 
     Returns
     -------
@@ -177,11 +188,12 @@ def softmax(
     ------
     TypeError
         If ``x`` is complex, object or string data, ``axis`` is not an int or
-        tuple of ints, ``temperature`` is not a real number, or ``out`` is not
-        an array of the result's dtype.
+        tuple of ints, ``temperature`` is not a real number, ``out`` is not
+        an array of the result's dtype, or ``workers`` is not an int or None.
     ValueError
         If ``axis`` is out of range or repeated, ``temperature`` is not finite
-        and positive, or ``out`` has the wrong shape or is read-only.
+        and positive, ``out`` has the wrong shape or is read-only, or
+        ``workers`` is 0 or below minus the number of available cores.
 
     See Also
     --------
@@ -238,11 +250,12 @@ def softmax(
     x = as_real_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
     temperature = check_positive_scalar(temperature, "temperature")
+    workers = resolve_workers(workers)
     if out is not None:
         check_out(out, x.shape, x.dtype)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         if _fast.can_use_fast_path(x, axes):
-            return _fast_rowwise(_fast.softmax_rows, x, out, temperature)
+            return _fast_rowwise(_fast.softmax_rows, x, out, temperature, workers)
         exp_shifted = np.exp(_shifted(x, axes, temperature))
         probs = exp_shifted / np.sum(exp_shifted, axis=axes, keepdims=True)
     return _deliver(probs, x.dtype, out)
@@ -255,6 +268,7 @@ def log_softmax(
     *,
     temperature: float = 1.0,
     out: np.ndarray | None = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     r"""Logarithm of the softmax of ``x`` along ``axis``, computed stably.
 
@@ -273,6 +287,9 @@ def log_softmax(
         :math:`T > 0`, as in :func:`softmax`.
     out : ndarray, optional
         Array of the result's shape and dtype to write into.
+    workers : int, optional
+        Threads for a large array, as in :func:`softmax`.
+        ``None`` is the default (:func:`softmax_course.parallel.set_workers`).
 
     Returns
     -------
@@ -283,7 +300,8 @@ def log_softmax(
     Raises
     ------
     TypeError, ValueError
-        For bad ``x``, ``axis``, ``temperature`` or ``out``, as in :func:`softmax`.
+        For bad ``x``, ``axis``, ``temperature``, ``out`` or ``workers``, as in
+        :func:`softmax`.
 
     See Also
     --------
@@ -337,17 +355,20 @@ def log_softmax(
     x = as_real_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
     temperature = check_positive_scalar(temperature, "temperature")
+    workers = resolve_workers(workers)
     if out is not None:
         check_out(out, x.shape, x.dtype)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
         if _fast.can_use_fast_path(x, axes):
-            return _fast_rowwise(_fast.log_softmax_rows, x, out, temperature)
+            return _fast_rowwise(_fast.log_softmax_rows, x, out, temperature, workers)
         shifted = _shifted(x, axes, temperature)
         shifted -= _log_total(np.exp(shifted), axes)  # a non-finite max made the slice NaN
     return _deliver(shifted, x.dtype, out)
 
 
-def logsumexp(x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False) -> np.ndarray:
+def logsumexp(
+    x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False, workers: int | None = None
+) -> np.ndarray:
     r"""Log of the sum of exponentials along ``axis``, without overflow.
 
     .. math::
@@ -365,6 +386,8 @@ def logsumexp(x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False) -> np
     keepdims : bool, optional
         Keep the reduced axes with length 1, so the result broadcasts
         against ``x`` (as in ``x - logsumexp(x, keepdims=True)``).
+    workers : int, optional
+        Threads for a large array, as in :func:`softmax`.
 
     Returns
     -------
@@ -377,8 +400,8 @@ def logsumexp(x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False) -> np
     Raises
     ------
     TypeError, ValueError
-        For bad ``x`` or ``axis``, as in :func:`softmax`; ``TypeError`` if
-        ``keepdims`` is not a bool.
+        For bad ``x``, ``axis`` or ``workers``, as in :func:`softmax`;
+        ``TypeError`` if ``keepdims`` is not a bool.
 
     See Also
     --------
@@ -437,11 +460,12 @@ def logsumexp(x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False) -> np
     axes = normalize_axes(axis, x.ndim)
     if not isinstance(keepdims, (bool, np.bool_)):
         raise TypeError(f"keepdims must be a bool; received {keepdims!r}")
+    workers = resolve_workers(workers)
     input_dtype = x.dtype
     if _fast.can_use_fast_path(x, axes):
         result = np.empty(x.shape[:-1], dtype=x.dtype)
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-            _fast.logsumexp_rows(x.reshape(-1, x.shape[-1]), result.reshape(-1))
+            _fast.logsumexp_rows(x.reshape(-1, x.shape[-1]), result.reshape(-1), workers=workers)
         return result[..., None] if keepdims else _scalar_if_0d(result)
     x = x.astype(working_dtype(input_dtype), copy=False)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):

@@ -41,6 +41,7 @@ from softmax_course._validation import (
     normalize_axes,
     working_dtype,
 )
+from softmax_course.parallel import resolve_workers
 
 __all__ = ["softmax_jacobian", "softmax_jvp", "softmax_vjp"]
 
@@ -159,6 +160,7 @@ def _product(
     axis: Axis,
     other_name: str,
     out: np.ndarray | None,
+    workers: int | None = 1,
 ) -> np.ndarray:
     """``s * (other - sum(s * other, axis))``, shared by the VJP and the JVP."""
     s = as_real_array(s, "s")
@@ -170,13 +172,14 @@ def _product(
             "number per probability in s"
         )
     axes = normalize_axes(axis, s.ndim)
+    workers = resolve_workers(workers)
     dtype = np.result_type(s.dtype, other.dtype)
     if out is not None:
         check_out(out, s.shape, dtype)
     if s.dtype == other.dtype == dtype and dtype in _FAST_DTYPES and axes == (s.ndim - 1,):
         # class axis last, one float dtype: cache-blocked kernel, no (N, K) temporaries
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            return _fast.vjp(s, other, out=out)
+            return _fast.vjp(s, other, out=out, workers=workers)
     compute = working_dtype(dtype)
     s_c = s.astype(compute, copy=False)
     other_c = other.astype(compute, copy=False)
@@ -196,6 +199,7 @@ def softmax_vjp(
     axis: Axis = -1,
     *,
     out: np.ndarray | None = None,
+    workers: int | None = None,
 ) -> np.ndarray:
     r"""Backward pass of softmax: the vector-Jacobian product :math:`J^\top g`.
 
@@ -216,6 +220,11 @@ def softmax_vjp(
     out : ndarray, optional
         Array of the result's shape and dtype to write into; it may be ``s``
         or ``g`` itself.
+    workers : int, optional
+        Threads for the row blocks of a large array, as in
+        :func:`softmax_course.softmax` (``None``: the default of
+        :func:`softmax_course.parallel.set_workers`; ``-1``: all available
+        cores). The result is bitwise the same for every value.
 
     Returns
     -------
@@ -227,10 +236,12 @@ def softmax_vjp(
     ------
     TypeError
         If ``s`` or ``g`` is not real numeric data, ``axis`` is not an int,
-        tuple of ints or None, or ``out`` has the wrong dtype.
+        tuple of ints or None, ``out`` has the wrong dtype, or ``workers`` is
+        not an int or None.
     ValueError
-        If ``s`` and ``g`` differ in shape, ``axis`` is out of range, or ``out``
-        has the wrong shape or is read-only.
+        If ``s`` and ``g`` differ in shape, ``axis`` is out of range, ``out``
+        has the wrong shape or is read-only, or ``workers`` is 0 or below
+        minus the number of available cores.
 
     See Also
     --------
@@ -278,7 +289,7 @@ def softmax_vjp(
     >>> np.allclose(softmax_vjp(s, -y / s), s - y)
     True
     """
-    return _product(s, g, axis, "g", out)
+    return _product(s, g, axis, "g", out, workers)
 
 
 def softmax_jvp(s: ArrayLike, v: ArrayLike, /, axis: Axis = -1) -> np.ndarray:

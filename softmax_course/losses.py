@@ -460,7 +460,9 @@ def cross_entropy_grad(probs: ArrayLike, targets: ArrayLike) -> np.ndarray:
         return grad.astype(s.dtype, copy=False)
 
 
-def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike) -> np.floating:
+def softmax_cross_entropy(
+    logits: ArrayLike, targets: ArrayLike, *, workers: int | None = None
+) -> np.floating:
     r"""Cross-entropy of ``softmax(logits)`` against ``targets``, computed stably.
 
     .. math::
@@ -476,6 +478,9 @@ def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike) -> np.floating:
         keeps its dtype; integers become float64.
     targets : array_like, shape (..., K) or (...)
         Distributions or integer labels, as in :func:`cross_entropy`.
+    workers : int, optional
+        Threads for the log-softmax of a large batch, as in
+        :func:`softmax_course.softmax`; the result does not depend on it.
 
     Returns
     -------
@@ -535,7 +540,7 @@ def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike) -> np.floating:
     z = as_real_array(logits, "logits")
     _check_class_axis(z, "logits")
     work = working_dtype(z.dtype)
-    log_s = log_softmax(z.astype(work, copy=False))
+    log_s = log_softmax(z.astype(work, copy=False), workers=workers)
     y, labels = _targets(targets, z.shape, work, "logits")
     n = _num_samples(z.shape)
     if labels is not None:
@@ -547,7 +552,9 @@ def softmax_cross_entropy(logits: ArrayLike, targets: ArrayLike) -> np.floating:
         return z.dtype.type(total / n)
 
 
-def softmax_cross_entropy_grad(logits: ArrayLike, targets: ArrayLike) -> np.ndarray:
+def softmax_cross_entropy_grad(
+    logits: ArrayLike, targets: ArrayLike, *, workers: int | None = None
+) -> np.ndarray:
     r"""Gradient of :func:`softmax_cross_entropy` with respect to the logits.
 
     .. math::
@@ -563,6 +570,9 @@ def softmax_cross_entropy_grad(logits: ArrayLike, targets: ArrayLike) -> np.ndar
         Raw scores :math:`z`, as in :func:`softmax_cross_entropy`.
     targets : array_like, shape (..., K) or (...)
         Distributions or integer labels, as in :func:`cross_entropy`.
+    workers : int, optional
+        Threads for the softmax of a large batch, as in
+        :func:`softmax_course.softmax`; the result does not depend on it.
 
     Returns
     -------
@@ -618,7 +628,7 @@ def softmax_cross_entropy_grad(logits: ArrayLike, targets: ArrayLike) -> np.ndar
     z = as_real_array(logits, "logits")
     _check_class_axis(z, "logits")
     work = working_dtype(z.dtype)
-    s = softmax(z.astype(work, copy=False))  # a new array, safe to write into
+    s = softmax(z.astype(work, copy=False), workers=workers)  # a new array, safe to write into
     y, labels = _targets(targets, z.shape, work, "logits")
     n = _num_samples(z.shape)
     if labels is not None:

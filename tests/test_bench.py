@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 import numpy as np
@@ -19,18 +20,117 @@ def tiny(monkeypatch):
 
 def test_main_prints_tables_and_verdicts_and_writes_json(tiny, tmp_path, capsys):
     path = tmp_path / "bench.json"
-    report = bench.main(["--rounds", "1", "--json", str(path)])
+    report = bench.main(["--rounds", "1", "--workers", "1,2", "--no-avx2", "--json", str(path)])
     text = capsys.readouterr().out
     assert "| softmax | float64 | (64, 10) | copy floor |" in text
+    assert "| softmax | float64 | (64, 10) | softmax_course out=, 2 workers |" in text
     assert "| vjp | 10 |" in text
+    assert "| function | dtype | shape | ours 1w | ours 2w |" in text  # the threads table
+    assert "scaling 1->2" in text
     for target in (
         "softmax never slower than scipy",
         "logsumexp >= 2.5x",
         "VJP (_fast.vjp kernel) >= K/2",
+        "2 workers >= 1.7x faster than 1 worker",
+        "N workers never slower than 1 worker",
+        "faster than torch (same threads) for every case with K <= 100",
+        "within 2.5x of torch (same threads) for K >= 1000",
+        "within 3.5x of the copy floor",
+        "CE shortcut from given s >= K/4",
     ):
         assert target in text
+    assert "CE shortcut >= K x" not in text  # the retired target
     assert all(v["verdict"] in {"PASS", "MISS", "SKIP"} for v in report["verdicts"])
-    assert json.loads(path.read_text())["rounds"] == 1
+    saved = json.loads(path.read_text())
+    assert saved["rounds"] == 1 and saved["workers"] == [1, 2]
+    assert "avx2" not in saved
+
+
+def test_torch_absent_is_said_and_its_verdicts_skipped(tiny, monkeypatch, capsys):
+    modules = {k: v for k, v in bench._optional_modules().items() if k != "torch"}
+    monkeypatch.setattr(bench, "_optional_modules", lambda: modules)
+    report = bench.main(["--rounds", "1", "--forward-only", "--no-avx2", "--workers", "1"])
+    text = capsys.readouterr().out
+    assert "torch is not importable" in text
+    assert not any(r["implementation"].startswith("torch") for r in report["records"])
+    torch_verdicts = [v for v in report["verdicts"] if "torch" in v["target"]]
+    assert len(torch_verdicts) == 2
+    assert all(v["verdict"] == "SKIP" for v in torch_verdicts)
+    assert not any(v["target"].startswith("VJP") for v in report["verdicts"])  # forward only
+
+
+def test_torch_is_timed_with_each_thread_count_when_installed(tiny):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).normal(size=(20, 7))
+    impls, _, setups = bench.forward_implementations(
+        "softmax", x, np.empty_like(x), {"torch": torch}, workers=(1, 2)
+    )
+    assert set(setups) == {"torch, 1 thread", "torch, 2 threads"}
+    saved = torch.get_num_threads()
+    try:
+        for label, threads in (("torch, 2 threads", 2), ("torch, 1 thread", 1)):
+            setups[label]()
+            assert torch.get_num_threads() == threads
+            np.testing.assert_allclose(
+                impls[label]().numpy(), impls["softmax_course"](), rtol=1e-13, atol=1e-15
+            )
+    finally:
+        torch.set_num_threads(saved)
+
+
+def test_avx2_child_runs_at_the_lower_dispatch_level(capsys):
+    if not bench._avx512_features():
+        pytest.skip("this CPU has no AVX-512: there is no lower level to imitate")
+    child = bench.run_avx2_child(1, (1,), [(8, 5)])
+    assert child is not None
+    assert "X86_V4" in child["machine"]["NPY_DISABLE_CPU_FEATURES"]
+    assert child["machine"]["numpy_dispatch"] == "X86_V3"  # AVX2
+    assert {r["section"] for r in child["records"]} == {"forward"}
+
+
+def test_parse_workers_and_shapes():
+    cores = bench.parallel.available_cores()
+    assert bench.parse_workers("2,-1") == tuple(sorted({1, 2, cores}))
+    assert bench.parse_shapes("64x10,300") == [(64, 10), (300,)]
+    for bad in ("0", "a", "-99"):
+        with pytest.raises(argparse.ArgumentTypeError, match="--workers"):
+            bench.parse_workers(bad)
+    for bad in ("", "64x0", "4xa"):
+        with pytest.raises(argparse.ArgumentTypeError, match="--shapes"):
+            bench.parse_shapes(bad)
+
+
+def test_verdicts_judge_scaling_and_torch_from_the_records():
+    def record(impl, seconds, shape=(8192, 1024), name="softmax"):
+        return {
+            "section": "forward",
+            "function": name,
+            "dtype": "float64",
+            "shape": list(shape),
+            "implementation": impl,
+            "min_s": seconds,
+        }
+
+    records = [
+        record("copy floor", 1.0),
+        record("softmax_course", 8.0),
+        record("softmax_course out=", 7.0),
+        record("softmax_course, 2 workers", 4.2),  # 1.90x: passes 1.7x
+        record("softmax_course out=, 2 workers", 4.5),  # 1.56x: misses
+        record("torch, 1 thread", 4.0),  # ours 2.0x torch: within 2.5x
+        record("torch, 2 threads", 1.5),  # ours 2.8x torch: not within 2.5x
+    ]
+    results = {v["target"]: v for v in bench.verdicts(records, forward_only=True)}
+    two = results["2 workers >= 1.7x faster than 1 worker for arrays >= 16 MB"]
+    assert two["verdict"] == "MISS" and two["worst"] == pytest.approx(7.0 / 4.5)
+    never = results["N workers never slower than 1 worker, any size (5 % timing tolerance)"]
+    assert never["verdict"] == "PASS"
+    torch_large = results["within 2.5x of torch (same threads) for K >= 1000"]
+    assert torch_large["verdict"] == "MISS" and "2 threads" in torch_large["detail"]
+    assert torch_large["worst"] == pytest.approx(2.5 * 1.5 / 4.2)
+    assert results["faster than torch (same threads) for every case with K <= 100"]["verdict"] == (
+        "SKIP"
+    )
 
 
 def test_every_implementation_computes_the_same_thing(tiny):
@@ -38,10 +138,11 @@ def test_every_implementation_computes_the_same_thing(tiny):
     out = np.empty_like(x)
     modules = bench._optional_modules()
     for name in ("softmax", "log_softmax", "logsumexp"):
-        impls, _ = bench.forward_implementations(name, x, out, modules)
+        impls, _, _ = bench.forward_implementations(name, x, out, modules, workers=(1, 2))
         expected = impls["naive numpy"]()
+        assert "softmax_course, 2 workers" in impls
         for label, function in impls.items():
-            if label in {"copy floor", "torch", "jax"}:
+            if label == "copy floor" or label.startswith(("torch", "jax")):
                 continue
             np.testing.assert_allclose(function(), expected, rtol=1e-13, atol=1e-15, err_msg=label)
 
@@ -51,8 +152,9 @@ def test_backward_routes_agree():
     z, g = rng.normal(size=(6, 5)), rng.normal(size=(6, 5))
     s = bench.sc.softmax(z)
     y = np.eye(5)[rng.integers(0, 5, size=6)]
-    vjps = [f() for f in bench.vjp_implementations(s, g, np.empty_like(s)).values()]
-    grads = [f() for f in bench.cross_entropy_implementations(z, y).values()]
+    vjps = [f() for f in bench.vjp_implementations(s, g, np.empty_like(s), (1, 2)).values()]
+    grads = [f() for f in bench.cross_entropy_implementations(z, y, (1, 2)).values()]
+    assert len(vjps) == 6 and len(grads) == 6
     for result in vjps[1:]:
         np.testing.assert_allclose(result, vjps[0], rtol=1e-12, atol=1e-15)
     for result in grads[1:]:
@@ -68,3 +170,5 @@ def test_scratch_bytes_excludes_the_returned_result():
 def test_bad_rounds(tiny):
     with pytest.raises(SystemExit):
         bench.main(["--rounds", "0"])
+    with pytest.raises(SystemExit):
+        bench.main(["--workers", "0"])
