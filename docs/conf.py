@@ -49,7 +49,7 @@ nitpick_ignore_regex = [
     # Private helpers named in annotations; they are not part of the reference.
     ("py:class", r"softmax_course\.(\w+\.)*_\w+"),
     # External functions named in "See Also" sections (scipy's docs are not available offline).
-    ("py:obj", r"scipy\..+"),
+    ("py:(obj|func|mod|class)", r"scipy(\..+)?"),
     # Private modules named in implementation notes; they are not part of the reference.
     ("py:mod", r"softmax_course\._.+"),
 ]

@@ -172,7 +172,7 @@ def softmax(
         itself when ``x`` is a float array.
     workers : int, optional
         Threads for the row blocks of a large array (as in :mod:`scipy.fft`):
-        ``None`` is the default of :func:`softmax_course.parallel.set_workers`
+        ``None`` is the default of :func:`softmax_course.set_workers`
         (1 unless set), ``-1`` all cores available to the process. Small
         arrays stay on the calling thread; the result is bitwise the same for
         every value.
@@ -289,7 +289,7 @@ def log_softmax(
         Array of the result's shape and dtype to write into.
     workers : int, optional
         Threads for a large array, as in :func:`softmax`.
-        ``None`` is the default (:func:`softmax_course.parallel.set_workers`).
+        ``None`` is the default (:func:`softmax_course.set_workers`).
 
     Returns
     -------

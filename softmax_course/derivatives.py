@@ -223,7 +223,7 @@ def softmax_vjp(
     workers : int, optional
         Threads for the row blocks of a large array, as in
         :func:`softmax_course.softmax` (``None``: the default of
-        :func:`softmax_course.parallel.set_workers`; ``-1``: all available
+        :func:`softmax_course.set_workers`; ``-1``: all available
         cores). The result is bitwise the same for every value.
 
     Returns
