@@ -217,21 +217,71 @@ def test_ignored_outputs_are_marked_exactly_and_say_why(path):
             )
 
 
-def test_core_path_of_the_course_reads_in_about_three_hours():
-    # Every title cell states its core path's reading time; together about three hours.
-    minutes = {}
-    for path in NOTEBOOKS:
-        cells = json.loads(path.read_text())["cells"]
-        title = "".join(cells[0]["source"])
-        match = re.search(r"\*\*Core path: about (\d+) minutes\*\*", title)
-        assert match, f"{path.name}: the title cell does not state the core path's reading time"
-        minutes[path.name] = int(match.group(1))
-        if "Optional (skip on first reading)" in title:  # the optional parts it names are marked
-            marked = [
-                c
-                for c in cells[1:]
-                if c["cell_type"] == "markdown"
-                and "*Optional (skip on first reading)" in "".join(c["source"])
-            ]
-            assert marked, f"{path.name}: the title names optional parts, but none is marked"
-    assert 150 <= sum(minutes.values()) <= 210, minutes
+def reading_time():
+    """``scripts/reading_time.py`` as a module (scripts/ is not a package)."""
+    import importlib.util
+
+    script = ROOT / "scripts" / "reading_time.py"
+    spec = importlib.util.spec_from_file_location("reading_time", script)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("reading_time", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_title_cell_states_the_computed_core_path_reading_time(path):
+    """The title cell states ``**Core path: about NN minutes**``, NN within 15% of the figure
+    ``scripts/reading_time.py`` computes from the core path (cells not tagged ``optional``,
+    before ``## Exercises``) at the rates stated in that script."""
+    rt = reading_time()
+    stated, computed = rt.stated_minutes(path), rt.count_notebook(path).minutes
+    assert stated is not None, f"{path.name}: the title cell does not state the core path's time"
+    assert rt.within_tolerance(stated, computed), (
+        f"{path.name}: states {stated} minutes, the core path counts {computed:.0f}; "
+        "run `python scripts/reading_time.py` and update the title cell"
+    )
+
+
+def test_core_path_of_the_whole_course_reads_in_three_and_a_half_hours_or_less():
+    rt = reading_time()
+    minutes = {path.name: round(rt.count_notebook(path).minutes) for path in NOTEBOOKS}
+    assert sum(minutes.values()) <= rt.MAX_TOTAL_MINUTES, minutes
+
+
+def test_reading_time_counts_what_it_says():
+    """The counting rules on a made-up notebook: optional cells and exercises do not count."""
+    rt = reading_time()
+
+    def cell(kind, text, tags=(), outputs=()):
+        extra = {"outputs": list(outputs)} if kind == "code" else {}
+        return {"cell_type": kind, "source": text, "metadata": {"tags": list(tags)}, **extra}
+
+    cells = [
+        cell("markdown", "# Title\n\nfour words of prose\n\n$$a = b$$\n"),
+        cell("code", "# NBVAL_IGNORE_OUTPUT\n# why: timing\nx = 1\n\ny = 2\n"),
+        cell("code", "plot()", outputs=[{"data": {"image/png": ""}}]),
+        cell("markdown", "ten words that are optional and never counted at all here", ["optional"]),
+        cell("markdown", "## Exercises\n\nnot counted"),
+        cell("code", "not = counted"),
+    ]
+    count = rt.count_cells(rt.core_cells(cells))
+    assert (count.words, count.equations, count.code_lines, count.figures) == (5, 1, 3, 1)
+    expected = 5 / rt.WORDS_PER_MINUTE + rt.MINUTES_PER_EQUATION
+    expected += 3 * rt.SECONDS_PER_CODE_LINE / 60 + rt.MINUTES_PER_FIGURE
+    assert count.minutes == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_an_optional_run_says_optional_in_words(path):
+    """Each run of consecutive ``optional``-tagged cells starts with a markdown cell that says
+    "Optional" in words (a reader who does not see cell tags still knows what to skip)."""
+    cells = json.loads(path.read_text())["cells"]
+    silent = []
+    for index, cell in enumerate(cells):
+        tagged = "optional" in cell.get("metadata", {}).get("tags", [])
+        previous = index > 0 and "optional" in cells[index - 1].get("metadata", {}).get("tags", [])
+        if tagged and not previous:
+            if cell["cell_type"] != "markdown" or "Optional" not in "".join(cell["source"]):
+                silent.append(index)
+    assert not silent, f"{path.name}: optional runs starting at cells {silent} do not say so"
