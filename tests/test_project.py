@@ -285,3 +285,237 @@ def test_an_optional_run_says_optional_in_words(path):
             if cell["cell_type"] != "markdown" or "Optional" not in "".join(cell["source"]):
                 silent.append(index)
     assert not silent, f"{path.name}: optional runs starting at cells {silent} do not say so"
+
+
+# --- Links between lessons -------------------------------------------------------------------
+#
+# The anchor rule, read from JupyterLab 4.x (@jupyterlab/rendermime `renderers.ts`):
+# `headerAnchors` gives every rendered h1-h6 the id `createHeaderId(heading)`, which is
+# `heading.textContent.replace(/ /g, '-')`: the heading's *rendered text*, each space (only
+# U+0020) replaced by `-`, case and punctuation kept. A fragment `#x` is looked up as that id
+# (notebook `setFragment`, legacy kind; `@jupyterlab/toc` `getHeadingId` renders the heading
+# with `shouldTypeset: false`). Rendered text means: code spans lose their backticks,
+# emphasis its `*`/`_`, backslash escapes their backslash, entities are decoded, and inline
+# math is *not* typeset, so `$J$` stays `$J$`.
+MARKDOWN_LINK = re.compile(
+    r"(?<!!)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(([^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)"
+)
+HEADING_LINE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.MULTILINE)
+INLINE_MATH = re.compile(r"(?<![\\$])\$[^$\n]+?\$(?!\$)")
+# "lesson 03", "lessons 04", "section 3", "sections 3.5": a place in the course.
+PLACE_MENTION = re.compile(r"\b(?:[Ll]essons?\s+0[1-9]|[Ss]ections?\s+\d+(?:\.\d+)?)\b")
+# Characters a browser percent-encodes in a URL fragment (and non-ASCII): such anchors would
+# not match JupyterLab's undecoded id lookup, so a linked heading must not produce them.
+UNSAFE_IN_FRAGMENT = re.compile(r"[\"<>`\s]|[^\x00-\x7f]")
+
+
+def heading_anchor(heading: str) -> str:
+    """JupyterLab's id for a Markdown heading's text (the rule above)."""
+    pieces, last = [], 0
+    for math in INLINE_MATH.finditer(heading):
+        pieces.append(render_inline_text(heading[last : math.start()]))
+        pieces.append(math.group(0))
+        last = math.end()
+    pieces.append(render_inline_text(heading[last:]))
+    return "".join(pieces).replace(" ", "-")
+
+
+def render_inline_text(text: str) -> str:
+    import html
+
+    text = re.sub(r"(`+)(.+?)\1", lambda m: "\0" + m.group(2).strip() + "\0", text)
+    code = re.findall(r"\0(.*?)\0", text)
+    text = re.sub(r"\0.*?\0", "\1", text)
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])([*_])(?!\s)(.+?)(?<!\s)\1(?![\w*])", r"\2", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+    text = html.unescape(text)
+    for snippet in code:
+        text = text.replace("\1", snippet, 1)
+    return text
+
+
+def notebook_anchors(path: Path) -> set[str]:
+    anchors = set()
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell["cell_type"] == "markdown":
+            text = FENCED.sub("", "".join(cell["source"]))
+            anchors |= {heading_anchor(m.group(2)) for m in HEADING_LINE.finditer(text)}
+    return anchors
+
+
+FENCED = re.compile(r"^```.*?^```", re.DOTALL | re.MULTILINE)
+CODE_SPAN = re.compile(r"(`+).+?\1", re.DOTALL)
+DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.DOTALL)
+
+
+def prose_outside_links(text: str) -> str:
+    """Markdown text without fenced code, math, code spans, headings and link texts."""
+    text = FENCED.sub(" ", text)
+    text = DISPLAY_MATH.sub(" ", text)
+    text = INLINE_MATH.sub(" ", text)
+    text = CODE_SPAN.sub(" ", text)
+    text = HEADING_LINE.sub(" ", text)
+    return MARKDOWN_LINK.sub(" ", text)
+
+
+@pytest.mark.parametrize(
+    "heading, anchor",
+    [
+        (
+            "3. Subtracting a constant: the proof, and why the constant is the maximum",
+            "3.-Subtracting-a-constant:-the-proof,-and-why-the-constant-is-the-maximum",
+        ),
+        ("4. What $J$ looks like, and why", "4.-What-$J$-looks-like,-and-why"),
+        ("6. A warning: `exp` overflows", "6.-A-warning:-exp-overflows"),
+        (
+            "(d) Mutating the caller's array: `x -= max`",
+            "(d)-Mutating-the-caller's-array:-x--=-max",
+        ),
+        (
+            "2. Deriving $\\partial s_i / \\partial z_j$",
+            "2.-Deriving-$\\partial-s_i-/-\\partial-z_j$",
+        ),
+        ("A **bold** and *emphasized* step", "A-bold-and-emphasized-step"),
+        ("Ranks and `a_b` and $a_b$ and a\\_b", "Ranks-and-a_b-and-$a_b$-and-a_b"),
+    ],
+)
+def test_heading_anchor_follows_jupyterlab(heading, anchor):
+    assert heading_anchor(heading) == anchor
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_mentions_of_other_places_are_links_that_resolve(path):
+    """What is checked, in every markdown cell of the lesson:
+
+    1. every mention of a place in the course, ``lesson NN``/``lessons NN`` (NN = 01-09) and
+       ``section N``/``sections N.M``, is inside the text of a Markdown link ``[...](...)``;
+       not checked: mentions in headings, code spans, math and fenced code, and self-references
+       without a number ("this lesson", "the next section");
+    2. every relative link to a notebook (``NN_name.ipynb``, ``NN_name.ipynb#anchor`` or
+       ``#anchor`` for the same lesson) names a file in ``notebooks/``, and its anchor equals
+       the JupyterLab id of a heading in that notebook (``heading_anchor``), using only
+       characters a browser leaves as they are in a URL fragment (ASCII, no space, quote,
+       ``<``, ``>`` or backtick).
+    """
+    unlinked, broken = [], []
+    for index, cell in enumerate(json.loads(path.read_text())["cells"]):
+        if cell["cell_type"] != "markdown":
+            continue
+        text = "".join(cell["source"])
+        unlinked += [(index, m.group(0)) for m in PLACE_MENTION.finditer(prose_outside_links(text))]
+        for match in MARKDOWN_LINK.finditer(FENCED.sub(" ", CODE_SPAN.sub(" ", text))):
+            target = match.group(2)
+            if re.match(r"[a-z]+:", target) or not re.match(r"(\d\d_\w+\.ipynb)?(#|$)", target):
+                continue  # a web address, or a link to something that is not a lesson
+            name, _, anchor = target.partition("#")
+            linked = ROOT / "notebooks" / name if name else path
+            if not linked.exists():
+                broken.append((index, target, "no such notebook"))
+            elif anchor and anchor not in notebook_anchors(linked):
+                broken.append((index, target, "no heading with this anchor"))
+            elif UNSAFE_IN_FRAGMENT.search(anchor):
+                broken.append((index, target, "the anchor would be percent-encoded"))
+    assert not unlinked, f"{path.name}: mentions that are not links (cell, text): {unlinked}"
+    assert not broken, f"{path.name}: links that do not resolve: {broken}"
+
+
+# --- Comments and prose that promise an assert -----------------------------------------------
+#
+# A heuristic: a sentence or comment that places an assert "below"/"above" ("the assert below",
+# "asserted below", "the asserts above") must have an assert where it points. "Below" in a code
+# comment: an assert statement (or `np.testing.assert_*`) later in the same cell or in one of
+# the next two code cells; "above": earlier in the same cell or in one of the two code cells
+# before. In markdown: one of the next (previous) two code cells.
+PROMISED_ASSERT = re.compile(
+    r"\b(?:assert(?:s|ed|ion|ions)?)\s+(?:\w+\s+){0,2}?(below|above)\b"
+    r"|\b(below|above)\s+(?:\w+\s+){0,2}?assert(?:s|ion|ions)?\b",
+    re.IGNORECASE,
+)
+ASSERT_STATEMENT = re.compile(r"^\s*assert\b|\bassert_\w+\(|\.assert\w*\(", re.MULTILINE)
+
+
+def promised_assert_offenders(cells: list[dict]) -> list[tuple[int, str]]:
+    code = [i for i, c in enumerate(cells) if c["cell_type"] == "code"]
+    offenders = []
+    for index, cell in enumerate(cells):
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "code":
+            lines = text.splitlines()
+            for number, line in enumerate(lines):
+                comment = line.partition("#")[2]
+                for match in PROMISED_ASSERT.finditer(comment):
+                    where = (match.group(1) or match.group(2)).lower()
+                    near = [
+                        j for j in code if 0 < (j - index if where == "below" else index - j) <= 2
+                    ]
+                    own = "\n".join(lines[number + 1 :] if where == "below" else lines[:number])
+                    others = "\n".join("".join(cells[j]["source"]) for j in near)
+                    if not ASSERT_STATEMENT.search(own + "\n" + others):
+                        offenders.append((index, match.group(0)))
+        elif cell["cell_type"] == "markdown":
+            for match in PROMISED_ASSERT.finditer(text):
+                where = (match.group(1) or match.group(2)).lower()
+                after = [j for j in code if j > index][:2]
+                before = [j for j in code if j < index][-2:]
+                near = after if where == "below" else before
+                if not ASSERT_STATEMENT.search(
+                    "\n".join("".join(cells[j]["source"]) for j in near)
+                ):
+                    offenders.append((index, match.group(0)))
+    return offenders
+
+
+def test_promised_assert_heuristic():
+    def cell(kind, text):
+        return {"cell_type": kind, "source": text}
+
+    assert promised_assert_offenders([cell("code", "x = 1  # the assert below keeps it\n")])
+    assert not promised_assert_offenders(
+        [cell("code", "x = 1  # the assert below keeps it\nassert x == 1\n")]
+    )
+    assert promised_assert_offenders(
+        [
+            cell("code", "assert True\n"),
+            cell("markdown", "It is asserted below."),
+            cell("code", "1"),
+        ]
+    )
+    assert not promised_assert_offenders(
+        [cell("code", "np.testing.assert_allclose(a, b)"), cell("markdown", "Asserted above.")]
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_comment_promises_an_assert_that_is_not_there(path):
+    offenders = promised_assert_offenders(json.loads(path.read_text())["cells"])
+    assert not offenders, f"{path.name}: promised asserts not found (cell, words): {offenders}"
+
+
+# --- Seed ids ---------------------------------------------------------------------------------
+#
+# The course grew out of four Q&A threads kept, outside the repository, in files named
+# `NNN_<16 hex digits>.txt`. A reader has none of them: a thread is named by its subject.
+SEED_ID = re.compile(
+    r"\b(?:threads?|seeds?)[\s_#-]*0\d\d\b|\b\d{3}_[0-9a-f]{16}\b|\bseeds?/|shared/seeds",
+    re.IGNORECASE,
+)
+
+
+def reader_facing_texts():
+    for path in NOTEBOOKS:
+        for index, cell in enumerate(json.loads(path.read_text())["cells"]):
+            yield f"{path.name} cell {index}", "".join(cell["source"]) + stored_text(cell)
+    for folder, patterns in (("softmax_course", ("**/*.py",)), ("docs", ("*.md", "*.yml"))):
+        for pattern in patterns:
+            for path in sorted((ROOT / folder).glob(pattern)):
+                yield str(path.relative_to(ROOT)), path.read_text()
+    yield "README.md", (ROOT / "README.md").read_text()
+
+
+def test_no_seed_ids_in_lessons_package_or_docs():
+    found = [
+        (where, m.group(0)) for where, text in reader_facing_texts() for m in SEED_ID.finditer(text)
+    ]
+    assert not found, f"seed ids a reader cannot follow (name the thread by its subject): {found}"
