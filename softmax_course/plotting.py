@@ -23,8 +23,14 @@ if TYPE_CHECKING:  # only for the annotations; never imported at run time here
     from matplotlib.container import BarContainer
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
 
 __all__ = [
+    "draw_number_grid",
+    "plot_broadcast_subtraction",
+    "plot_exp_regimes",
+    "plot_naive_shift_failure",
+    "plot_three_normalizations",
     "plot_logits",
     "plot_logits_and_probabilities",
     "plot_probabilities",
@@ -351,3 +357,386 @@ def plot_temperature_sweep(
     ax.set_ylabel("probability")
     ax.legend(fontsize="small")
     return lines
+
+
+def _as_matrix(values: ArrayLike, name: str) -> np.ndarray:
+    """``values`` as a finite, non-empty 2-D float array."""
+    array = as_real_array(values, name)
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty 2-D array; received shape {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite; received {array!r}")
+    return array
+
+
+def draw_number_grid(
+    ax: Axes,
+    values: ArrayLike,
+    title: str = "",
+    *,
+    faded_from: int | None = None,
+    cmap: str = "Blues",
+) -> list[Rectangle]:
+    """Draw a small 2-D array as a table of coloured cells with its numbers written in.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes to draw on; its axis lines are turned off.
+    values : array_like, shape (R, C)
+        Finite numbers; entry ``[i, j]`` is drawn in row ``i`` (top row first), column ``j``.
+    title : str, optional
+        Axes title.
+    faded_from : int, optional
+        Columns ``j >= faded_from`` are drawn pale and dashed: entries numpy never stores
+        (a size-1 axis stretched by broadcasting).
+    cmap : str, optional
+        Matplotlib colormap name; the colour follows the value.
+
+    Returns
+    -------
+    list of matplotlib.patches.Rectangle
+        One cell per entry, row by row.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> cells = draw_number_grid(ax, [[1.0, 2.0], [3.0, 6.0]], "Z")
+    >>> len(cells), [t.get_text() for t in ax.texts]
+    (4, ['1', '2', '3', '6'])
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    values = _as_matrix(values, "values")
+    rows, cols = values.shape
+    spread = float(np.ptp(values)) or 1.0
+    colours = plt.get_cmap(cmap)(0.25 + 0.5 * (values - values.min()) / spread)
+    cells = []
+    for i in range(rows):
+        for j in range(cols):
+            faded = faded_from is not None and j >= faded_from
+            cell = Rectangle(
+                (j, rows - 1 - i),
+                1,
+                1,
+                facecolor=colours[i, j],
+                edgecolor="black",
+                alpha=0.35 if faded else 1.0,
+                linestyle="--" if faded else "-",
+            )
+            ax.add_patch(cell)
+            cells.append(cell)
+            ax.text(
+                j + 0.5,
+                rows - 0.5 - i,
+                f"{values[i, j]:g}",
+                ha="center",
+                va="center",
+                fontsize=11,
+                color="gray" if faded else "black",
+            )
+    ax.set_xlim(-0.1, cols + 0.1)
+    ax.set_ylim(-0.1, rows + 0.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title, fontsize=11)
+    return cells
+
+
+def plot_broadcast_subtraction(Z: ArrayLike) -> tuple[Figure, np.ndarray]:
+    """Four panels: ``Z``, its row maxima ``m`` (N, 1), ``m`` stretched to (N, K), ``Z - m``.
+
+    Parameters
+    ----------
+    Z : array_like, shape (N, K)
+        A small batch of finite logits, one row per sample.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : numpy.ndarray of matplotlib.axes.Axes, shape (4,)
+        The panels in the order above; each holds one text per drawn entry.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, axes = plot_broadcast_subtraction([[1.0, 2.0], [5.0, 3.0]])
+    >>> [t.get_text() for t in axes[3].texts]  # Z - m: every row's max is now 0
+    ['-1', '0', '0', '-2']
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    Z = _as_matrix(Z, "Z")
+    n, k = Z.shape
+    m = np.max(Z, axis=1, keepdims=True)
+    fig, axes = plt.subplots(1, 4, figsize=(13, 3.2), gridspec_kw={"width_ratios": [k, 1, k, k]})
+    draw_number_grid(axes[0], Z, f"Z  (N, K) = ({n}, {k})")
+    draw_number_grid(axes[1], m, f"m = max(axis=1,\nkeepdims=True)  ({n}, 1)", cmap="Oranges")
+    draw_number_grid(
+        axes[2],
+        np.repeat(m, k, axis=1),
+        f"m stretched to ({n}, {k})\n(pale: not stored)",
+        faded_from=1,
+        cmap="Oranges",
+    )
+    draw_number_grid(axes[3], Z - m, f"Z - m  ({n}, {k}):\nevery row's max is now 0", cmap="Greens")
+    fig.suptitle(
+        f"Broadcasting ({n}, {k}) - ({n}, 1): the size-1 axis is stretched across the classes"
+    )
+    fig.tight_layout()
+    return fig, axes
+
+
+def plot_three_normalizations(Z: ArrayLike) -> tuple[Figure, np.ndarray, list[np.ndarray]]:
+    """One batch of logits normalized three ways: over classes, over samples, over everything.
+
+    Parameters
+    ----------
+    Z : array_like, shape (N, K)
+        Finite logits, one row per sample.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : numpy.ndarray of matplotlib.axes.Axes, shape (3,)
+    probabilities : list of numpy.ndarray, shape (N, K) each
+        ``softmax(Z, axis=-1)``, ``softmax(Z, axis=0)`` and ``softmax(Z, axis=None)``, as drawn.
+        Row sums are written right of each panel (green where they are 1), column sums below.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> fig, axes, (rows, cols, whole) = plot_three_normalizations([[0.0, 1.0], [2.0, 2.0]])
+    >>> rows.sum(axis=1), round(float(whole.sum()), 12)
+    (array([1., 1.]), 1.0)
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    Z = _as_matrix(Z, "Z")
+    n, k = Z.shape
+    titles = (
+        "softmax over classes (axis=-1)",
+        "over samples (axis=0)",
+        "over the whole batch (axis=None)",
+    )
+    probabilities = [softmax(Z, axis=-1), softmax(Z, axis=0), softmax(Z, axis=None)]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 0.9 * n + 0.3), sharey=True)
+    fig.subplots_adjust(left=0.07, right=0.86, wspace=0.3, top=0.8, bottom=0.1)
+    image = None
+    for ax, title, S in zip(axes, titles, probabilities, strict=True):
+        image = ax.imshow(S, cmap="viridis", vmin=0.0, vmax=1.0)
+        for i in range(n):
+            for j in range(k):
+                colour = "white" if S[i, j] < 0.6 else "black"
+                ax.text(j, i, f"{S[i, j]:.2f}", ha="center", va="center", fontsize=9, color=colour)
+            row_sum = S[i].sum()
+            ax.text(
+                k - 0.35,
+                i,
+                f"{row_sum:.2f}",
+                ha="left",
+                va="center",
+                fontsize=10,
+                color="tab:green" if np.isclose(row_sum, 1.0) else "tab:red",
+                fontweight="bold",
+            )
+        ax.text(k - 0.4, -0.6, "row sum", ha="left", va="bottom", fontsize=9)
+        for j in range(k):
+            ax.text(
+                j,
+                n - 0.35,
+                f"{S[:, j].sum():.2f}",
+                ha="center",
+                va="top",
+                fontsize=10,
+                color="dimgray",
+            )
+        ax.text(-0.55, n - 0.35, "column sum", ha="right", va="top", fontsize=9, color="dimgray")
+        ax.set_xticks(range(k), [f"class {j}" for j in range(k)])
+        ax.set_yticks(range(n), [f"sample {i}" for i in range(n)])
+        ax.set_title(title, fontsize=11, pad=22)
+        ax.set_xlim(-0.5, k + 0.3)
+        ax.set_ylim(n + 0.2, -0.5)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.tick_params(length=0)
+    fig.colorbar(image, cax=fig.add_axes((0.89, 0.2, 0.015, 0.55)), label="probability")
+    fig.suptitle(
+        "One batch, three normalizations. Row sums on the right (green = 1, red = not 1), "
+        "column sums below"
+    )
+    return fig, axes, probabilities
+
+
+#: The regimes of exp(x) for a float dtype, left to right, with their colours.
+EXP_REGIMES = (
+    ("exp(x) = 0 (underflow)", "#9e9e9e"),
+    ("subnormal: precision lost", "#ffcc80"),
+    ("normal: full precision", "#81c784"),
+    ("exp(x) = inf (overflow)", "#e57373"),
+)
+
+
+def plot_exp_regimes(limits: dict[str, dict[str, float]]) -> tuple[Figure, Axes]:
+    """For each dtype, the axis of logits split into the regimes of ``exp(x)``.
+
+    Parameters
+    ----------
+    limits : dict
+        Maps a dtype name to its thresholds ``{"zero below": a, "subnormal below": b,
+        "overflow above": c}`` with ``a < b < c``: ``exp(x)`` is 0 below ``a``, subnormal
+        between ``a`` and ``b``, normal up to ``c`` and ``inf`` above (lesson 03 computes them
+        from ``np.finfo``). One bar per dtype, bottom to top in the given order.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    ax : matplotlib.axes.Axes
+        Symmetric-log x axis (linear within 10 of 0); ``ax.patches`` holds four bars per
+        dtype, in the order of :data:`EXP_REGIMES`.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> limits = {"float16": {"zero below": -17.3, "subnormal below": -9.7,
+    ...                       "overflow above": 11.09}}
+    >>> fig, ax = plot_exp_regimes(limits)
+    >>> [round(float(bar.get_width()), 2) for bar in ax.patches]
+    [1182.7, 7.6, 20.79, 1188.91]
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    if not limits:
+        raise ValueError("limits must name at least one dtype; received an empty mapping")
+    fig, ax = plt.subplots(figsize=(9, 1.1 * len(limits) + 0.5))
+    for row, (name, lim) in enumerate(limits.items()):
+        edges = [-1200, lim["zero below"], lim["subnormal below"], lim["overflow above"], 1200]
+        if not all(a < b for a, b in zip(edges[:-1], edges[1:], strict=True)):
+            raise ValueError(
+                f"limits[{name!r}] must satisfy -1200 < zero below < subnormal below < "
+                f"overflow above < 1200; received {lim!r}"
+            )
+        for (label, colour), left, right in zip(EXP_REGIMES, edges[:-1], edges[1:], strict=True):
+            ax.barh(
+                row,
+                right - left,
+                left=left,
+                height=0.6,
+                color=colour,
+                edgecolor="white",
+                label=label if row == 0 else None,
+            )
+        for key in ("overflow above", "zero below"):
+            ax.text(lim[key], row + 0.33, f"{lim[key]:.2f}", ha="center", va="bottom", fontsize=8)
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlim(-1200, 1200)
+    ax.set_ylim(-0.45, len(limits) - 0.35)
+    ax.set_yticks(range(len(limits)), list(limits))
+    ax.set_xlabel("logit x (symmetric log scale)")
+    ax.set_title("Where exp(x) is representable, by dtype")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=4, fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig, ax
+
+
+def plot_naive_shift_failure(
+    first_probability: Any,
+    limits: dict[str, dict[str, float]],
+    true_value: float,
+    ranges: dict[str, float],
+) -> tuple[Figure, np.ndarray]:
+    """The naive softmax of ``z = [t, t - 5]`` as the shift ``t`` sweeps, one panel per dtype.
+
+    Parameters
+    ----------
+    first_probability : callable
+        ``first_probability(t, dtype)`` returns the computed ``s_0`` for an array of shifts
+        ``t`` (the lesson passes its naive formula).
+    limits : dict
+        ``exp`` thresholds per dtype name, as in :func:`plot_exp_regimes`; the overflow and
+        underflow regions are shaded.
+    true_value : float
+        The exact ``s_0``, the same for every ``t``; drawn as a thick grey line.
+    ranges : dict
+        Maps a dtype name to the largest ``|t|`` drawn for it, one panel each, top to bottom.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : numpy.ndarray of matplotlib.axes.Axes
+        ``axes[i].lines[1]`` is the curve of ``first_probability`` for the ``i``-th dtype.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> def exact(t, dtype):
+    ...     return np.full(t.shape, 0.5)
+    >>> fig, axes = plot_naive_shift_failure(
+    ...     exact, {"float64": {"zero below": -745.1, "overflow above": 709.8}}, 0.5,
+    ...     {"float64": 1000})
+    >>> float(axes[0].lines[1].get_ydata()[0])
+    0.5
+    >>> plt.close(fig)
+    """
+    import matplotlib.pyplot as plt
+
+    colours = ["tab:blue", "tab:orange", "tab:green"]
+    fig, axes = plt.subplots(len(ranges), 1, figsize=(9, 2.8 * len(ranges)), squeeze=False)
+    axes = axes[:, 0]
+    for ax, (name, t_max), colour in zip(axes, ranges.items(), colours, strict=False):
+        lim = limits[name]
+        t = np.linspace(-t_max, t_max, 6001)
+        ax.axhline(
+            true_value,
+            color="black",
+            lw=5,
+            alpha=0.25,
+            label=f"sc.softmax: {true_value:.4f} for every t",
+        )
+        ax.plot(
+            t,
+            first_probability(t, np.dtype(name)),
+            color=colour,
+            lw=1.5,
+            label=f"naive formula in {name}",
+        )
+        ax.axvspan(lim["overflow above"], t_max, color="#e57373", alpha=0.3)
+        ax.axvspan(-t_max, lim["zero below"], color="#9e9e9e", alpha=0.3)
+        low = true_value - 0.0058
+        ax.text(
+            (lim["overflow above"] + t_max) / 2, low, "nan\n(inf / inf)", ha="center", fontsize=9
+        )
+        ax.text((lim["zero below"] - t_max) / 2, low, "nan\n(0 / 0)", ha="center", fontsize=9)
+        ax.set_xlim(-t_max, t_max)
+        ax.set_ylim(true_value - 0.0073, true_value + 0.0087)
+        ax.set_ylabel("s_0")
+        ax.set_title(f"{name}: z = [t, t - 5]", fontsize=10)
+        ax.legend(loc="lower center", fontsize=8)
+        ax.annotate(
+            "wrong, no nan: exp(t - 5) is already 0 or subnormal",
+            fontsize=8,
+            va="center",
+            xy=(lim["zero below"] + 3, true_value + 0.0067),
+            xytext=(-0.55 * t_max, true_value + 0.0062),
+            arrowprops={"arrowstyle": "->", "color": "black"},
+        )
+    axes[-1].set_xlabel("shift t of both logits")
+    fig.suptitle("The naive formula is right only where exp(z) is representable")
+    fig.tight_layout()
+    return fig, axes

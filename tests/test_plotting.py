@@ -18,10 +18,15 @@ from matplotlib.figure import Figure
 from numpy.testing import assert_allclose
 
 from softmax_course.plotting import (
+    draw_number_grid,
+    plot_broadcast_subtraction,
+    plot_exp_regimes,
     plot_logits,
     plot_logits_and_probabilities,
+    plot_naive_shift_failure,
     plot_probabilities,
     plot_temperature_sweep,
+    plot_three_normalizations,
 )
 
 Z = np.array([2.0, 1.0, -1.0])
@@ -179,3 +184,92 @@ def test_temperature_sweep_reaches_argmax_and_uniform_limits(ax):
 def test_temperature_sweep_rejects_bad_temperatures(ax, temperatures, match):
     with pytest.raises(ValueError, match=match):
         plot_temperature_sweep(ax, Z, temperatures)
+
+
+# --- the lesson 02 and 03 pictures ------------------------------------------------------------
+
+
+def test_number_grid_writes_every_entry_and_fades_the_stretched_columns(ax):
+    values = np.array([[1.5, -2.0, 3.0], [0.0, 4.0, 7.25]])
+    cells = draw_number_grid(ax, values, "V", faded_from=1)
+    assert [t.get_text() for t in ax.texts] == ["1.5", "-2", "3", "0", "4", "7.25"]
+    assert [c.get_alpha() for c in cells] == [1.0, 0.35, 0.35, 1.0, 0.35, 0.35]
+    # top row first: the cell of entry [0, 0] sits in the upper row of the drawing
+    assert cells[0].get_xy() == (0, 1) and cells[5].get_xy() == (2, 0)
+    assert ax.get_title() == "V"
+
+
+@pytest.mark.parametrize("bad", [[1.0, 2.0], [[1.0, np.nan]], [[]]])
+def test_number_grid_rejects_what_it_cannot_draw(ax, bad):
+    with pytest.raises(ValueError, match="values"):
+        draw_number_grid(ax, bad)
+
+
+def test_broadcast_subtraction_shows_z_minus_the_row_maxima():
+    Z = np.array([[1.0, 2.0, 3.0, 6.0], [2.0, 4.0, 1.0, 0.0], [5.0, 5.0, 2.0, 1.0]])
+    fig, axes = plot_broadcast_subtraction(Z)
+    try:
+        maxima = [max(row) for row in Z.tolist()]  # plain Python, not numpy's max
+        expected = [f"{v - m:g}" for row, m in zip(Z.tolist(), maxima, strict=True) for v in row]
+        assert [t.get_text() for t in axes[3].texts] == expected
+        assert [t.get_text() for t in axes[1].texts] == [f"{m:g}" for m in maxima]
+        assert len(axes[2].texts) == Z.size  # the stretched column is drawn in full
+    finally:
+        plt.close(fig)
+
+
+def test_three_normalizations_match_scipy():
+    Z = np.random.default_rng(3).normal(size=(6, 4))
+    fig, axes, probabilities = plot_three_normalizations(Z)
+    try:
+        for S, axis in zip(probabilities, (-1, 0, None), strict=True):
+            assert_allclose(S, scipy.special.softmax(Z, axis=axis), rtol=1e-13)
+        # row sums are written in green only where the rows are distributions
+        green = [t for t in axes[0].texts if t.get_color() == "tab:green"]
+        assert len(green) == 6
+        assert not [t for t in axes[1].texts if t.get_color() == "tab:green"]
+    finally:
+        plt.close(fig)
+
+
+def test_exp_regimes_bars_span_the_given_thresholds():
+    limits = {
+        "float32": {"zero below": -103.3, "subnormal below": -87.3, "overflow above": 88.72},
+        "float64": {"zero below": -745.1, "subnormal below": -708.4, "overflow above": 709.78},
+    }
+    fig, ax = plot_exp_regimes(limits)
+    try:
+        bars = ax.patches
+        assert len(bars) == 8
+        lefts = [round(float(b.get_x()), 2) for b in bars[4:]]
+        assert lefts == [-1200, -745.1, -708.4, 709.78]
+        assert [t.get_text() for t in ax.get_yticklabels()] == ["float32", "float64"]
+    finally:
+        plt.close(fig)
+
+
+def test_exp_regimes_rejects_unordered_limits():
+    with pytest.raises(ValueError, match="limits"):
+        plot_exp_regimes({"float64": {"zero below": 1, "subnormal below": 0, "overflow above": 2}})
+
+
+def test_naive_shift_failure_draws_the_given_formula_per_dtype():
+    calls = []
+
+    def first_probability(t, dtype):
+        calls.append(dtype)
+        return (1 / (1 + np.exp(-5.0)) + 0 * t).astype(dtype)
+
+    limits = {
+        "float64": {"zero below": -745.1, "overflow above": 709.78},
+        "float32": {"zero below": -103.3, "overflow above": 88.72},
+    }
+    fig, axes = plot_naive_shift_failure(
+        first_probability, limits, 0.9933, {"float64": 1000, "float32": 150}
+    )
+    try:
+        assert calls == [np.dtype("float64"), np.dtype("float32")]
+        assert axes[1].get_xlim() == (-150, 150)
+        assert_allclose(axes[0].lines[1].get_ydata(), 1 / (1 + np.exp(-5.0)), rtol=1e-15)
+    finally:
+        plt.close(fig)
