@@ -1,7 +1,7 @@
 """Reading time of each lesson's core path, counted from the notebook, not declared.
 
 The **core path** of a lesson is every cell that is *not* tagged ``optional`` (cell metadata
-``tags``), up to but not including the markdown cell whose first line is ``## Exercises``:
+``tags``), up to but not including the line ``## Exercises`` of a markdown cell:
 everything from that heading on (exercises, their solutions) comes on top of the core path.
 
 What is counted on the core path, and at which rate a careful reader gets through it:
@@ -27,8 +27,8 @@ prose read while following code and math runs slower than the 200-250 words per 
 ordinary reading, so prose is taken at 130 words per minute; a display equation at 45 seconds;
 a code line at 4 seconds including its output; a figure at 30 seconds. On that day's core path
 (the optional parts were then marked by italic text; ``scripts/tag_optional.py`` turns that
-marking into the tags counted here) this script counts 16,337 words (126 min), 52 display
-equations (39 min), 1,926 code lines (128 min) and 15 figures (8 min): 301 minutes, 5.0 hours,
+marking into the tags counted here) this script counts 16,100 words (124 min), 52 display
+equations (39 min), 1,913 code lines (128 min) and 15 figures (8 min): 298 minutes, 5.0 hours,
 and per lesson 03 51, 02 44, 04 38, 07 34 minutes, in line with the measurement.
 
 Usage::
@@ -105,16 +105,31 @@ def is_optional(cell: dict) -> bool:
     return OPTIONAL_TAG in cell.get("metadata", {}).get("tags", [])
 
 
+def exercises_line(cell: dict) -> int | None:
+    """Index of the line ``## Exercises`` in a markdown cell, or None."""
+    if cell["cell_type"] != "markdown":
+        return None
+    lines = [line.strip() for line in source(cell).splitlines()]
+    return lines.index(EXERCISES_HEADING) if EXERCISES_HEADING in lines else None
+
+
 def is_exercises_heading(cell: dict) -> bool:
-    lines = source(cell).strip().splitlines()
-    return cell["cell_type"] == "markdown" and bool(lines) and lines[0].strip() == EXERCISES_HEADING
+    """Whether the cell holds the ``## Exercises`` heading (on any of its lines)."""
+    return exercises_line(cell) is not None
 
 
 def core_cells(cells: list[dict]) -> list[dict]:
-    """The cells on the core path: not tagged optional, before ``## Exercises``."""
+    """The cells on the core path: not tagged optional, before ``## Exercises``.
+
+    A cell whose ``## Exercises`` line comes after other text contributes that text.
+    """
     core = []
     for cell in cells:
-        if is_exercises_heading(cell):
+        line = exercises_line(cell)
+        if line is not None:
+            if line > 0 and not is_optional(cell):
+                before = "\n".join(source(cell).splitlines()[:line])
+                core.append({**cell, "source": before})
             break
         if not is_optional(cell):
             core.append(cell)

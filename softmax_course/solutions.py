@@ -20,6 +20,7 @@ lesson       exercise                                  solution
 02           1 ``my_softmax``                          :func:`softmax_rowwise`
 02           2 ``softmax_columns``                     :func:`softmax_columns`
 02           3 ``make_breaking_batch``                 :func:`make_breaking_batch`
+02           4 (discussion) which axis?                :func:`attention_weights`
 03           1 ``log_softmax``                         :func:`log_softmax_stable`
 03           2 ``softmax``                             :func:`softmax_rowwise`
 03           3 ``largest_finite_exp_input``            :func:`largest_finite_exp_input`
@@ -33,13 +34,19 @@ lesson       exercise                                  solution
 06           1 ``cross_entropy_grad``                  :func:`cross_entropy_grad_from_logits`
 06           2 ``loss_from_labels``                    :func:`loss_from_labels`
 06           3 ``grad_soft_targets``                   :func:`grad_soft_targets`
+06           4 ``kl_divergence``                       :func:`kl_divergence`
 07           1 ``standardize``                         :func:`standardize`
 07           2 ``confusion_matrix``                    :func:`confusion_matrix`
 07           3 ``regression_gradients``                :func:`regression_gradients`
+07           4 ``l2_gradients``                        :func:`l2_gradients`
+07           5 ``multiclass_hinge``                    :func:`multiclass_hinge`
 08           1 ``blocked_softmax``                     :func:`blocked_softmax`
 08           2 ``online_logsumexp_stream``             :func:`online_logsumexp_stream`
 08           3 ``vjp_inplace``                         :func:`vjp_inplace`
 08           the online normalizer, for a batch        :func:`online_softmax`
+09           1 ``unbroadcast``                         :func:`unbroadcast`
+09           2 the VJP of logsumexp                    :func:`logsumexp_vjp`
+09           3 the VJP of the row maximum              :func:`max_vjp`
 ============ ========================================= =======================================
 
 Examples
@@ -62,6 +69,7 @@ from softmax_course.nn import Layer
 
 __all__ = [
     "SoftmaxWithTemperature",
+    "attention_weights",
     "batch_jacobian",
     "blocked_softmax",
     "chain_through_jacobian",
@@ -402,6 +410,32 @@ def softmax_columns(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X)
     e = np.exp(X - np.max(X, axis=0, keepdims=True))  # (K, N) - (1, N): each column's own max
     return e / np.sum(e, axis=0, keepdims=True)
+
+
+def attention_weights(scores: np.ndarray) -> np.ndarray:
+    r"""Attention weights from scores of shape ``(N, T_query, T_key)`` (lesson 02, exercise 4).
+
+    The discussion's answer: the positions that compete are the *keys* a query looks at, so
+    the softmax runs over the last axis, ``axis=-1``, with the row maximum subtracted per
+    ``(n, query)`` pair. What to check instead of "rows sum to 1" when the normalized axis is
+    not the last one: that the sum over *the normalized axis* is 1 for every index of the
+    other axes, and that each slice equals the softmax of that slice alone (a query's weights
+    must not depend on the other queries or samples in the batch).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w = attention_weights(np.array([[[0.0, 0.0], [1.0, 1.0 + np.log(3.0)]]]))
+    >>> w.round(4)  # query 0 looks at both keys equally, query 1 three times more at key 1
+    array([[[0.5 , 0.5 ],
+            [0.25, 0.75]]])
+    >>> w.sum(axis=-1)  # one distribution per (sample, query)
+    array([[1., 1.]])
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    shifted = scores - scores.max(axis=-1, keepdims=True)  # per (n, query): no overflow
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)  # normalize over the keys
 
 
 def make_breaking_batch() -> np.ndarray:

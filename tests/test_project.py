@@ -262,12 +262,12 @@ def test_reading_time_counts_what_it_says():
         cell("code", "# NBVAL_IGNORE_OUTPUT\n# why: timing\nx = 1\n\ny = 2\n"),
         cell("code", "plot()", outputs=[{"data": {"image/png": ""}}]),
         cell("markdown", "ten words that are optional and never counted at all here", ["optional"]),
-        cell("markdown", "## Exercises\n\nnot counted"),
+        cell("markdown", "two more\n\n## Exercises\n\nnot counted"),
         cell("code", "not = counted"),
     ]
     count = rt.count_cells(rt.core_cells(cells))
-    assert (count.words, count.equations, count.code_lines, count.figures) == (5, 1, 3, 1)
-    expected = 5 / rt.WORDS_PER_MINUTE + rt.MINUTES_PER_EQUATION
+    assert (count.words, count.equations, count.code_lines, count.figures) == (7, 1, 3, 1)
+    expected = 7 / rt.WORDS_PER_MINUTE + rt.MINUTES_PER_EQUATION
     expected += 3 * rt.SECONDS_PER_CODE_LINE / 60 + rt.MINUTES_PER_FIGURE
     assert count.minutes == pytest.approx(expected)
 
@@ -297,8 +297,9 @@ def test_an_optional_run_says_optional_in_words(path):
 # with `shouldTypeset: false`). Rendered text means: code spans lose their backticks,
 # emphasis its `*`/`_`, backslash escapes their backslash, entities are decoded, and inline
 # math is *not* typeset, so `$J$` stays `$J$`.
-MARKDOWN_LINK = re.compile(
-    r"(?<!!)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(([^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)"
+MARKDOWN_LINK = re.compile(  # [text](destination), destinations with balanced parentheses
+    r"(?<!!)\[((?:[^\[\]]|\[[^\]]*\])*)\]"
+    r"\(((?:[^()\s]|\((?:[^()\s]|\([^()\s]*\))*\))*)\)"
 )
 HEADING_LINE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$", re.MULTILINE)
 INLINE_MATH = re.compile(r"(?<![\\$])\$[^$\n]+?\$(?!\$)")
@@ -353,11 +354,11 @@ DISPLAY_MATH = re.compile(r"\$\$.*?\$\$", re.DOTALL)
 def prose_outside_links(text: str) -> str:
     """Markdown text without fenced code, math, code spans, headings and link texts."""
     text = FENCED.sub(" ", text)
+    text = MARKDOWN_LINK.sub(" ", text)
     text = DISPLAY_MATH.sub(" ", text)
     text = INLINE_MATH.sub(" ", text)
     text = CODE_SPAN.sub(" ", text)
-    text = HEADING_LINE.sub(" ", text)
-    return MARKDOWN_LINK.sub(" ", text)
+    return HEADING_LINE.sub(" ", text)
 
 
 @pytest.mark.parametrize(
@@ -519,3 +520,67 @@ def test_no_seed_ids_in_lessons_package_or_docs():
         (where, m.group(0)) for where, text in reader_facing_texts() for m in SEED_ID.finditer(text)
     ]
     assert not found, f"seed ids a reader cannot follow (name the thread by its subject): {found}"
+
+
+# --- Exercises and their worked solutions -----------------------------------------------------
+#
+# The index of worked solutions is the table in `softmax_course.solutions`' docstring: one row
+# per exercise, "NN  number ...  :func:`name`". A discussion exercise has a row too (its
+# function states the answer in its docstring).
+SOLUTION_ROW = re.compile(r"^(\d\d)\s+(\d+)\s.*?:(?:func|class):`(\w+)`", re.MULTILINE)
+EXERCISE_HEADING = re.compile(r"(?:^#{2,4}\s+|\*\*)Exercise\s+(\d+)\b", re.MULTILINE)
+
+
+def notebook_exercises(path: Path) -> dict[int, str]:
+    """Exercise number -> its markdown (from its heading to the next exercise's)."""
+    cells = json.loads(path.read_text())["cells"]
+    text, started = [], False
+    for cell in cells:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and re.search(r"^## Exercises\s*$", source, re.M):
+            started = True
+            source = source[re.search(r"^## Exercises\s*$", source, re.M).start() :]
+        if started and cell["cell_type"] == "markdown":
+            text.append(source)
+    joined = "\n".join(text)
+    marks = list(EXERCISE_HEADING.finditer(joined))
+    return {
+        int(m.group(1)): joined[m.start() : marks[i + 1].start() if i + 1 < len(marks) else None]
+        for i, m in enumerate(marks)
+    }
+
+
+def solutions_index() -> dict[tuple[str, int], str]:
+    from softmax_course import solutions
+
+    return {
+        (m.group(1), int(m.group(2))): m.group(3) for m in SOLUTION_ROW.finditer(solutions.__doc__)
+    }
+
+
+def test_solutions_index_is_complete_and_names_real_solutions():
+    """Every exercise of every lesson has a row in the index, every row names a function or
+    class of ``softmax_course.solutions``, and no row names an exercise that does not exist."""
+    from softmax_course import solutions
+
+    index = solutions_index()
+    exercises = {(p.name[:2], n) for p in NOTEBOOKS for n in notebook_exercises(p)}
+    assert exercises, "no exercise headings found"
+    assert not sorted(exercises - set(index)), "exercises without a worked solution in the index"
+    assert not sorted(set(index) - exercises), "index rows for exercises that do not exist"
+    assert not [name for name in index.values() if not hasattr(solutions, name)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_exercise_points_to_its_worked_solution(path):
+    """Each exercise's text names its worked solution as ``solutions.<name>`` (the index's
+    entry; ``solutions.<name>??`` in JupyterLab shows the code). The solutions are kept off the
+    website on purpose, so the pointer is the name, not a hyperlink."""
+    index = solutions_index()
+    silent = [
+        number
+        for number, text in notebook_exercises(path).items()
+        if (path.name[:2], number) in index
+        and f"solutions.{index[path.name[:2], number]}" not in text
+    ]
+    assert not silent, f"{path.name}: exercises {silent} do not name their worked solution"

@@ -360,3 +360,11 @@ def test_cross_entropy_from_logits_solutions_use_the_packages_n(shape):
     assert_allclose(
         solutions.cross_entropy_grad_from_logits(z, y).ravel(), numerical.ravel(), atol=1e-8
     )
+
+
+def test_attention_weights_normalize_over_the_keys():
+    scores = np.random.default_rng(4).normal(size=(2, 3, 5)) * 30
+    weights = solutions.attention_weights(scores)
+    assert_allclose(weights, scipy.special.softmax(scores, axis=-1), rtol=1e-13, atol=1e-300)
+    # each query's weights equal those it gets alone: no dependence on the rest of the batch
+    assert_allclose(weights[1, 2], scipy.special.softmax(scores[1, 2]), rtol=1e-13, atol=1e-300)
