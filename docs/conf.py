@@ -34,7 +34,7 @@ extensions = [
 # Only these sources: the landing page, the reference pages and the lessons.
 # Any notebooks/NN_*.ipynb is a lesson (a new one is picked up without a change here).
 root_doc = "index"
-include_patterns = ["index.md", "api.md", "performance.md", "lessons/[0-9][0-9]_*.ipynb"]
+include_patterns = ["index.md", "api.md", "performance.md", "sources.md", "lessons/[0-9][0-9]_*.ipynb"]
 exclude_patterns = ["_build", "_ext", "_vendor", "**/.ipynb_checkpoints"]
 
 # Warnings are errors (sphinx-build -W) and every cross-reference must resolve.

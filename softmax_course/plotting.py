@@ -19,11 +19,11 @@ from softmax_course._validation import as_real_array, check_positive_scalar
 from softmax_course.core import softmax
 
 if TYPE_CHECKING:  # only for the annotations; never imported at run time here
+    import matplotlib.patches
     from matplotlib.axes import Axes
     from matplotlib.container import BarContainer
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Rectangle
 
 __all__ = [
     "draw_number_grid",
@@ -376,7 +376,7 @@ def draw_number_grid(
     *,
     faded_from: int | None = None,
     cmap: str = "Blues",
-) -> list[Rectangle]:
+) -> list[matplotlib.patches.Rectangle]:
     """Draw a small 2-D array as a table of coloured cells with its numbers written in.
 
     Parameters
@@ -604,7 +604,7 @@ def plot_exp_regimes(limits: dict[str, dict[str, float]]) -> tuple[Figure, Axes]
     fig : matplotlib.figure.Figure
     ax : matplotlib.axes.Axes
         Symmetric-log x axis (linear within 10 of 0); ``ax.patches`` holds four bars per
-        dtype, in the order of :data:`EXP_REGIMES`.
+        dtype, in the order of ``EXP_REGIMES``.
 
     Examples
     --------
