@@ -318,7 +318,10 @@ def softmax_with_mean_shift(x: np.ndarray) -> np.ndarray:
 
 
 def softmax_first_non_singleton_axis(x: np.ndarray) -> np.ndarray:
-    """A generic softmax whose default axis is "the first axis longer than 1" (thread 003).
+    """A generic softmax whose default axis is "the first axis longer than 1".
+
+    From the thread "Softmax in Python: why subtracting the max gives the same
+    result".
 
     What goes wrong: the axis depends on the shape. For one sample, 1-D or a
     batch of one row ``(1, K)``, it is the class axis and the result is
@@ -340,7 +343,10 @@ def softmax_first_non_singleton_axis(x: np.ndarray) -> np.ndarray:
 
 
 def batch_jacobian_flattened(S: np.ndarray) -> np.ndarray:
-    """The vectorized single-sample Jacobian applied to a batch: ``s.reshape(-1, 1)`` (thread 001).
+    """The vectorized single-sample Jacobian applied to a batch: ``s.reshape(-1, 1)``.
+
+    From the thread "How to implement the softmax derivative independently of
+    any loss function".
 
     What goes wrong: for one sample, ``diagflat(s) - s s^T`` with
     ``s = S.reshape(-1, 1)`` is the Jacobian. For a batch of shape ``(N, K)``
@@ -364,7 +370,9 @@ def batch_jacobian_flattened(S: np.ndarray) -> np.ndarray:
 
 
 def cross_entropy_grad_through_jacobian(z: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``dE/dz`` as ``dE/ds = -(y / s) / N`` carried through the softmax Jacobian (thread 002).
+    """``dE/dz`` as ``dE/ds = -(y / s) / N`` carried through the softmax Jacobian.
+
+    From the thread "Vectorizing softmax cross-entropy gradient".
 
     What goes wrong: nothing mathematically, and the softmax inside is
     stable. But for a confident wrong prediction the true class's

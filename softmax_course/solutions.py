@@ -33,13 +33,19 @@ lesson       exercise                                  solution
 06           1 ``cross_entropy_grad``                  :func:`cross_entropy_grad_from_logits`
 06           2 ``loss_from_labels``                    :func:`loss_from_labels`
 06           3 ``grad_soft_targets``                   :func:`grad_soft_targets`
+06           4 ``kl_divergence``                       :func:`kl_divergence`
 07           1 ``standardize``                         :func:`standardize`
 07           2 ``confusion_matrix``                    :func:`confusion_matrix`
 07           3 ``regression_gradients``                :func:`regression_gradients`
+07           4 ``l2_gradients``                        :func:`l2_gradients`
+07           5 ``multiclass_hinge``                    :func:`multiclass_hinge`
 08           1 ``blocked_softmax``                     :func:`blocked_softmax`
 08           2 ``online_logsumexp_stream``             :func:`online_logsumexp_stream`
 08           3 ``vjp_inplace``                         :func:`vjp_inplace`
 08           the online normalizer, for a batch        :func:`online_softmax`
+09           1 ``unbroadcast``                         :func:`unbroadcast`
+09           2 ``logsumexp_vjp``                       :func:`logsumexp_vjp`
+09           3 ``max_vjp``                             :func:`max_vjp`
 ============ ========================================= =======================================
 
 Examples

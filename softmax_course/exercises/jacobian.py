@@ -135,7 +135,10 @@ def _overflow_candidates(z: np.ndarray, takes: str) -> list[tuple[list[str], Any
 
 
 def _value_skip(s: np.ndarray) -> np.ndarray:
-    """The Jacobian built by deciding "diagonal or not" from s_i == s_j (seed 000's test)."""
+    """The Jacobian built by deciding "diagonal or not" from s_i == s_j.
+
+    The test in the thread "Clear implementation of softmax and its derivative".
+    """
     same = s[:, None] == s[None, :]
     return np.where(same, (s * (1 - s))[:, None], -np.outer(s, s))
 
