@@ -415,13 +415,14 @@ def draw_graph(
 
     Parameters
     ----------
-    tensor : softmax_course.autodiff.Tensor
-        The output of the expression, usually the loss.
-    names : dict of str to Tensor, optional
+    tensor : Tensor
+        The output of the expression (a :class:`softmax_course.autodiff.Tensor`),
+        usually the loss.
+    names : dict, optional
         Labels for the nodes, e.g. the dict in which a lesson keeps its steps;
         a tensor not in it shows its own ``name``, and one without a name
         ``t0``, ``t1``, ... (its place in the drawing order).
-    ax : matplotlib Axes, optional
+    ax : matplotlib.axes.Axes, optional
         Axes to draw on; a new figure sized to the graph is made if omitted.
     max_entries : int, default 4
         Arrays with at most this many entries are printed, larger ones by shape.
@@ -432,9 +433,19 @@ def draw_graph(
 
     Returns
     -------
-    fig, ax : Figure and Axes
+    fig : matplotlib.figure.Figure
+        The figure drawn on (a new one when ``ax`` is omitted).
+    ax : matplotlib.axes.Axes
         One ``ax.texts`` entry per node (gid ``"node"``) and one
         ``ax.patches`` arrow per edge (gid ``"edge"``).
+
+    Raises
+    ------
+    TypeError
+        If ``tensor`` is not a ``Tensor``, or ``max_entries`` or ``decimals``
+        is not an integer.
+    ValueError
+        If ``max_entries`` or ``decimals`` is negative.
 
     Examples
     --------
