@@ -315,7 +315,12 @@ class Tensor:
     def max(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """Maximum along ``axis``; the gradient goes to the entry that was the maximum.
 
-        Ties share the gradient equally (a subgradient), as in JAX and PyTorch.
+        Ties share the gradient equally (a subgradient): each of the ``c``
+        tied entries receives ``g / c``. Libraries differ here: JAX's
+        ``jnp.max`` splits it the same way, and so does PyTorch's full
+        reduction ``torch.max(x)`` (``amax`` too), while PyTorch's
+        ``torch.max(x, dim)`` sends the whole gradient to the one index it
+        returns.
         """
         a = self
         axes = _axes(axis, a.value.ndim)

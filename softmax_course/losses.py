@@ -605,9 +605,10 @@ def softmax_cross_entropy_grad(
     computes (``s[n, y_n] -= 1``). Soft targets that do not sum to 1 (for
     instance unnormalized weights) keep the factor :math:`\sum_i y_i`, and
     this function applies it, so it is the true gradient for every
-    non-negative target. Each row of the result then sums to 0 only when
-    the targets sum to 1. No :math:`1/s` appears, so nothing blows up as a
-    probability tends to 0.
+    non-negative target. Each row of the result sums to 0 for any targets,
+    since :math:`\sum_j \big(s_j \sum_i y_i - y_j\big) = \sum_i y_i - \sum_j y_j = 0`
+    (a shift of all logits of a sample changes no probability). No
+    :math:`1/s` appears, so nothing blows up as a probability tends to 0.
 
     Examples
     --------

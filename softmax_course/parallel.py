@@ -25,10 +25,12 @@ thread works on the first range itself.
 
 Results are **bitwise identical** whatever the number of workers: the
 blocks (their boundaries, hence every reduction's shape and order) do not
-depend on the number of workers, each row is computed by exactly one thread
-with exactly the same sequence of numpy calls, and per-block partial
-results (the partial sums of a row too long for one block) are combined in
-the same order. Only *which* thread computes a block changes.
+depend on the number of workers, each block is computed by one thread with
+exactly the same sequence of numpy calls, and per-block partial results are
+combined in the same order. A row shorter than a block therefore lies in
+one thread; a row longer than a block is cut into column chunks that
+several threads share, and its partial maxima and sums come back in chunk
+order. Only *which* thread computes a block changes.
 
 Small arrays stay on the calling thread: handing work to another thread and
 waiting for it costs tens of microseconds, which a block of about 1 MiB

@@ -740,3 +740,233 @@ def plot_naive_shift_failure(
     fig.suptitle("The naive formula is right only where exp(z) is representable")
     fig.tight_layout()
     return fig, axes
+
+
+# --- computation graphs of softmax_course.autodiff expressions ---------------------------------
+
+__all__ += ["draw_graph"]  # appended here so that this block stays self-contained
+
+#: How :func:`draw_graph` names the operation that made a tensor, from its VJP's home.
+_GRAPH_OPS = {
+    "__add__": "+",
+    "__sub__": "-",
+    "__mul__": "*",
+    "__truediv__": "/",
+    "__pow__": "**",
+    "__matmul__": "@",
+    "__getitem__": "index",
+}
+
+
+def _graph_op(node: Any) -> str:
+    """The operation that created ``node`` (``"input"`` for a leaf), e.g. ``"max"``, ``"-"``."""
+    if node._vjp is None:
+        return "input"
+    owner = node._vjp.__qualname__.split(".<locals>")[0].split(".")[-1]
+    return _GRAPH_OPS.get(owner, owner)
+
+
+def _graph_numbers(array: np.ndarray | None, max_entries: int, decimals: int) -> str:
+    """A short, portable text for an array: its rounded entries when few, else its shape."""
+    if array is None:
+        return "not computed"
+    array = np.asarray(array)
+    if array.size > max_entries:
+        return f"shape {array.shape}"
+    rounded = np.round(array.ravel(), decimals) + 0.0  # + 0.0: no "-0"
+    text = " ".join(f"{v:.{decimals}f}".rstrip("0").rstrip(".") for v in rounded)
+    return text if array.ndim == 0 else f"[{text}]"
+
+
+def draw_graph(
+    tensor: Any,
+    *,
+    names: dict[str, Any] | None = None,
+    ax: Axes | None = None,
+    max_entries: int = 4,
+    decimals: int = 3,
+    fontsize: float = 8.0,
+) -> tuple[Figure, Axes]:
+    r"""Draw an :mod:`softmax_course.autodiff` expression as a computation graph.
+
+    One box per tensor that ``tensor`` was computed from, with an arrow from
+    each input to the operation's result, in the spirit of micrograd's
+    ``draw_dot`` but with matplotlib only (no Graphviz). Each box shows the
+    tensor's name and the operation that made it, its value and its gradient
+    ``.grad`` (after ``tensor.backward()``): the entries, rounded to
+    ``decimals`` so that the picture is the same on every machine, when there
+    are at most ``max_entries`` of them, else the shape. Inputs are drawn at
+    the top, ``tensor`` at the bottom; each row holds the nodes that are the
+    same number of steps from the inputs. Scalar constants that the engine
+    wraps on the fly (the ``-1`` of a negation, the ``1/N`` of a mean) are not
+    drawn as boxes; the operation that uses them shows them instead
+    (``* -1``).
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The output of the expression (a :class:`softmax_course.autodiff.Tensor`),
+        usually the loss.
+    names : dict, optional
+        Labels for the nodes, e.g. the dict in which a lesson keeps its steps;
+        a tensor not in it shows its own ``name``, and one without a name
+        ``t0``, ``t1``, ... (its place in the drawing order).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure sized to the graph is made if omitted.
+    max_entries : int, default 4
+        Arrays with at most this many entries are printed, larger ones by shape.
+    decimals : int, default 3
+        Decimals of the printed entries.
+    fontsize : float, default 8
+        Size of the text in the boxes.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        The figure drawn on (a new one when ``ax`` is omitted).
+    ax : matplotlib.axes.Axes
+        One ``ax.texts`` entry per node (gid ``"node"``) and one
+        ``ax.patches`` arrow per edge (gid ``"edge"``).
+
+    Raises
+    ------
+    TypeError
+        If ``tensor`` is not a ``Tensor``, or ``max_entries`` or ``decimals``
+        is not an integer.
+    ValueError
+        If ``max_entries`` or ``decimals`` is negative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course.autodiff import Tensor, exp
+    >>> from softmax_course.plotting import draw_graph
+    >>> a = Tensor(np.array([0.0, 1.0]), name="a")
+    >>> b = exp(a).sum()
+    >>> b.backward()
+    >>> fig, ax = draw_graph(b, names={"b": b})
+    >>> [text.get_text().splitlines()[0] for text in ax.texts]
+    ['a', 't1 = exp(a)', 'b = sum(t1)']
+    >>> ax.texts[0].get_text().splitlines()[2]  # the gradient of a is e^a
+    'grad [1 2.718]'
+    >>> len(ax.patches)  # a -> exp, exp -> sum
+    2
+    """
+    from softmax_course.autodiff import Tensor
+
+    if not isinstance(tensor, Tensor):
+        raise TypeError(
+            f"tensor must be a softmax_course.autodiff.Tensor; received {type(tensor).__name__}"
+        )
+    for name_value in (max_entries, decimals):
+        if isinstance(name_value, bool) or not isinstance(name_value, (int, np.integer)):
+            raise TypeError(f"max_entries and decimals must be integers; received {name_value!r}")
+    if max_entries < 0 or decimals < 0:
+        raise ValueError(
+            f"max_entries and decimals must be >= 0; received {max_entries} and {decimals}"
+        )
+    labels = {id(t): key for key, t in (names or {}).items()}
+
+    def is_constant(node: Any) -> bool:
+        return (
+            node._vjp is None and not node.name and id(node) not in labels and node.value.size == 1
+        )
+
+    # every node once, inputs before the results computed from them (depth-first post-order)
+    order: list[Any] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(tensor, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((p, False) for p in reversed(node._parents) if id(p) not in seen)
+    drawn = [node for node in order if node is tensor or not is_constant(node)]
+    depth: dict[int, int] = {}
+    for node in drawn:  # parents come first in `order`
+        parents = [p for p in node._parents if id(p) in depth]
+        depth[id(node)] = 1 + max((depth[id(p)] for p in parents), default=-1)
+    for i, node in enumerate(drawn):  # unnamed intermediate results: t0, t1, ... in order
+        if id(node) not in labels and not node.name:
+            labels[id(node)] = f"t{i}"
+    rows: dict[int, list[Any]] = {}
+    for node in drawn:
+        rows.setdefault(depth[id(node)], []).append(node)
+    width = max(len(row) for row in rows.values())
+    position = {}
+    for level, row in rows.items():
+        for i, node in enumerate(row):
+            position[id(node)] = (i - (len(row) - 1) / 2, -level)
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(2.8 * width + 0.8, 1.05 * len(rows) + 0.2))
+    else:
+        fig = ax.figure
+    for node in drawn:
+        label = labels.get(id(node), node.name)
+        op = _graph_op(node)
+        operands = [
+            _graph_numbers(p.value, 1, decimals) if is_constant(p) else labels.get(id(p), p.name)
+            for p in node._parents
+        ]
+        if op == "input":
+            expression = "input"
+        elif op == "index":
+            expression = f"{operands[0]}[...]"
+        elif len(operands) == 2:
+            expression = f"{operands[0]} {op} {operands[1]}"
+        else:
+            expression = f"{op}({', '.join(operands)})"
+        head = f"{label} = {expression}" if label and op != "input" else label or expression
+        text = "\n".join(
+            [
+                head,
+                f"value {_graph_numbers(node.value, max_entries, decimals)}",
+                f"grad {_graph_numbers(node.grad, max_entries, decimals)}",
+            ]
+        )
+        x, y = position[id(node)]
+        ax.text(
+            x,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=fontsize,
+            family="monospace",
+            gid="node",
+            bbox={"boxstyle": "round,pad=0.35", "facecolor": "#eef3fb", "edgecolor": "#4a6fa5"},
+        )
+    from matplotlib.patches import FancyArrowPatch
+
+    gap = 1.9 * fontsize + 5  # points from a box's centre to its edge, for three lines of text
+    for node in drawn:
+        for parent in node._parents:
+            if id(parent) not in position:
+                continue
+            skip = depth[id(node)] - depth[id(parent)] > 1  # curve around the rows between
+            ax.add_patch(
+                FancyArrowPatch(
+                    position[id(parent)],
+                    position[id(node)],
+                    connectionstyle=f"arc3,rad={-0.45 if skip else 0.0}",
+                    arrowstyle="-|>",
+                    mutation_scale=10,
+                    shrinkA=gap,
+                    shrinkB=gap,
+                    color="#4a6fa5",
+                    linewidth=1.0,
+                    gid="edge",
+                )
+            )
+    ax.set_xlim(-width / 2 - 0.15, width / 2 + 0.15)
+    ax.set_ylim(-len(rows) + 0.5, 0.5)
+    ax.set_axis_off()
+    return fig, ax

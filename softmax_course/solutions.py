@@ -45,8 +45,8 @@ lesson       exercise                                  solution
 08           3 ``vjp_inplace``                         :func:`vjp_inplace`
 08           the online normalizer, for a batch        :func:`online_softmax`
 09           1 ``unbroadcast``                         :func:`unbroadcast`
-09           2 the VJP of logsumexp                    :func:`logsumexp_vjp`
-09           3 the VJP of the row maximum              :func:`max_vjp`
+09           2 ``logsumexp_vjp``                       :func:`logsumexp_vjp`
+09           3 ``max_vjp``                             :func:`max_vjp`
 ============ ========================================= =======================================
 
 Examples

@@ -273,3 +273,100 @@ def test_naive_shift_failure_draws_the_given_formula_per_dtype():
         assert_allclose(axes[0].lines[1].get_ydata(), 1 / (1 + np.exp(-5.0)), rtol=1e-15)
     finally:
         plt.close(fig)
+
+
+# --- draw_graph: the computation graph of an autodiff expression --------------------------------
+
+
+def _chain():
+    # the stable cross-entropy of lesson 09 for one sample, step by step
+    from softmax_course import autodiff as ad
+    from softmax_course.autodiff import Tensor
+
+    t = {"z": Tensor(np.array([[2.0, 1.0, -1.0]]), name="z")}
+    t["m"] = t["z"].max(axis=1, keepdims=True)
+    t["u"] = t["z"] - t["m"]
+    t["e"] = ad.exp(t["u"])
+    t["r"] = t["e"].sum(axis=1, keepdims=True)
+    t["lse"] = ad.log(t["r"])
+    t["log_s"] = t["u"] - t["lse"]
+    t["p"] = t["log_s"][np.arange(1), np.array([1])]
+    t["E"] = -t["p"].mean()
+    t["E"].backward()
+    return t
+
+
+def _nodes_and_edges(ax):
+    nodes = [text for text in ax.texts if text.get_gid() == "node"]
+    edges = [patch for patch in ax.patches if patch.get_gid() == "edge"]
+    return nodes, edges
+
+
+def test_draw_graph_structure_of_a_known_expression():
+    from softmax_course.plotting import draw_graph
+
+    t = _chain()
+    fig, ax = draw_graph(t["E"], names=t)
+    try:
+        nodes, edges = _nodes_and_edges(ax)
+        # z, m, u, e, r, lse, log_s, p, the sum and the 1/N of the mean, E (the constants 1/N
+        # and -1 are folded into their operations, not drawn)
+        assert len(nodes) == 11
+        # one edge per (input, result) pair among drawn nodes: u and log_s have two inputs each
+        assert len(edges) == 12
+        heads = [node.get_text().splitlines()[0] for node in nodes]
+        assert heads[0] == "z" and heads[-1] == "E = t9 * -1"
+        for expected in [
+            "m = max(z)",
+            "u = z - m",
+            "e = exp(u)",
+            "lse = log(r)",
+            "log_s = u - lse",
+        ]:
+            assert expected in heads
+        assert isinstance(fig, Figure) and not ax.axison
+    finally:
+        plt.close(fig)
+
+
+def test_draw_graph_labels_carry_values_and_gradients():
+    from softmax_course.plotting import draw_graph
+
+    t = _chain()
+    fig, ax = draw_graph(t["E"], names=t)
+    try:
+        nodes, _ = _nodes_and_edges(ax)
+        text = {node.get_text().splitlines()[0].split(" = ")[0]: node.get_text() for node in nodes}
+        s = scipy.special.softmax([2.0, 1.0, -1.0])
+        grad_z = s - np.array([0.0, 1.0, 0.0])  # (S - Y)/N with N = 1, independently
+        expected = " ".join(f"{v:.3f}".rstrip("0").rstrip(".") for v in np.round(grad_z, 3))
+        assert text["z"].splitlines()[1] == "value [2 1 -1]"
+        assert text["z"].splitlines()[2] == f"grad [{expected}]"
+        assert text["m"].splitlines()[2] == "grad [0]"  # no gradient through the max
+        lse = np.log(np.exp([0.0, -1.0, -3.0]).sum())
+        assert text["lse"].splitlines()[1] == f"value [{lse:.3f}]"
+        assert text["E"].splitlines()[1:] == [f"value {1.0 + lse:.3f}", "grad 1"]
+    finally:
+        plt.close(fig)
+
+
+def test_draw_graph_shows_shapes_of_large_arrays_and_missing_gradients(ax):
+    from softmax_course.autodiff import Tensor
+    from softmax_course.plotting import draw_graph
+
+    a = Tensor(np.ones((3, 4)), name="a")
+    b = (a * a).sum()  # no backward: gradients are not computed yet
+    fig, returned = draw_graph(b, ax=ax)
+    assert returned is ax and fig is ax.figure
+    nodes, edges = _nodes_and_edges(ax)
+    assert len(nodes) == 3 and len(edges) == 3  # a feeds the product twice
+    assert nodes[0].get_text().splitlines() == ["a", "value shape (3, 4)", "grad not computed"]
+
+
+def test_draw_graph_rejects_what_is_not_a_tensor():
+    from softmax_course.plotting import draw_graph
+
+    with pytest.raises(TypeError, match="tensor must be a softmax_course.autodiff.Tensor"):
+        draw_graph(np.ones(3))
+    with pytest.raises(ValueError, match="max_entries"):
+        draw_graph(_chain()["E"], max_entries=-1)

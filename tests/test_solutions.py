@@ -368,3 +368,74 @@ def test_attention_weights_normalize_over_the_keys():
     assert_allclose(weights, scipy.special.softmax(scores, axis=-1), rtol=1e-13, atol=1e-300)
     # each query's weights equal those it gets alone: no dependence on the rest of the batch
     assert_allclose(weights[1, 2], scipy.special.softmax(scores[1, 2]), rtol=1e-13, atol=1e-300)
+
+
+# --- issue 21: every exercise of lessons 05-09 has an indexed, linked, checked solution ------
+
+import ast  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from softmax_course import exercises  # noqa: E402
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+#: The lessons whose exercise cells name their worked solution (issue 21b); 01-04 are issue 21a's.
+LINKED_LESSONS = ("05", "06", "07", "08", "09")
+_INDEX_ROW = re.compile(r"^(\d\d) +(\d) ``(\w+)`` +:(?:func|class):`(\w+)`", re.MULTILINE)
+
+
+def _index() -> dict[tuple[str, int], str]:
+    """The table in the module docstring: (lesson, exercise number) -> solution name."""
+    return {
+        (lesson, int(number)): solution
+        for lesson, number, _, solution in _INDEX_ROW.findall(solutions.__doc__)
+    }
+
+
+def _exercises(lesson: str) -> list[tuple[int, str, str]]:
+    """(number, markdown text, the code cell after it) for every exercise of a lesson."""
+    (path,) = NOTEBOOKS.glob(f"{lesson}_*.ipynb")
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    found = []
+    for i, cell in enumerate(cells):
+        text = "".join(cell["source"])
+        match = re.search(r"\*\*Exercise (\d+)", text)
+        if cell["cell_type"] == "markdown" and match:
+            found.append((int(match.group(1)), text, "".join(cells[i + 1]["source"])))
+    return found
+
+
+def _checker_call(code: str) -> tuple[str, dict]:
+    """The checker a lesson's exercise cell calls, and its keyword arguments."""
+    for node in ast.walk(ast.parse(code)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr.startswith("check_")
+        ):
+            return node.func.attr, {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+    raise AssertionError(f"no checker call in:\n{code}")
+
+
+def test_index_names_existing_solutions():
+    index = _index()
+    assert len(index) >= 30
+    for solution in index.values():
+        assert solution in solutions.__all__
+
+
+@pytest.mark.parametrize("lesson", LINKED_LESSONS)
+def test_every_exercise_is_indexed_linked_and_solved(lesson):
+    index = _index()
+    found = _exercises(lesson)
+    assert found, f"lesson {lesson} has no exercises"
+    for number, text, code in found:
+        assert (lesson, number) in index, f"lesson {lesson} exercise {number} is not indexed"
+        name = index[lesson, number]
+        assert f"`softmax_course.solutions.{name}`" in text and "Worked solution" in text, (
+            f"lesson {lesson} exercise {number} does not link its solution {name}"
+        )
+        checker, kwargs = _checker_call(code)
+        report = getattr(exercises, checker)(getattr(solutions, name), **kwargs)
+        assert report.passed, (lesson, number, report.problems)
