@@ -13,7 +13,6 @@ exist, and the run says so.
 from __future__ import annotations
 
 import os
-import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -39,8 +38,12 @@ LOCK = Path(__file__).with_name("requirements.lock")
 
 def _reference_matplotlib() -> str | None:
     """The matplotlib version the stored figures were rendered with."""
-    match = re.search(r"^matplotlib==([^\s;]+)(?! ; python_version <)", LOCK.read_text(), re.M)
-    return match.group(1) if match else None
+    for raw in LOCK.read_text().splitlines():
+        requirement, _, marker = raw.split("#", 1)[0].partition(";")
+        name, _, pinned = requirement.strip().partition("==")
+        if name == "matplotlib" and "<" not in marker:  # not a pin for older Pythons
+            return pinned
+    return None
 
 
 def _figures_reproducible() -> bool:
