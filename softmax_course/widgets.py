@@ -166,6 +166,7 @@ class _Explorer:
     """Shared parts: the logit sliders, the widget tree and the display hook."""
 
     widget: Any
+    logit_sliders: list[Any]
 
     def _make_logit_sliders(self, z: np.ndarray) -> list[Any]:
         widgets = _ipywidgets()
