@@ -103,7 +103,10 @@ ROUTES ?= build/routes
 PY310 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python)))
 PY313 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.13.*/bin/python)))
 # Unit, property and doctests (no notebooks: figures and digits differ off the reference pins).
-UNIT_ARGS ?= tests softmax_course -q -p no:cacheprovider
+# The site build (test_html) and the browser tests are not part of it; the properties run 50
+# derandomized examples each (the routes profile of conftest.py; make test runs 200).
+UNIT_ARGS ?= tests softmax_course -q -p no:cacheprovider --ignore=tests/e2e \
+	--ignore=tests/test_html.py --hypothesis-profile=routes --durations=5
 
 # The sdist and the wheel; setup.py copies notebooks/NN_*.ipynb into softmax_course/lessons/.
 wheel: venv

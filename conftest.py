@@ -31,6 +31,15 @@ settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(
     "stress", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
+# routes (`make floors`, `make newest`: the same properties on other interpreters and numpy
+# versions, once more in CI): fewer examples, still derandomized.
+settings.register_profile(
+    "routes",
+    max_examples=50,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 LOCK = Path(__file__).with_name("requirements.lock")

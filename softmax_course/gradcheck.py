@@ -488,7 +488,8 @@ def check_gradient(
 
     A derivative that is off by a factor shows where it fails the most:
 
-    >>> check_gradient(lambda x: x ** 2, lambda x: np.sum(x ** 3), x)
+    >>> off = check_gradient(lambda x: x ** 2, lambda x: np.sum(x ** 3), x)
+    >>> off  # doctest: +NORMALIZE_WHITESPACE
     GradientCheck(FAILED: relative error 5.00e-01 > rtol 1e-07;
                   worst entry at index (2,): analytic 4, numerical 12)
 

@@ -80,10 +80,10 @@ def _ipywidgets():
     """Import ipywidgets on first use, with a message saying how to get it."""
     try:
         import ipywidgets
-    except ImportError as error:  # pragma: no cover - the course environment has it
+    except ImportError as error:
         raise ImportError(
-            "the explorers need ipywidgets; install the course extras: "
-            "pip install 'softmax-course[course]'"
+            "softmax_course.widgets needs ipywidgets, which is not installed: "
+            "pip install 'softmax-course[widgets]'"
         ) from error
     return ipywidgets
 
