@@ -128,39 +128,28 @@ lab-check: venv
 	rm -rf $(ROUTES)/lab-lessons
 	$(BIN)/python scripts/check_lab.py -- $(BIN)/python -m softmax_course lab $(ROUTES)/lab-lessons --port '{port}' --no-browser
 
+# A fresh venv with the package (editable) and what its unit tests import, at the pins of
+# $(2) (used as constraints): $(call route_venv,DIR,PINS,PYTHON)
+define route_venv
+	rm -rf $(1) && $(3) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet -c $(2) setuptools
+	$(1)/bin/python -m pip install --quiet --no-build-isolation -c $(2) -e '.[plotting,widgets,test]'
+	$(1)/bin/python -c 'import sys, numpy, scipy; print("Python", sys.version.split()[0], "numpy", numpy.__version__, "scipy", scipy.__version__)'
+endef
+
 # The oldest supported configuration: Python 3.10, the lowest numpy and scipy pyproject.toml
 # declares (scripts/floor_pins.py), everything else from the lock.
 floors:
 	@test -x "$(PY310)" || { echo "no Python 3.10 (set PY310=/path/to/python3.10)"; exit 1; }
-	rm -rf $(ROUTES)/floors && $(PY310) -m venv $(ROUTES)/floors
-	$(PY310) scripts/floor_pins.py > $(ROUTES)/floors/requirements.txt
-	$(ROUTES)/floors/bin/python -m pip install --quiet -r $(ROUTES)/floors/requirements.txt
-	$(ROUTES)/floors/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(ROUTES)/floors/bin/python -c 'import sys, numpy, scipy; print("Python", sys.version.split()[0], "numpy", numpy.__version__, "scipy", scipy.__version__)'
+	mkdir -p $(ROUTES) && $(PYTHON) scripts/floor_pins.py > $(ROUTES)/floor-pins.txt
+	$(call route_venv,$(ROUTES)/floors,$(ROUTES)/floor-pins.txt,$(PY310))
 	$(ROUTES)/floors/bin/python -m pytest $(UNIT_ARGS)
 
 # The newest Python available with the lock's pins.
 newest:
 	@test -x "$(PY313)" || { echo "no Python 3.13 (set PY313=/path/to/python3.13)"; exit 1; }
-	rm -rf $(ROUTES)/newest && $(PY313) -m venv $(ROUTES)/newest
-	$(ROUTES)/newest/bin/python -m pip install --quiet -r requirements.lock
-	$(ROUTES)/newest/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
-	$(ROUTES)/newest/bin/python -c 'import sys, numpy, scipy; print("Python", sys.version.split()[0], "numpy", numpy.__version__, "scipy", scipy.__version__)'
+	$(call route_venv,$(ROUTES)/newest,requirements.lock,$(PY313))
 	$(ROUTES)/newest/bin/python -m pytest $(UNIT_ARGS)
-
-# Browser end-to-end check: JupyterLab + Debian Chromium via Playwright (installs chromium if missing).
-e2e: venv
-	BIN=$(BIN) scripts/e2e.sh
-
-# The course website (docs/: Sphinx + myst-nb + sphinx-book-theme): build/html/index.html.
-# Lessons shown with their stored outputs (no kernel runs), warnings are errors, MathJax and
-# the widget manager are served by the site itself. `make e2e` runs the browser check too.
-html: venv
-	rm -rf build/html build/html.doctrees
-	$(BIN)/python scripts/build_html.py build/html
-
-html-e2e: html
-	SITE_DIR=build/html E2E_TESTS=tests/e2e/test_site.py BIN=$(BIN) scripts/e2e.sh
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .hypothesis

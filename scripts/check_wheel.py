@@ -1,7 +1,9 @@
 """Check the pip route: the installed wheel carries the course, and its lessons pass there.
 
 Usage: python scripts/check_wheel.py ROUTE_DIR  (``make wheel-check`` prepares ROUTE_DIR/venv:
-a fresh venv with the lock's pins and the wheel from dist/, not the checkout)
+a fresh venv with the wheel from dist/ and its ``course`` extra at the lock's pins)
+
+0. The sdist in dist/ carries the lessons and leaves the tests out.
 
 1. ``softmax-course lessons ROUTE_DIR/lessons`` copies the nine lessons; a second copy
    without ``--force`` is refused and changes nothing; ``python -m softmax_course`` works.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +40,18 @@ def run(*command: str | Path, cwd: Path, check: bool = True) -> subprocess.Compl
     return result
 
 
+def check_sdist(dist: Path, lessons: list[str]) -> None:
+    """The sdist carries the lessons (the wheel built from it copies them) and no tests."""
+    (sdist,) = dist.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = [name.split("/", 1)[1] for name in archive.getnames() if "/" in name]
+    shipped = sorted(n.split("/")[-1] for n in names if n.startswith("notebooks/"))
+    assert shipped == lessons, f"{sdist.name} carries lessons {shipped}"
+    leaked = [n for n in names if n.startswith(("tests/", "scripts/")) or n == "conftest.py"]
+    assert not leaked, f"{sdist.name} carries {leaked[:5]}: its tests could not run"
+    print(f"ok: {sdist.name} carries the {len(lessons)} lessons and no tests")
+
+
 def main(route: Path) -> int:
     route = route.resolve()
     bin_dir = route / "venv" / "bin"
@@ -44,6 +59,7 @@ def main(route: Path) -> int:
     lessons = route / "lessons"
     expected = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
+    check_sdist(ROOT / "dist", expected)
     run(bin_dir / "softmax-course", "lessons", lessons, cwd=route)
     copied = sorted(p.name for p in lessons.glob("*.ipynb"))
     assert copied == expected, f"copied {copied}, expected {expected}"
