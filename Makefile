@@ -88,7 +88,7 @@ lock: venv
 	cp requirements.lock .lock-before.txt
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.10 \
 		--no-emit-package softmax-course --custom-compile-command "make lock" \
-		$(UPGRADE) -o requirements.lock
+		--quiet $(UPGRADE) -o requirements.lock
 	@for py in 3.11.7 3.10.13; do \
 		echo "pins changed for Python $$py (< before, > after):"; \
 		$(BIN)/python scripts/lock_pins.py .lock-before.txt $$py > .lock-before.$$py; \

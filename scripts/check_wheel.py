@@ -9,7 +9,8 @@ a fresh venv with the wheel from dist/ and its ``course`` extra at the lock's pi
    without ``--force`` is refused and changes nothing; ``python -m softmax_course`` works.
 2. The package imported is the installed one; ``help(softmax_course)`` names no
    ``notebooks/`` folder; ``py.typed`` ships.
-3. The copied lessons run under strict nbval in that venv, from ROUTE_DIR (outside the
+3. The installed package's doctests pass with an empty pytest configuration.
+4. The copied lessons run under strict nbval in that venv, from ROUTE_DIR (outside the
    repository), with the repository's nbval set-up copied beside them: the same sanitizers
    and the same figure comparison as ``make test``.
 """
@@ -82,6 +83,15 @@ def main(route: Path) -> int:
     )
     where = run(python, "-c", probe, cwd=route).stdout.strip()
     assert Path(where).is_relative_to(route / "venv"), f"imported {where}, not the wheel"
+
+    # The doctests of the installed package, with no configuration of the repository's.
+    doctests = route / "doctests"
+    doctests.mkdir(exist_ok=True)
+    (doctests / "pytest.ini").write_text("[pytest]\n")
+    run(
+        python, "-m", "pytest", "--doctest-modules", "--pyargs", "softmax_course",
+        "-p", "no:cacheprovider", "-p", "no:nbval", "-q", cwd=doctests,
+    )  # fmt: skip
 
     for name in HARNESS:
         (route / name).parent.mkdir(parents=True, exist_ok=True)
