@@ -14,7 +14,7 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PORT ?= 8888
 
 .PHONY: help venv lab test lint unit notebooks execute lock clean bench
-.PHONY: e2e html html-e2e portability
+.PHONY: e2e html html-e2e portability wheel wheel-check lab-check floors newest
 
 help:
 	@echo "make lab       set up .venv and start JupyterLab on notebooks/ (127.0.0.1, token auth)"
@@ -25,7 +25,12 @@ help:
 	@echo "make portability  re-run every lesson as CPUs with other SIMD/BLAS kernels compute it"
 	@echo "make e2e       run the lessons in JupyterLab in Chromium and move the widgets (slow, opt-in)"
 	@echo "make bench     time the package vs scipy.special and a copy floor (BENCH_ARGS=--quick)"
-	@echo "make lock      re-resolve requirements.lock from pyproject.toml (authors only)"
+	@echo "make lock      re-resolve requirements.lock from pyproject.toml (uv; keeps existing pins)"
+	@echo "make wheel     build the sdist and the wheel (lessons inside) into dist/"
+	@echo "make wheel-check  install the wheel in a fresh venv, copy the lessons, strict nbval there"
+	@echo "make lab-check    start make lab / softmax-course lab, check 127.0.0.1 + token, stop it"
+	@echo "make floors    unit/property/doctests on Python 3.10 with the lowest numpy and scipy declared"
+	@echo "make newest    unit/property/doctests on the newest Python (3.13) with the lock's pins"
 
 venv: $(STAMP)
 
@@ -41,12 +46,20 @@ lab: venv
 		--ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
 
 lint: venv
-	$(BIN)/ruff check softmax_course tests notebooks scripts conftest.py
-	$(BIN)/ruff format --check softmax_course tests scripts conftest.py
+	$(BIN)/ruff check softmax_course tests notebooks scripts conftest.py setup.py
+	$(BIN)/ruff format --check softmax_course tests scripts conftest.py setup.py
+	$(BIN)/mypy
+	$(BIN)/nbstripout --verify $(NBSTRIPOUT_ARGS) $(NOTEBOOKS)
 
 # Unit, property and doctests, then every notebook in strict nbval mode (see pyproject).
 test: lint
 	$(BIN)/python -m pytest
+
+# Notebook hygiene (also a pre-commit hook): outputs and counts stay (nbval compares them),
+# cell ids stay, the saved widget state stays (the website draws it); execution timestamps
+# and UI state (collapsed, scrolled...) go.
+NBSTRIPOUT_ARGS := --keep-output --keep-count --keep-id \
+	--extra-keys "cell.metadata.execution" --keep-metadata-keys "metadata.widgets"
 
 # Re-execute notebooks in place so stored outputs come from one fresh run (counts 1..n).
 NB ?= $(NOTEBOOKS)
@@ -54,7 +67,7 @@ execute: venv
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
 		--ExecutePreprocessor.record_timing=False $(NB)
-	$(BIN)/python scripts/tidy_notebooks.py $(NB)
+	$(BIN)/nbstripout $(NBSTRIPOUT_ARGS) $(NB)
 
 # Stored outputs must not depend on the CPU: re-run the lessons (strict nbval) with numpy's
 # SIMD dispatch lowered, other OpenBLAS kernels and 1 or 2 BLAS threads (NB=path for one).
@@ -66,30 +79,80 @@ BENCH_ARGS ?=
 bench: venv
 	$(BIN)/python -m softmax_course.bench $(BENCH_ARGS)
 
-# Re-resolve the pins: once with the reference Python (3.11+) and once with 3.10.
-PYTHON310 ?= python3.10
-lock:
-	rm -rf .lock-venv .lock-venv310
-	$(PYTHON) -m venv .lock-venv && .lock-venv/bin/python -m pip install --quiet -e '.[dev]'
-	$(PYTHON310) -m venv .lock-venv310 && .lock-venv310/bin/python -m pip install --quiet -e '.[dev]'
-	.lock-venv/bin/python -m pip freeze --all --exclude-editable > .lock-venv/freeze.txt
-	.lock-venv310/bin/python -m pip freeze --all --exclude-editable > .lock-venv310/freeze.txt
-	$(PYTHON) scripts/merge_lock.py .lock-venv/freeze.txt .lock-venv310/freeze.txt > requirements.lock
-	rm -rf .lock-venv .lock-venv310
+# Re-resolve the pins with uv, for every supported Python (3.10+) and platform in one file.
+# uv prefers the versions already in requirements.lock: only what pyproject.toml newly asks
+# for is resolved afresh (UPGRADE=--upgrade moves everything). The pins that changed for the
+# reference Python and for 3.10 are printed: notebook outputs depend on them.
+UPGRADE ?=
+lock: venv
+	cp requirements.lock .lock-before.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --python-version 3.10 \
+		--no-emit-package softmax-course --custom-compile-command "make lock" \
+		--quiet $(UPGRADE) -o requirements.lock
+	@for py in 3.11.7 3.10.13; do \
+		echo "pins changed for Python $$py (< before, > after):"; \
+		$(BIN)/python scripts/lock_pins.py .lock-before.txt $$py > .lock-before.$$py; \
+		$(BIN)/python scripts/lock_pins.py requirements.lock $$py > .lock-after.$$py; \
+		diff .lock-before.$$py .lock-after.$$py || true; \
+	done
+	rm -f .lock-before.txt .lock-before.3.* .lock-after.3.*
 
-# Browser end-to-end check: JupyterLab + Debian Chromium via Playwright (installs chromium if missing).
-e2e: venv
-	BIN=$(BIN) scripts/e2e.sh
+# --- every documented install route, as CI runs it (.ci/run) --------------------------------
+DIST ?= dist
+ROUTES ?= build/routes
+PY310 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.10.*/bin/python)))
+PY313 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.13.*/bin/python)))
+# Unit, property and doctests (no notebooks: figures and digits differ off the reference pins).
+# The site build (test_html) and the browser tests are not part of it; the properties run 50
+# derandomized examples each (the routes profile of conftest.py; make test runs 200).
+UNIT_ARGS ?= tests softmax_course -q -p no:cacheprovider --ignore=tests/e2e \
+	--ignore=tests/test_html.py --hypothesis-profile=routes --durations=5
 
-# The course website (docs/: Sphinx + myst-nb + sphinx-book-theme): build/html/index.html.
-# Lessons shown with their stored outputs (no kernel runs), warnings are errors, MathJax and
-# the widget manager are served by the site itself. `make e2e` runs the browser check too.
-html: venv
-	rm -rf build/html build/html.doctrees
-	$(BIN)/python scripts/build_html.py build/html
+# The sdist and the wheel; setup.py copies notebooks/NN_*.ipynb into softmax_course/lessons/.
+wheel: venv
+	rm -rf $(DIST) build/lib
+	$(BIN)/python -m build --no-isolation --outdir $(DIST) .
 
-html-e2e: html
-	SITE_DIR=build/html E2E_TESTS=tests/e2e/test_site.py BIN=$(BIN) scripts/e2e.sh
+# pip's route: the wheel in a fresh venv with the lessons' pins, `softmax-course lessons DIR`,
+# then every copied lesson under strict nbval there (the installed package, not the checkout).
+# The route venvs are made and filled by uv (pinned in the lock, in .venv): the same pins as
+# pip would install, in a fraction of pip's time.
+UV_PIP = $(BIN)/uv pip install --quiet --python
+
+wheel-check: wheel
+	rm -rf $(ROUTES)/wheel && $(BIN)/uv venv --quiet --python $(PYTHON) $(ROUTES)/wheel/venv
+	$(UV_PIP) $(ROUTES)/wheel/venv/bin/python -c requirements.lock \
+		"softmax-course[course] @ $$(ls $(abspath $(DIST))/*.whl)" pytest nbval hypothesis
+	$(ROUTES)/wheel/venv/bin/python scripts/check_wheel.py $(ROUTES)/wheel
+
+# `make lab` and `softmax-course lab DIR` each start, listen on 127.0.0.1 only, refuse
+# requests without the token and answer with it; then they are stopped.
+lab-check: venv
+	$(BIN)/python scripts/check_lab.py -- make --no-print-directory lab 'PORT={port}' LAB_ARGS=--no-browser
+	rm -rf $(ROUTES)/lab-lessons
+	$(BIN)/python scripts/check_lab.py -- $(BIN)/python -m softmax_course lab $(ROUTES)/lab-lessons --port '{port}' --no-browser
+
+# A fresh venv with the package (editable) and what its unit tests import, at the pins of
+# $(2) (used as constraints): $(call route_venv,DIR,PINS,PYTHON)
+define route_venv
+	rm -rf $(1) && $(BIN)/uv venv --quiet --python $(3) $(1)
+	$(UV_PIP) $(1)/bin/python -c $(2) -e '.[plotting,widgets,test]'
+	$(1)/bin/python -c 'import sys, numpy, scipy; print("Python", sys.version.split()[0], "numpy", numpy.__version__, "scipy", scipy.__version__)'
+endef
+
+# The oldest supported configuration: Python 3.10, the lowest numpy and scipy pyproject.toml
+# declares (scripts/floor_pins.py), everything else from the lock.
+floors: venv
+	@test -x "$(PY310)" || { echo "no Python 3.10 (set PY310=/path/to/python3.10)"; exit 1; }
+	mkdir -p $(ROUTES) && $(PYTHON) scripts/floor_pins.py > $(ROUTES)/floor-pins.txt
+	$(call route_venv,$(ROUTES)/floors,$(ROUTES)/floor-pins.txt,$(PY310))
+	$(ROUTES)/floors/bin/python -m pytest $(UNIT_ARGS)
+
+# The newest Python available with the lock's pins.
+newest: venv
+	@test -x "$(PY313)" || { echo "no Python 3.13 (set PY313=/path/to/python3.13)"; exit 1; }
+	$(call route_venv,$(ROUTES)/newest,requirements.lock,$(PY313))
+	$(ROUTES)/newest/bin/python -m pytest $(UNIT_ARGS)
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist .pytest_cache .hypothesis

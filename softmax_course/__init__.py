@@ -1,7 +1,11 @@
 """softmax_course: the helper library behind a literate course on softmax.
 
-The lessons in ``notebooks/`` derive each function; this package holds the
-canonical, tested implementation. Class axis defaults to the last one.
+Nine JupyterLab lessons derive each function; this package holds the
+canonical, tested implementation. The lessons ship with it: run
+``softmax-course lessons DIR`` (or ``python -m softmax_course lessons DIR``)
+to copy them into a folder of your choice, or ``softmax-course lab DIR`` to
+copy them and open them in JupyterLab (``pip install 'softmax-course[course]'``
+first). Class axis defaults to the last one.
 
 Array arguments are converted as ``np.asarray`` converts them, as in
 ``scipy.special``: an ``np.matrix`` is read as a plain 2-D array and every

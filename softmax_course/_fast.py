@@ -404,7 +404,7 @@ def _softmax_wide(
         partial = _chunk_phase(exp_sum, len(xr), chunk, x.dtype.itemsize, workers)
         total = np.sum(np.array(partial, dtype=x.dtype))
         _chunk_phase(
-            lambda cols, orow=orow, total=total: np.divide(orow[cols], total, out=orow[cols]),
+            lambda cols, orow=orow, total=total: np.divide(orow[cols], total, out=orow[cols]),  # type: ignore[misc]
             len(xr),
             chunk,
             x.dtype.itemsize,
@@ -435,7 +435,7 @@ def _log_softmax_wide(
         partial = _chunk_phase(shift_exp_sum, len(xr), chunk, x.dtype.itemsize, workers)
         log_norm = np.log1p(np.sum(np.array(partial, dtype=x.dtype))) if np.isfinite(m) else np.nan
         _chunk_phase(
-            lambda cols, orow=orow, ln=log_norm: np.subtract(orow[cols], ln, out=orow[cols]),
+            lambda cols, orow=orow, ln=log_norm: np.subtract(orow[cols], ln, out=orow[cols]),  # type: ignore[misc]
             len(xr),
             chunk,
             x.dtype.itemsize,

@@ -62,7 +62,7 @@ def as_array(x: object, name: str = "x", expected: str = "real numbers") -> np.n
     >>> from softmax_course._validation import as_array
     >>> as_array(np.ma.masked_array([1.0, 2.0], mask=[False, False]))  # nothing masked
     array([1., 2.])
-    >>> as_array([[0, 1], [2]], "labels", "integers")
+    >>> as_array([[0, 1], [2]], "labels", "integers")  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     TypeError: labels must be array-like of integers; received [[0, 1], [2]] (type list),
     which numpy cannot turn into an array (ragged: the rows have different lengths)
@@ -104,7 +104,8 @@ def as_real_array(x: object, name: str = "x") -> np.ndarray:
     --------
     >>> import numpy as np
     >>> from softmax_course._validation import as_real_array
-    >>> as_real_array(np.ma.masked_array([1.0, 2.0], mask=[False, True]))
+    >>> masked = np.ma.masked_array([1.0, 2.0], mask=[False, True])
+    >>> as_real_array(masked)  # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     TypeError: x is a masked array with 1 masked entry; masked arrays are not supported
     (the mask would be silently ignored); expected a plain array: pass x.filled(-np.inf)

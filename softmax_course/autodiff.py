@@ -93,7 +93,7 @@ def unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _as_tensor(x: object) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor(x)  # type: ignore[arg-type]  # Tensor validates it
 
 
 class Tensor:
@@ -194,7 +194,7 @@ class Tensor:
         for node in reversed(tape):  # outputs before the inputs they were computed from
             if node._vjp is None:
                 continue
-            for parent, parent_grad in zip(node._parents, node._vjp(node.grad), strict=True):
+            for parent, parent_grad in zip(node._parents, node._vjp(node.grad), strict=True):  # type: ignore[arg-type]
                 parent.grad = parent.grad + parent_grad
 
     def _topological_order(self) -> list[Tensor]:

@@ -54,6 +54,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -115,9 +116,9 @@ def scratch_bytes(function: Callable[[], object]) -> int:
 # --- the implementations --------------------------------------------------------------------
 
 
-def _optional_modules() -> dict[str, object]:
+def _optional_modules() -> dict[str, Any]:
     """scipy.special, torch and jax.nn if they can be imported (none is required)."""
-    modules: dict[str, object] = {}
+    modules: dict[str, Any] = {}
     try:
         import scipy.special
 
@@ -176,7 +177,7 @@ def forward_implementations(
     name: str,
     x: np.ndarray,
     out: np.ndarray,
-    modules: dict[str, object],
+    modules: dict[str, Any],
     workers: tuple[int, ...] = (1,),
 ) -> tuple[dict[str, Callable[[], object]], set[str], dict[str, Callable[[], object]]]:
     """The timed callables for one forward case, the names whose memory is measured, and setups.
@@ -187,9 +188,9 @@ def forward_implementations(
     ours = getattr(sc, name)
     impls: dict[str, Callable[[], object]] = {"copy floor": lambda: np.copyto(out, x)}
     for w in workers:
-        impls[ours_label(w)] = lambda w=w: ours(x, workers=w)
+        impls[ours_label(w)] = lambda w=w: ours(x, workers=w)  # type: ignore[misc]
         if name != "logsumexp":
-            impls[ours_label(w, out=True)] = lambda w=w: ours(x, out=out, workers=w)
+            impls[ours_label(w, out=True)] = lambda w=w: ours(x, out=out, workers=w)  # type: ignore[misc]
     if "scipy" in modules:
         reference = getattr(modules["scipy"], name)
         impls["scipy"] = lambda: reference(x, axis=-1)
@@ -208,7 +209,7 @@ def forward_implementations(
             impls[torch_label(w)] = torch_fn
             # Untimed: switch torch's thread count and make one call, so that the timed call
             # does not pay for resizing its OpenMP thread team.
-            setups[torch_label(w)] = lambda w=w: (torch.set_num_threads(w), torch_fn())
+            setups[torch_label(w)] = lambda w=w: (torch.set_num_threads(w), torch_fn())  # type: ignore[misc]
     if "jax" in modules:
         jax = modules["jax"]
         jx = jax.device_put(x)
@@ -253,7 +254,7 @@ def vjp_implementations(
         impls["softmax_vjp out="] = lambda: softmax_vjp(s, g, out=out)
         for w in workers:
             if w != 1:
-                impls[f"softmax_vjp, {w} workers"] = lambda w=w: softmax_vjp(s, g, workers=w)
+                impls[f"softmax_vjp, {w} workers"] = lambda w=w: softmax_vjp(s, g, workers=w)  # type: ignore[misc]
     except ImportError:
         pass
     impls["_fast.vjp"] = lambda: _fast.vjp(s, g)
@@ -283,7 +284,7 @@ def cross_entropy_implementations(z: np.ndarray, y: np.ndarray, workers: tuple[i
         impls["softmax_cross_entropy_grad"] = lambda: softmax_cross_entropy_grad(z, y)
         for w in workers:
             if w != 1:
-                impls[f"softmax_cross_entropy_grad, {w} workers"] = lambda w=w: (
+                impls[f"softmax_cross_entropy_grad, {w} workers"] = lambda w=w: (  # type: ignore[misc]
                     softmax_cross_entropy_grad(z, y, workers=w)
                 )
     except ImportError:
@@ -305,7 +306,7 @@ def _summary(times: list[float]) -> dict[str, float]:
 
 
 def run_forward(
-    rounds: int, modules: dict[str, object], shapes, workers: tuple[int, ...] = (1,)
+    rounds: int, modules: dict[str, Any], shapes, workers: tuple[int, ...] = (1,)
 ) -> list[dict]:
     records = []
     for dtype in (np.float64, np.float32):
@@ -580,8 +581,8 @@ def verdicts(records: list[dict], forward_only: bool = False) -> list[dict]:
             ratios.append(
                 (
                     f"{record['implementation']} K={record['K']} "
-                    f"({slow['min_s'] / record['min_s']:.0f}x, needs {needed:.0f}x)",
-                    slow["min_s"] / record["min_s"] / needed,
+                    f"({slow['min_s'] / record['min_s']:.0f}x, needs {needed:.0f}x)",  # type: ignore[index]
+                    slow["min_s"] / record["min_s"] / needed,  # type: ignore[index]
                 )
             )
         add(label, ratios, 1.0, "ratio shown is speed-up / required speed-up")
@@ -699,7 +700,7 @@ def format_threads(records: list[dict]) -> str:
             continue
         seen.append(key)
         match = {"function": key[0], "dtype": key[1], "shape": list(key[2])}
-        floor = _lookup(forward, implementation="copy floor", **match)["min_s"]
+        floor = _lookup(forward, implementation="copy floor", **match)["min_s"]  # type: ignore[index]
 
         def rel(impl, match=match, floor=floor):
             record = _lookup(forward, implementation=impl, **match)
@@ -708,7 +709,7 @@ def format_threads(records: list[dict]) -> str:
         cells = [key[0], key[1], str(key[2])]
         cells += [rel(ours_label(w)) for w in workers]
         cells += [rel(torch_label(w)) for w in workers] if has_torch else []
-        one = _lookup(forward, implementation=ours_label(1), **match)["min_s"]
+        one = _lookup(forward, implementation=ours_label(1), **match)["min_s"]  # type: ignore[index]
         for w in workers[1:]:
             many = _lookup(forward, implementation=ours_label(w), **match)
             cells.append("-" if many is None else f"{one / many['min_s']:.2f}x")
@@ -731,7 +732,7 @@ def format_backward(records: list[dict]) -> str:
         slow = _lookup(records, section=r["section"], K=r["K"], implementation=slow_name)
         lines.append(
             f"| {r['section']} | {r['K']} | {r['N']} | {r['implementation']} "
-            f"| {_ms(r['min_s'])} | {_ms(r['median_s'])} | {slow['min_s'] / r['min_s']:.1f}x "
+            f"| {_ms(r['min_s'])} | {_ms(r['median_s'])} | {slow['min_s'] / r['min_s']:.1f}x "  # type: ignore[index]
             f"| {r['scratch_bytes'] / MiB:.2f} |"
         )
     return "\n".join(lines)

@@ -29,7 +29,7 @@ path below, which is short enough to read as the definition.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from softmax_course import _fast
 from softmax_course._validation import (
@@ -145,7 +145,7 @@ def softmax(
     temperature: float = 1.0,
     out: np.ndarray | None = None,
     workers: int | None = None,
-) -> np.ndarray:
+) -> NDArray[np.floating]:
     r"""Softmax of ``x`` along ``axis``: exponentiate, then normalize to sum to 1.
 
     .. math::
@@ -269,7 +269,7 @@ def log_softmax(
     temperature: float = 1.0,
     out: np.ndarray | None = None,
     workers: int | None = None,
-) -> np.ndarray:
+) -> NDArray[np.floating]:
     r"""Logarithm of the softmax of ``x`` along ``axis``, computed stably.
 
     .. math::
@@ -368,7 +368,7 @@ def log_softmax(
 
 def logsumexp(
     x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False, workers: int | None = None
-) -> np.ndarray:
+) -> NDArray[np.floating] | np.floating:
     r"""Log of the sum of exponentials along ``axis``, without overflow.
 
     .. math::

@@ -30,7 +30,7 @@ logits.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from softmax_course import _fast
 from softmax_course._validation import (
@@ -55,10 +55,10 @@ def _single_axis(axis: object, ndim: int) -> int:
             f"axis must be a single int (the class axis); received {_describe(axis)}; "
             "to differentiate a softmax over several axes, reshape them into one first"
         )
-    return normalize_axes(axis, ndim)[0]
+    return normalize_axes(axis, ndim)[0]  # type: ignore[arg-type]  # int by now
 
 
-def softmax_jacobian(s: ArrayLike, /, axis: int = -1) -> np.ndarray:
+def softmax_jacobian(s: ArrayLike, /, axis: int = -1) -> NDArray[np.floating]:
     r"""Jacobian of softmax, :math:`J_{ij} = \partial s_i / \partial z_j`, from its output ``s``.
 
     .. math::
@@ -200,7 +200,7 @@ def softmax_vjp(
     *,
     out: np.ndarray | None = None,
     workers: int | None = None,
-) -> np.ndarray:
+) -> NDArray[np.floating]:
     r"""Backward pass of softmax: the vector-Jacobian product :math:`J^\top g`.
 
     .. math::
@@ -292,7 +292,7 @@ def softmax_vjp(
     return _product(s, g, axis, "g", out, workers)
 
 
-def softmax_jvp(s: ArrayLike, v: ArrayLike, /, axis: Axis = -1) -> np.ndarray:
+def softmax_jvp(s: ArrayLike, v: ArrayLike, /, axis: Axis = -1) -> NDArray[np.floating]:
     r"""Forward-mode derivative of softmax: the Jacobian-vector product :math:`J v`.
 
     .. math::

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from softmax_course._validation import _describe, as_real_array, check_positive_scalar
 
@@ -86,7 +86,7 @@ def _default_step(value_dtype: np.dtype, x: np.ndarray) -> float:
 
 def numerical_jacobian(
     f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, *, eps: float | None = None
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     r"""Jacobian of ``f`` at ``x`` by central differences, shape ``f(x).shape + x.shape``.
 
     .. math::
@@ -181,7 +181,7 @@ def numerical_jacobian(
 
 def numerical_gradient(
     f: Callable[[np.ndarray], ArrayLike], x: ArrayLike, *, eps: float | None = None
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     r"""Gradient of a scalar function ``f`` at ``x`` by central differences, shaped like ``x``.
 
     Parameters
@@ -488,7 +488,8 @@ def check_gradient(
 
     A derivative that is off by a factor shows where it fails the most:
 
-    >>> check_gradient(lambda x: x ** 2, lambda x: np.sum(x ** 3), x)
+    >>> off = check_gradient(lambda x: x ** 2, lambda x: np.sum(x ** 3), x)
+    >>> off  # doctest: +NORMALIZE_WHITESPACE
     GradientCheck(FAILED: relative error 5.00e-01 > rtol 1e-07;
                   worst entry at index (2,): analytic 4, numerical 12)
 

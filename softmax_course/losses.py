@@ -39,7 +39,7 @@ import math
 import numbers
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from softmax_course._validation import _describe, as_array, as_real_array, working_dtype
 from softmax_course.core import log_softmax, softmax
@@ -398,7 +398,7 @@ def cross_entropy(probs: ArrayLike, targets: ArrayLike) -> np.floating:
     return s.dtype.type(total / n)
 
 
-def cross_entropy_grad(probs: ArrayLike, targets: ArrayLike) -> np.ndarray:
+def cross_entropy_grad(probs: ArrayLike, targets: ArrayLike) -> NDArray[np.floating]:
     r"""Gradient of :func:`cross_entropy` with respect to the probabilities.
 
     .. math::
@@ -554,7 +554,7 @@ def softmax_cross_entropy(
 
 def softmax_cross_entropy_grad(
     logits: ArrayLike, targets: ArrayLike, *, workers: int | None = None
-) -> np.ndarray:
+) -> NDArray[np.floating]:
     r"""Gradient of :func:`softmax_cross_entropy` with respect to the logits.
 
     .. math::

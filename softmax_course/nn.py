@@ -476,7 +476,7 @@ class CrossEntropy(Loss):
 
     def __init__(self) -> None:
         self.s: np.ndarray | None = None
-        self.targets: object = None
+        self.targets: np.ndarray | None = None
 
     def forward(self, prediction: ArrayLike, targets: ArrayLike) -> np.floating:
         self.s = self.targets = None
@@ -487,7 +487,7 @@ class CrossEntropy(Loss):
     def backward(self) -> np.ndarray:
         if self.s is None:
             raise _not_yet(self)
-        return cross_entropy_grad(self.s, self.targets)
+        return cross_entropy_grad(self.s, self.targets)  # type: ignore[arg-type]  # set with s
 
 
 class SoftmaxCrossEntropy(Loss):
@@ -518,7 +518,7 @@ class SoftmaxCrossEntropy(Loss):
 
     def __init__(self) -> None:
         self.z: np.ndarray | None = None
-        self.targets: object = None
+        self.targets: np.ndarray | None = None
 
     def forward(self, prediction: ArrayLike, targets: ArrayLike) -> np.floating:
         self.z = self.targets = None
@@ -529,4 +529,4 @@ class SoftmaxCrossEntropy(Loss):
     def backward(self) -> np.ndarray:
         if self.z is None:
             raise _not_yet(self)
-        return softmax_cross_entropy_grad(self.z, self.targets)
+        return softmax_cross_entropy_grad(self.z, self.targets)  # type: ignore[arg-type]  # set with z

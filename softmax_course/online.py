@@ -21,14 +21,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from softmax_course._validation import as_real_array, working_dtype
 
 __all__ = ["online_logsumexp"]
 
 
-def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
+def online_logsumexp(chunks: Iterable[ArrayLike], /) -> NDArray[np.floating]:
     r"""Log-sum-exp over the last axis of arrays that arrive one chunk at a time.
 
     Equivalent to ``logsumexp(np.concatenate(list(chunks), axis=-1))`` but
@@ -131,10 +131,10 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
             dtype = np.result_type(dtype, x.dtype)
             if working_dtype(dtype) != work:
                 work = working_dtype(dtype)
-                ref, running_max, total = (a.astype(work) for a in (ref, running_max, total))
+                ref, running_max, total = (a.astype(work) for a in (ref, running_max, total))  # type: ignore[union-attr]
         x = x.astype(work, copy=False)
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-            running_max = np.maximum(running_max, np.max(x, axis=-1, initial=-np.inf))
+            running_max = np.maximum(running_max, np.max(x, axis=-1, initial=-np.inf))  # type: ignore[arg-type]
             new_ref = np.where(np.isfinite(running_max), running_max, 0).astype(work)
             # Rescale the old sum to the new reference, then add this chunk's terms.
             # (A zero sum means every value so far was -inf: it stays 0, never 0 * inf.)
@@ -144,4 +144,4 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
     if dtype is None:
         raise ValueError("chunks must contain at least one array; received an empty iterable")
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        return np.asarray(np.log(total) + ref, dtype=dtype)
+        return np.asarray(np.log(total) + ref, dtype=dtype)  # type: ignore[arg-type]  # set by then

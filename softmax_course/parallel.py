@@ -269,7 +269,10 @@ def run_ranges(function: Callable[[int, int], _T], n_tasks: int, workers: int) -
     pool = _executor(len(ranges) - 1)
     # Each task runs in a copy of the caller's context: numpy's errstate lives in a context
     # variable, so a worker would otherwise warn where the caller said np.errstate(...).
-    futures = [pool.submit(contextvars.copy_context().run, function, *r) for r in ranges[1:]]
+    futures = [
+        pool.submit(contextvars.copy_context().run, function, *r)  # type: ignore[arg-type]
+        for r in ranges[1:]
+    ]
     try:
         first = function(*ranges[0])
     finally:  # wait for the others even if ours failed: they write into the caller's arrays

@@ -25,6 +25,20 @@ if TYPE_CHECKING:  # only for the annotations; never imported at run time here
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
 
+PLOTTING_EXTRA = "pip install 'softmax-course[plotting]'"
+
+
+def _pyplot() -> Any:
+    """Import ``matplotlib.pyplot`` on first use, with a message saying how to get it."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as error:
+        raise ImportError(
+            f"softmax_course.plotting needs matplotlib, which is not installed: {PLOTTING_EXTRA}"
+        ) from error
+    return plt
+
+
 __all__ = [
     "draw_number_grid",
     "plot_broadcast_subtraction",
@@ -264,7 +278,7 @@ def plot_logits_and_probabilities(
     'probabilities s = softmax(z)'
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     z = _as_vector(z, "z")
     temperature = check_positive_scalar(temperature, "temperature")

@@ -64,6 +64,7 @@ import math
 from collections.abc import Iterable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from softmax_course.nn import Layer
 
@@ -539,12 +540,12 @@ class SoftmaxWithTemperature(Layer):
     def __init__(self, temperature: float) -> None:
         self.temperature = temperature
 
-    def forward(self, z: np.ndarray) -> np.ndarray:
+    def forward(self, z: ArrayLike) -> np.ndarray:
         self.s = softmax_rowwise(np.asarray(z) / self.temperature)
         return self.s
 
-    def backward(self, g: np.ndarray) -> np.ndarray:
-        return vjp(self.s, g) / self.temperature
+    def backward(self, g: ArrayLike) -> np.ndarray:
+        return vjp(self.s, g) / self.temperature  # type: ignore[arg-type]  # vjp takes array-likes
 
     def __repr__(self) -> str:
         return f"SoftmaxWithTemperature({self.temperature!r})"

@@ -80,10 +80,10 @@ def _ipywidgets():
     """Import ipywidgets on first use, with a message saying how to get it."""
     try:
         import ipywidgets
-    except ImportError as error:  # pragma: no cover - the course environment has it
+    except ImportError as error:
         raise ImportError(
-            "the explorers need ipywidgets; install the course extras: "
-            "pip install 'softmax-course[course]'"
+            "softmax_course.widgets needs ipywidgets, which is not installed: "
+            "pip install 'softmax-course[widgets]'"
         ) from error
     return ipywidgets
 
@@ -166,6 +166,7 @@ class _Explorer:
     """Shared parts: the logit sliders, the widget tree and the display hook."""
 
     widget: Any
+    logit_sliders: list[Any]
 
     def _make_logit_sliders(self, z: np.ndarray) -> list[Any]:
         widgets = _ipywidgets()

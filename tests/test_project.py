@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.markers import Marker
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,27 +25,78 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def reference_lock() -> dict[str, str]:
-    """The pins that apply to the reference interpreter (Python >= 3.11)."""
-    pins = {}
+#: Where the reference pins apply: CI's interpreter on Linux (notebook outputs are stored there).
+REFERENCE_ENVIRONMENT = {
+    "python_version": "3.11",
+    "python_full_version": "3.11.7",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "os_name": "posix",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "platform_machine": "x86_64",
+}
+
+
+def lock_lines() -> list[str]:
+    """The requirement lines of requirements.lock (uv's ``# via`` annotations dropped)."""
+    lines = []
     for raw in (ROOT / "requirements.lock").read_text().splitlines():
         line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
+        if line:
+            lines.append(line)
+    return lines
+
+
+def reference_lock() -> dict[str, str]:
+    """The pins that apply to the reference interpreter (Python 3.11 on Linux)."""
+    pins = {}
+    for line in lock_lines():
         requirement, _, marker = line.partition(";")
-        if marker and "<" in marker:
-            continue  # a Python 3.10 pin
+        if marker.strip() and not Marker(marker.strip()).evaluate(REFERENCE_ENVIRONMENT):
+            continue
         name, version = requirement.strip().split("==")
         pins[canonical(name)] = version
     return pins
 
 
-def conda_pins() -> dict[str, str]:
-    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
-    pins = {}
-    for dependency in spec["dependencies"]:
+#: conda-forge names of the declared dependencies where they differ from PyPI's (None: not
+#: taken from conda-forge, installed by the ``pip:`` list of environment.yml instead).
+CONDA_FORGE_NAMES: dict[str, str | None] = {
+    "matplotlib": "matplotlib-base",  # conda-forge's "matplotlib" also pulls a Qt backend
+    "nbconvert": "nbconvert-core",  # conda-forge's "nbconvert" also pulls pandoc
+    "build": "python-build",
+    "playwright": None,  # conda-forge ships the driver under another name: pip's is used
+}
+PYPI_NAMES = {conda: pypi for pypi, conda in CONDA_FORGE_NAMES.items() if conda}
+
+
+def conda_spec() -> dict:
+    return yaml.safe_load((ROOT / "environment.yml").read_text())
+
+
+def conda_entries() -> tuple[list[str], list[str]]:
+    """The conda dependency strings and the ``pip:`` list of environment.yml."""
+    conda, pip = [], []
+    for dependency in conda_spec()["dependencies"]:
         if isinstance(dependency, str):
-            name, _, version = dependency.partition("=")
+            conda.append(dependency)
+        else:
+            pip += dependency["pip"]
+    return conda, pip
+
+
+def conda_pins() -> dict[str, str]:
+    """PyPI name -> version for everything environment.yml installs (conda and pip)."""
+    conda, pip = conda_entries()
+    pins = {}
+    for dependency in conda:
+        name, _, version = dependency.partition("=")
+        name = canonical(name)
+        pins[PYPI_NAMES.get(name, name)] = version.lstrip("=")
+    for requirement in pip:
+        if "==" in requirement:
+            name, version = requirement.split("==")
             pins[canonical(name)] = version
     return pins
 
@@ -78,13 +130,70 @@ def test_conda_python_is_the_reference_interpreter():
     assert tuple(int(p) for p in conda_pins()["python"].split(".")) >= (3, 11)
 
 
+def test_conda_file_is_one_conda_can_use():
+    """conda-forge names, exact ``==`` pins, and a ``pip:`` list pip accepts as a file.
+
+    conda reads ``name=1.2`` as 1.2.*, so exact pins need ``==``; it writes the ``pip:``
+    list to a requirements file, where an option such as ``--no-deps`` is an error.
+    """
+    spec = conda_spec()
+    assert spec["channels"] == ["conda-forge"]
+    conda, pip = conda_entries()
+    for dependency in conda:
+        name = re.split(r"[=<>! ]", dependency, maxsplit=1)[0]
+        if name in {"python", "pip"}:
+            continue
+        assert re.fullmatch(r"[a-z0-9][a-z0-9._-]*==[0-9][^=*,<> ]*", dependency), dependency
+        assert name not in CONDA_FORGE_NAMES, (
+            f"{name!r} is PyPI's name; conda-forge's is {CONDA_FORGE_NAMES[name]!r}"
+            if CONDA_FORGE_NAMES[name]
+            else f"{name!r} is not taken from conda-forge: list it under pip:"
+        )
+    for requirement in pip:
+        assert requirement == "-e ." or not requirement.startswith("-"), (
+            f"pip option {requirement!r} in environment.yml's pip: list (a requirements file)"
+        )
+        if requirement != "-e .":
+            assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][^ ;]*", requirement), requirement
+            assert canonical(requirement.split("==")[0]) in CONDA_FORGE_NAMES, (
+                f"{requirement}: conda-forge has it, take it from there"
+            )
+    assert "-e ." in pip, "the package itself is installed (editable) by the pip: list"
+
+
 def test_lock_pins_are_exact():
-    for raw in (ROOT / "requirements.lock").read_text().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if line:
-            assert re.fullmatch(
-                r"[A-Za-z0-9_.\-]+==[^ ;]+( ; python_version [<>]=? \"3\.\d+\")?", line
-            ), line
+    for line in lock_lines():
+        requirement, _, marker = line.partition(";")
+        assert re.fullmatch(r"[A-Za-z0-9_.\-]+==[^ ;*]+", requirement.strip()), line
+        if marker.strip():
+            Marker(marker.strip())  # a valid PEP 508 marker
+
+
+def test_lock_covers_every_platform_the_readme_promises():
+    """Linux, macOS and Windows each resolve to a full set of pins, on every Python."""
+    for platform, system, os_name in (
+        ("linux", "Linux", "posix"),
+        ("darwin", "Darwin", "posix"),
+        ("win32", "Windows", "nt"),
+    ):
+        for python in ("3.10.13", "3.11.7", "3.13.0"):
+            environment = dict(
+                REFERENCE_ENVIRONMENT,
+                sys_platform=platform,
+                platform_system=system,
+                os_name=os_name,
+                python_full_version=python,
+                python_version=python.rsplit(".", 1)[0],
+            )
+            names = [
+                canonical(line.split("==")[0])
+                for line in lock_lines()
+                if ";" not in line or Marker(line.split(";", 1)[1].strip()).evaluate(environment)
+            ]
+            assert len(names) == len(set(names)), f"two pins of one package: {platform} {python}"
+            assert {"numpy", "jupyterlab", "pytest"} <= set(names), (platform, python)
+            if platform == "win32":
+                assert "pywinpty" in names, "the Windows-only dependencies are pinned"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

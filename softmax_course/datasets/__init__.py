@@ -114,12 +114,12 @@ def _parse_iris(data: bytes, source: str) -> tuple[np.ndarray, np.ndarray, tuple
     """
     bad = next((i for i, byte in enumerate(data) if byte > 127), None)
     if bad is not None:
-        line = data.count(b"\n", 0, bad) + 1
+        line_number = data.count(b"\n", 0, bad) + 1
         column = bad - (data.rfind(b"\n", 0, bad) + 1) + 1
         hint = " (a UTF-8 byte-order mark)" if data[bad : bad + 3] == b"\xef\xbb\xbf" else ""
         raise _damaged(
             source,
-            line,
+            line_number,
             f"byte 0x{data[bad]:02x} at column {column} is not ASCII{hint}",
             "a plain ASCII text file",
         )
@@ -279,7 +279,7 @@ classes=['setosa', 'versicolor', 'virginica'])
     array([5.843, 3.057, 3.758, 1.199])
     """
     if path is None:
-        file = resources.files(__name__).joinpath("data", "iris.csv")
+        file = resources.files(__name__).joinpath("data").joinpath("iris.csv")
         data, source = file.read_bytes(), str(file)
     else:
         if not isinstance(path, (str, os.PathLike)):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 NOT_IMPLEMENTED = (
     "not implemented yet: replace `raise NotImplementedError` with your code, "
@@ -188,7 +189,7 @@ def _fmt(values: np.ndarray) -> str:
     return " ".join(line.strip() for line in text.splitlines())  # one line per message
 
 
-def _tolerances(dtype: np.dtype) -> tuple[float, float]:
+def _tolerances(dtype: DTypeLike) -> tuple[float, float]:
     """(rtol, atol) for answers of this precision: about 1000 units in the last place."""
     dtype = np.dtype(dtype)
     if dtype.kind == "f" and dtype.itemsize <= 2:
@@ -198,7 +199,7 @@ def _tolerances(dtype: np.dtype) -> tuple[float, float]:
     return 1e-7, 1e-10  # float64; integer input is computed in float64 too
 
 
-def _close(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> bool:
+def _close(actual: np.ndarray, expected: np.ndarray, dtype: DTypeLike) -> bool:
     """Elementwise agreement at the precision of the input or of the answer, the lower.
 
     An answer returned in float32 is judged at float32 precision; the absolute
@@ -380,7 +381,7 @@ class _Session:
             # noise for the reader: silence them here and describe them in the report.
             with warnings.catch_warnings(), np.errstate(all="ignore"), _time_limit(limit):
                 warnings.simplefilter("ignore")
-                result = target(*copies)
+                result = target(*copies)  # type: ignore[operator]  # the learner's fn, as given
         except _TimeUp:
             self._note_time(label, limit)
             return None
@@ -658,8 +659,8 @@ def _pair(
         ]
         if any(part is None for part in parts):
             return None
-        if all(part.dtype.kind in "fiub" for part in parts):
-            return parts[0].astype(np.float64), parts[1].astype(np.float64)
+        if all(part.dtype.kind in "fiub" for part in parts):  # type: ignore[union-attr]
+            return parts[0].astype(np.float64), parts[1].astype(np.float64)  # type: ignore[union-attr]
     what = (
         f"a {type(result).__name__} of length {len(result)}"
         if isinstance(result, tuple | list)

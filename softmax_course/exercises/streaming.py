@@ -190,7 +190,7 @@ def check_online_logsumexp_stream(fn: Callable[[Any], Any]) -> CheckReport:
     ...     values = list(values)
     ...     m = max(values)
     ...     return m + math.log(sum(math.exp(v - m) for v in values))
-    >>> print(check_online_logsumexp_stream(stores_the_stream).problems[0][:46])
+    >>> print(check_online_logsumexp_stream(stores_the_stream).problems[0][:46])  # doctest: +NORMALIZE_WHITESPACE
     your function kept the whole stream in memory
     """  # noqa: E501
     return _run("check_online_logsumexp_stream", fn, _stream_battery)

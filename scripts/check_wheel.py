@@ -1,0 +1,109 @@
+"""Check the pip route: the installed wheel carries the course, and its lessons pass there.
+
+Usage: python scripts/check_wheel.py ROUTE_DIR  (``make wheel-check`` prepares ROUTE_DIR/venv:
+a fresh venv with the wheel from dist/ and its ``course`` extra at the lock's pins)
+
+0. The sdist in dist/ carries the lessons and leaves the tests out.
+
+1. ``softmax-course lessons ROUTE_DIR/lessons`` copies the nine lessons; a second copy
+   without ``--force`` is refused and changes nothing; ``python -m softmax_course`` works.
+2. The package imported is the installed one; ``help(softmax_course)`` names no
+   ``notebooks/`` folder; ``py.typed`` ships.
+3. The installed package's doctests pass with an empty pytest configuration.
+4. The copied lessons run under strict nbval in that venv, from ROUTE_DIR (outside the
+   repository), with the repository's nbval set-up copied beside them: the same sanitizers
+   and the same figure comparison as ``make test``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HARNESS = ["conftest.py", "requirements.lock", "tests/__init__.py", "tests/figures.py"]
+HARNESS += ["tests/nbval_sanitize.cfg"]
+PYTEST_INI = """[pytest]
+addopts = --nbval --nbval-current-env --nbval-cell-timeout=300
+    --nbval-sanitize-with=tests/nbval_sanitize.cfg -p no:cacheprovider -ra
+"""
+
+
+def run(*command: str | Path, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    print("$", " ".join(map(str, command)), flush=True)
+    result = subprocess.run(list(map(str, command)), cwd=cwd, capture_output=True, text=True)
+    print(result.stdout + result.stderr, end="", flush=True)
+    if check and result.returncode != 0:
+        sys.exit(f"FAIL: exit status {result.returncode}")
+    return result
+
+
+def check_sdist(dist: Path, lessons: list[str]) -> None:
+    """The sdist carries the lessons (the wheel built from it copies them) and no tests."""
+    (sdist,) = dist.glob("*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = [name.split("/", 1)[1] for name in archive.getnames() if "/" in name]
+    shipped = sorted(n.split("/")[-1] for n in names if n.startswith("notebooks/"))
+    assert shipped == lessons, f"{sdist.name} carries lessons {shipped}"
+    leaked = [n for n in names if n.startswith(("tests/", "scripts/")) or n == "conftest.py"]
+    assert not leaked, f"{sdist.name} carries {leaked[:5]}: its tests could not run"
+    print(f"ok: {sdist.name} carries the {len(lessons)} lessons and no tests")
+
+
+def main(route: Path) -> int:
+    route = route.resolve()
+    bin_dir = route / "venv" / "bin"
+    python = bin_dir / "python"
+    lessons = route / "lessons"
+    expected = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+    check_sdist(ROOT / "dist", expected)
+    run(bin_dir / "softmax-course", "lessons", lessons, cwd=route)
+    copied = sorted(p.name for p in lessons.glob("*.ipynb"))
+    assert copied == expected, f"copied {copied}, expected {expected}"
+    for name in expected:
+        assert (lessons / name).read_bytes() == (ROOT / "notebooks" / name).read_bytes(), name
+    (lessons / expected[0]).write_text("a learner's edit")
+    again = run(python, "-m", "softmax_course", "lessons", lessons, cwd=route, check=False)
+    assert again.returncode == 1 and "--force" in again.stderr, "a second copy was not refused"
+    assert (lessons / expected[0]).read_text() == "a learner's edit", "the edit was overwritten"
+    run(python, "-m", "softmax_course", "lessons", lessons, "--force", cwd=route)
+    assert (lessons / expected[0]).read_bytes() == (ROOT / "notebooks" / expected[0]).read_bytes()
+    run(python, "-m", "softmax_course", "list", cwd=route)
+
+    probe = (
+        "import pydoc, softmax_course as sc, pathlib;"
+        "print(pathlib.Path(sc.__file__).parent);"
+        "text = pydoc.render_doc(sc);"
+        "assert 'notebooks/' not in text, 'help(sc) names notebooks/';"
+        "assert (pathlib.Path(sc.__file__).parent / 'py.typed').exists(), 'no py.typed'"
+    )
+    where = run(python, "-c", probe, cwd=route).stdout.strip()
+    assert Path(where).is_relative_to(route / "venv"), f"imported {where}, not the wheel"
+
+    # The doctests of the installed package, with no configuration of the repository's.
+    doctests = route / "doctests"
+    doctests.mkdir(exist_ok=True)
+    (doctests / "pytest.ini").write_text("[pytest]\n")
+    run(
+        python, "-m", "pytest", "--doctest-modules", "--pyargs", "softmax_course",
+        "-p", "no:cacheprovider", "-p", "no:nbval", "-q", cwd=doctests,
+    )  # fmt: skip
+
+    for name in HARNESS:
+        (route / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, route / name)
+    (route / "pytest.ini").write_text(PYTEST_INI)
+    result = run(python, "-m", "pytest", "lessons", cwd=route, check=False)
+    if result.returncode != 0:
+        print("FAIL: the installed lessons do not pass strict nbval")
+        return 1
+    print(f"OK: the wheel's {len(expected)} lessons pass strict nbval in {route / 'venv'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))

@@ -1,0 +1,201 @@
+"""The ``softmax-course`` command (also ``python -m softmax_course``).
+
+The lessons ship inside the package. These subcommands hand them to a learner
+who installed it with pip::
+
+    softmax-course list              # the lessons in this installation
+    softmax-course lessons DIR       # copy them into DIR (never overwrites without --force)
+    softmax-course lab DIR           # copy them if DIR has none, then start JupyterLab there
+
+``lab`` starts JupyterLab on 127.0.0.1 only, with Jupyter's token
+authentication kept (open the ``...?token=...`` URL it prints), as
+``make lab`` does in the repository. It needs the ``course`` extra:
+``pip install 'softmax-course[course]'``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from softmax_course import __version__
+
+__all__ = ["lessons_source", "list_lessons", "copy_lessons", "lab_command", "main"]
+
+LESSON_PATTERN = "[0-9][0-9]_*.ipynb"
+COURSE_EXTRA = "pip install 'softmax-course[course]'"
+
+
+def lessons_source() -> Path:
+    """The folder that holds the lessons of this installation.
+
+    An installed wheel has them in ``softmax_course/lessons/`` (copied there
+    when the wheel is built); a source checkout or editable install reads the
+    repository's ``notebooks/``.
+    """
+    packaged = Path(str(resources.files("softmax_course"))) / "lessons"
+    if any(packaged.glob(LESSON_PATTERN)):
+        return packaged
+    checkout = Path(__file__).resolve().parent.parent / "notebooks"
+    if any(checkout.glob(LESSON_PATTERN)):
+        return checkout
+    raise FileNotFoundError(
+        f"no lessons found in {packaged} (nor in {checkout}): this installation of "
+        "softmax-course was built without them; reinstall it from a wheel or the sdist"
+    )
+
+
+def list_lessons() -> list[Path]:
+    """Every lesson notebook of this installation, in course order."""
+    return sorted(lessons_source().glob(LESSON_PATTERN))
+
+
+def _title(path: Path) -> str:
+    """The lesson's first heading (``# 01 · What softmax is``), or its file name."""
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return path.stem
+
+
+def copy_lessons(destination: str | os.PathLike[str], *, force: bool = False) -> list[Path]:
+    """Copy every lesson into ``destination`` (created if needed); return the new paths.
+
+    Parameters
+    ----------
+    destination : path
+        The folder to copy into.
+    force : bool, default False
+        Overwrite lessons already in ``destination``. Without it, an existing
+        lesson file is an error and nothing is copied.
+
+    Raises
+    ------
+    FileExistsError
+        When a lesson is already in ``destination`` and ``force`` is false, or
+        ``destination`` is a file.
+    """
+    target = Path(destination)
+    if target.exists() and not target.is_dir():
+        raise FileExistsError(f"destination {str(target)!r} is a file, expected a folder")
+    sources = list_lessons()
+    clashes = [target / p.name for p in sources if (target / p.name).exists()]
+    if clashes and not force:
+        raise FileExistsError(
+            f"{len(clashes)} lesson(s) already in {str(target)!r} (e.g. {clashes[0].name}); "
+            "nothing was copied. Use --force to overwrite them (your edits in them are lost)"
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for source in sources:
+        shutil.copyfile(source, target / source.name)
+        copied.append(target / source.name)
+    return copied
+
+
+def lab_command(directory: Path, *, port: int = 8888, browser: bool | None = None) -> list[str]:
+    """The JupyterLab command ``lab`` runs: 127.0.0.1 only, token authentication kept."""
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        f"--ServerApp.root_dir={directory}",
+    ]
+    if browser is None:  # a browser only where there is a display, as `make lab` does
+        browser = sys.platform in ("win32", "darwin") or bool(os.environ.get("DISPLAY"))
+    if not browser:
+        command.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")  # containers often run as root
+    return command
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    source = lessons_source()
+    print(f"lessons in {source}:")
+    for path in list_lessons():
+        print(f"  {path.name:<36} {_title(path)}")
+    return 0
+
+
+def _cmd_lessons(args: argparse.Namespace) -> int:
+    try:
+        copied = copy_lessons(args.directory, force=args.force)
+    except FileExistsError as error:
+        print(f"softmax-course: {error}", file=sys.stderr)
+        return 1
+    print(f"copied {len(copied)} lessons into {Path(args.directory).resolve()}")
+    print(f"start with {copied[0].name}; `softmax-course lab {args.directory}` opens them")
+    return 0
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    if importlib.util.find_spec("jupyterlab") is None:
+        print(
+            "softmax-course lab needs JupyterLab, which is not installed here; install the "
+            f"course extra: {COURSE_EXTRA}",
+            file=sys.stderr,
+        )
+        return 2
+    directory = Path(args.directory).resolve()
+    if not any(directory.glob(LESSON_PATTERN)):
+        copied = copy_lessons(directory)
+        print(f"copied {len(copied)} lessons into {directory}")
+    command = lab_command(directory, port=args.port, browser=args.browser)
+    print("starting JupyterLab on 127.0.0.1 (open the URL with ?token=... it prints)")
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:  # Jupyter shuts itself down on the same Ctrl-C
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="softmax-course",
+        description="The softmax course: copy its lessons, or open them in JupyterLab.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p_list = sub.add_parser("list", help="list the lessons this installation ships")
+    p_list.set_defaults(run=_cmd_list)
+
+    p_lessons = sub.add_parser("lessons", help="copy the lessons into DIR")
+    p_lessons.add_argument("directory", metavar="DIR", help="folder to copy into (created)")
+    p_lessons.add_argument("--force", action="store_true", help="overwrite lessons already in DIR")
+    p_lessons.set_defaults(run=_cmd_lessons)
+
+    p_lab = sub.add_parser(
+        "lab",
+        help="copy the lessons into DIR if it has none, then start JupyterLab there",
+        description="Start JupyterLab on 127.0.0.1 with token authentication, in DIR "
+        f"(lessons copied there first if it has none). Needs: {COURSE_EXTRA}",
+    )
+    p_lab.add_argument("directory", metavar="DIR", help="folder of the lessons (created)")
+    p_lab.add_argument("--port", type=int, default=8888, help="port (default 8888)")
+    p_lab.add_argument(
+        "--browser",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="open a browser (default: only where there is a display)",
+    )
+    p_lab.set_defaults(run=_cmd_lab)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``softmax-course`` and ``python -m softmax_course``."""
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
