@@ -423,7 +423,7 @@ def draw_number_grid(
     (4, ['1', '2', '3', '6'])
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
     from matplotlib.patches import Rectangle
 
     values = _as_matrix(values, "values")
@@ -486,7 +486,7 @@ def plot_broadcast_subtraction(Z: ArrayLike) -> tuple[Figure, np.ndarray]:
     ['-1', '0', '0', '-2']
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     Z = _as_matrix(Z, "Z")
     n, k = Z.shape
@@ -535,7 +535,7 @@ def plot_three_normalizations(Z: ArrayLike) -> tuple[Figure, np.ndarray, list[np
     (array([1., 1.]), 1.0)
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     Z = _as_matrix(Z, "Z")
     n, k = Z.shape
@@ -585,6 +585,7 @@ def plot_three_normalizations(Z: ArrayLike) -> tuple[Figure, np.ndarray, list[np
         for spine in ax.spines.values():
             spine.set_visible(False)
         ax.tick_params(length=0)
+    assert image is not None  # three panels were drawn
     fig.colorbar(image, cax=fig.add_axes((0.89, 0.2, 0.015, 0.55)), label="probability")
     fig.suptitle(
         "One batch, three normalizations. Row sums on the right (green = 1, red = not 1), "
@@ -632,7 +633,7 @@ def plot_exp_regimes(limits: dict[str, dict[str, float]]) -> tuple[Figure, Axes]
     [1182.7, 7.6, 20.79, 1188.91]
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     if not limits:
         raise ValueError("limits must name at least one dtype; received an empty mapping")
@@ -708,7 +709,7 @@ def plot_naive_shift_failure(
     0.5
     >>> plt.close(fig)
     """
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     colours = ["tab:blue", "tab:orange", "tab:green"]
     fig, axes = plt.subplots(len(ranges), 1, figsize=(9, 2.8 * len(ranges)), squeeze=False)
@@ -918,11 +919,9 @@ def draw_graph(
             position[id(node)] = (i - (len(row) - 1) / 2, -level)
 
     if ax is None:
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(2.8 * width + 0.8, 1.05 * len(rows) + 0.2))
+        fig, ax = _pyplot().subplots(figsize=(2.8 * width + 0.8, 1.05 * len(rows) + 0.2))
     else:
-        fig = ax.figure
+        fig = ax.get_figure(root=True)
     for node in drawn:
         label = labels.get(id(node), node.name)
         op = _graph_op(node)
