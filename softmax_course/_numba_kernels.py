@@ -178,13 +178,75 @@ def _exp_sum_into(x, i, m, t, out):
     return total
 
 
+#: Rows shorter than this take the "flat" variants below: a row-by-row loop of a few
+#: elements never reaches the vector body of the loop (8-16 lanes, unrolled 4 times), so
+#: the exp would run as scalar code. The flat variants compute the exps of a group of rows
+#: as one contiguous loop instead.
+SMALL_K = 64
+#: Elements per group of rows in the flat variants (a few kB: the group stays in L1).
+GROUP = 2048
+
+
+@njit(**_OPTIONS)
+def _shift_rows(x, out, t, a, b, maxima):
+    """``out[i] = (x[i] - m_i) / t`` for rows ``a:b``; the maxima into ``maxima[: b - a]``."""
+    for i in range(a, b):
+        m = _row_max(x, i)
+        maxima[i - a] = m
+        if t == 1:
+            for j in range(x.shape[1]):
+                out[i, j] = x[i, j] - m
+        else:
+            for j in range(x.shape[1]):
+                out[i, j] = (x[i, j] - m) / t
+
+
+@njit(**_OPTIONS)
+def _exp_flat(source, target):
+    """``target[k] = e^source[k]`` over two distinct 1-D arrays of one length.
+
+    Two arguments that are the same array would make LLVM's run-time overlap
+    check pick the scalar version of the loop: use :func:`_exp_inplace` then.
+    """
+    for k in range(source.shape[0]):
+        target[k] = exp(source[k])
+
+
+@njit(**_OPTIONS)
+def _exp_inplace(values):
+    """``values[k] = e^values[k]`` in place (one array: no run-time overlap check, see above)."""
+    for k in range(values.shape[0]):
+        values[k] = exp(values[k])
+
+
 @njit(**_OPTIONS)
 def softmax(x, out, t, start, stop):
-    """Softmax of rows ``start:stop`` of ``x`` into ``out`` (may be ``x``); 3 passes per row."""
+    """Softmax of rows ``start:stop`` of ``x`` into ``out`` (may be ``x``); 3 passes per row.
+
+    Short rows (``K < SMALL_K``), per group of rows: ``out = (x - m) / t``
+    (reading ``x``), one flat ``exp`` loop over the group, then per row the sum
+    and the division: 4 passes over the group, all but the first in L1.
+    """
+    n_cols = x.shape[1]
+    if n_cols < SMALL_K:
+        rows = max(1, GROUP // n_cols)
+        maxima = np.empty(rows, dtype=x.dtype)
+        for a in range(start, stop, rows):
+            b = min(a + rows, stop)
+            _shift_rows(x, out, t, a, b, maxima)
+            _exp_inplace(out[a:b].reshape(-1))
+            for i in range(a, b):
+                acc = 0.0
+                for j in range(n_cols):
+                    acc += out[i, j]
+                total = x.dtype.type(acc)
+                for j in range(n_cols):
+                    out[i, j] = out[i, j] / total
+        return
     for i in range(start, stop):
         m = _row_max(x, i)
         total = x.dtype.type(_exp_sum_into(x, i, m, t, out))
-        for j in range(x.shape[1]):
+        for j in range(n_cols):
             out[i, j] = out[i, j] / total
 
 
@@ -197,6 +259,9 @@ def softmax_inplace(x, out, t, start, stop):
     than the vector version: the bits would then depend on ``out=x``. The
     scratch row (``K`` values, in cache) keeps the summing loop the same.
     """
+    if x.shape[1] < SMALL_K:  # the flat variant works in place already
+        softmax(x, out, t, start, stop)
+        return
     scratch = np.empty((1, x.shape[1]), dtype=x.dtype)
     for i in range(start, stop):
         m = _row_max(x, i)
@@ -206,18 +271,53 @@ def softmax_inplace(x, out, t, start, stop):
 
 
 @njit(**_OPTIONS)
+def _rest_flat(shifted, e, i):
+    """:func:`_rest` of row ``i`` from its shifted values and their exps (short rows)."""
+    zero = shifted.dtype.type(0)
+    r = 0.0
+    ties = 0
+    for j in range(shifted.shape[1]):
+        is_max = shifted[i, j] == zero
+        r += zero if is_max else e[i, j]
+        ties += 1 if is_max else 0
+    if ties > 1:
+        r += ties - 1
+    return shifted.dtype.type(r)
+
+
+@njit(**_OPTIONS)
 def log_softmax(x, out, t, start, stop):
-    """Log-softmax of rows ``start:stop`` into ``out`` (may be ``x``); 3 passes per row."""
+    """Log-softmax of rows ``start:stop`` into ``out`` (may be ``x``); 3 passes per row.
+
+    Short rows: ``out = (x - m) / t``, the exps of a group into a scratch
+    group, per row the sum of the terms but the maximum's and ``out -= log1p``.
+    """
     nan = x.dtype.type(np.nan)
+    n_cols = x.shape[1]
+    if n_cols < SMALL_K:
+        rows = max(1, GROUP // n_cols)
+        maxima = np.empty(rows, dtype=x.dtype)
+        scratch = np.empty((rows, n_cols), dtype=x.dtype)
+        for a in range(start, stop, rows):
+            b = min(a + rows, stop)
+            _shift_rows(x, out, t, a, b, maxima)
+            _exp_flat(out[a:b].reshape(-1), scratch[: b - a].reshape(-1))
+            for i in range(a, b):
+                r = _rest_flat(out[a:b], scratch, i - a)
+                m = maxima[i - a]
+                log_norm = np.log1p(r) if np.isfinite(m) else nan
+                for j in range(n_cols):
+                    out[i, j] = out[i, j] - log_norm
+        return
     for i in range(start, stop):
         m = _row_max(x, i)
         r = _rest(x, i, m, t)
         log_norm = np.log1p(r) if np.isfinite(m) else nan
         if t == 1:
-            for j in range(x.shape[1]):
+            for j in range(n_cols):
                 out[i, j] = (x[i, j] - m) - log_norm
         else:
-            for j in range(x.shape[1]):
+            for j in range(n_cols):
                 out[i, j] = (x[i, j] - m) / t - log_norm
 
 

@@ -67,10 +67,12 @@ __all__ = ["BACKENDS", "ENV_VAR", "MIN_ELEMENTS", "get_backend", "numba_availabl
 BACKENDS = ("auto", "numpy", "numba")
 #: The environment variable that sets the default backend of a run.
 ENV_VAR = "SOFTMAX_COURSE_BACKEND"
-#: Under ``"auto"``, arrays of fewer elements take the numpy path: below about this size the
-#: compiled call is not measurably faster and a process that only ever handles small arrays
-#: (most lessons) does not pay for importing numba (measured, see docs/performance.md).
-MIN_ELEMENTS = 1 << 14
+#: Under ``"auto"``, arrays of fewer elements take the numpy path. The compiled call is
+#: faster from a few thousand elements on, but by tens of microseconds per call there, while
+#: the first compiled call of a process costs about a second (importing numba, loading the
+#: kernels from its cache): below 65536 elements (512 kB of float64) that takes too many calls
+#: to repay, and a process that only handles small arrays (most lessons) never pays it.
+MIN_ELEMENTS = 1 << 16
 
 _choice: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "softmax_course_backend", default=None

@@ -135,14 +135,13 @@ def test_softmax_matches_extended_precision_and_the_numpy_path(x):
     got = _compiled(sc.softmax, x)
     numpy_path = _numpy_path(sc.softmax, x)
     exact = _reference_softmax(x)
-    tiny = np.finfo(x.dtype).tiny  # below it, relative error is not defined (subnormals)
-    normal = exact > tiny
     # exp has condition number |x_j - m|: rounding x_j - m (half an ulp of it) alone moves
-    # e^(x_j - m) by that many eps, in every implementation; the bound allows for it.
+    # e^(x_j - m) by that many eps, in every implementation; the bound allows for it, and for
+    # the last place of a subnormal result.
     allowed = (SOFTMAX_EPS + np.abs(x - x.max(axis=-1, keepdims=True))) * eps * exact
-    assert np.all(np.abs(got - exact)[normal] <= allowed[normal])
-    assert np.all(np.abs(got - numpy_path)[normal] <= 2 * allowed[normal])
-    assert np.all(np.abs(got - exact)[~normal] <= 2 * np.finfo(x.dtype).smallest_subnormal)
+    allowed += 2 * np.finfo(x.dtype).smallest_subnormal
+    assert np.all(np.abs(got - exact) <= allowed)
+    assert np.all(np.abs(got - numpy_path) <= 2 * allowed)
 
 
 @settings(max_examples=40, deadline=None)
@@ -262,8 +261,9 @@ def test_large_input_takes_the_compiled_path_under_auto(monkeypatch):
     original = kernels.softmax
     monkeypatch.setattr(kernels, "softmax", lambda *a: calls.append(a) or original(*a))
     x = np.ones((backend.MIN_ELEMENTS // 10 + 1, 10))
-    sc.softmax(x)
-    small = sc.softmax(np.ones((3, 4)))
+    with sc.set_backend("auto"):
+        sc.softmax(x)
+        small = sc.softmax(np.ones((3, 4)))
     assert len(calls) == 1 and np.allclose(small, 0.25)
     with sc.set_backend("numpy"):
         sc.softmax(x)
@@ -329,7 +329,7 @@ def test_without_numba_the_numpy_path_serves_everything():
             raise AssertionError("set_backend('numba') without numba must raise")
         print("ok")
     """
-    result = _run(code)
+    result = _run(code, SOFTMAX_COURSE_BACKEND="auto")  # not "numba" of a CI run: numba is gone
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
