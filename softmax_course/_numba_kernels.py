@@ -220,6 +220,32 @@ def _exp_inplace(values):
 
 
 @njit(**_OPTIONS)
+def _group_exps(x, a, b, maxima, scratch):
+    """Short rows ``a:b``: maxima into ``maxima``, ``e^(x - m)`` into ``scratch[: b - a]``."""
+    for i in range(a, b):
+        m = _row_max(x, i)
+        maxima[i - a] = m
+        for j in range(x.shape[1]):
+            scratch[i - a, j] = x[i, j] - m
+    _exp_inplace(scratch[: b - a].reshape(-1))
+
+
+@njit(**_OPTIONS)
+def _rest_of_group_row(x, i, m, e_row):
+    """:func:`_rest` of row ``i`` from its exps ``e_row`` (computed by :func:`_group_exps`)."""
+    zero = x.dtype.type(0)
+    r = 0.0
+    ties = 0
+    for j in range(x.shape[1]):
+        is_max = x[i, j] == m
+        r += zero if is_max else e_row[j]
+        ties += 1 if is_max else 0
+    if ties > 1:
+        r += ties - 1
+    return x.dtype.type(r)
+
+
+@njit(**_OPTIONS)
 def softmax(x, out, t, start, stop):
     """Softmax of rows ``start:stop`` of ``x`` into ``out`` (may be ``x``); 3 passes per row.
 
@@ -325,6 +351,21 @@ def log_softmax(x, out, t, start, stop):
 def logsumexp(x, out, start, stop):
     """Log-sum-exp of rows ``start:stop`` into the 1-D ``out``; 2 passes per row."""
     one = x.dtype.type(1)
+    n_cols = x.shape[1]
+    if n_cols < SMALL_K:  # short rows: the exps of a group of rows in one flat loop
+        rows = max(1, GROUP // n_cols)
+        maxima = np.empty(rows, dtype=x.dtype)
+        scratch = np.empty((rows, n_cols), dtype=x.dtype)
+        for a in range(start, stop, rows):
+            b = min(a + rows, stop)
+            _group_exps(x, a, b, maxima, scratch)
+            for i in range(a, b):
+                m = maxima[i - a]
+                if not np.isfinite(m):
+                    out[i] = x.dtype.type(np.nan) if _row_has_nan(x, i) else m
+                else:
+                    out[i] = np.log1p(_rest_of_group_row(x, i, m, scratch[i - a])) + m
+        return
     for i in range(start, stop):
         m = _row_max(x, i)
         if not np.isfinite(m):  # +inf or all -inf: the maximum, unless a NaN is there
@@ -353,6 +394,20 @@ def ce_loss_labels(z, labels, out, start, stop):
     """``out[i] = log softmax(z_i)[labels[i]]`` (a log-probability, <= 0); 2 passes per row."""
     one = z.dtype.type(1)
     nan = z.dtype.type(np.nan)
+    n_cols = z.shape[1]
+    if n_cols < SMALL_K:
+        rows = max(1, GROUP // n_cols)
+        maxima = np.empty(rows, dtype=z.dtype)
+        scratch = np.empty((rows, n_cols), dtype=z.dtype)
+        for a in range(start, stop, rows):
+            b = min(a + rows, stop)
+            _group_exps(z, a, b, maxima, scratch)
+            for i in range(a, b):
+                m = maxima[i - a]
+                r = _rest_of_group_row(z, i, m, scratch[i - a])
+                log_norm = np.log1p(r) if np.isfinite(m) else nan
+                out[i] = (z[i, labels[i]] - m) - log_norm
+        return
     for i in range(start, stop):
         m = _row_max(z, i)
         r = _rest(z, i, m, one)
@@ -366,16 +421,29 @@ def ce_loss_probs(z, y, out, start, stop):
     one = z.dtype.type(1)
     zero = z.dtype.type(0)
     nan = z.dtype.type(np.nan)
-    for i in range(start, stop):
-        m = _row_max(z, i)
-        r = _rest(z, i, m, one)
-        log_norm = np.log1p(r) if np.isfinite(m) else nan
-        acc = 0.0
-        for j in range(z.shape[1]):
-            w = y[i, j]
-            term = w * ((z[i, j] - m) - log_norm)
-            acc += term if w > zero else zero
-        out[i] = z.dtype.type(acc)
+    n_cols = z.shape[1]
+    small = n_cols < SMALL_K
+    rows = max(1, GROUP // n_cols) if small else 1
+    maxima = np.empty(rows, dtype=z.dtype)
+    scratch = np.empty((rows if small else 0, n_cols), dtype=z.dtype)
+    for a in range(start, stop, rows):
+        b = min(a + rows, stop)
+        if small:  # short rows: the exps of the group in one flat loop
+            _group_exps(z, a, b, maxima, scratch)
+        for i in range(a, b):
+            if small:
+                m = maxima[i - a]
+                r = _rest_of_group_row(z, i, m, scratch[i - a])
+            else:
+                m = _row_max(z, i)
+                r = _rest(z, i, m, one)
+            log_norm = np.log1p(r) if np.isfinite(m) else nan
+            acc = 0.0
+            for j in range(n_cols):
+                w = y[i, j]
+                term = w * ((z[i, j] - m) - log_norm)
+                acc += term if w > zero else zero
+            out[i] = z.dtype.type(acc)
 
 
 @njit(**_OPTIONS)
@@ -385,6 +453,16 @@ def ce_grad_labels(z, labels, n, out, start, stop):
     In the order of the numpy path: ``s = e / total``, ``s[label] - 1``, then ``/ n``.
     """
     one = z.dtype.type(1)
+    n_cols = z.shape[1]
+    if n_cols < SMALL_K:  # short rows: softmax's flat variant, then the label and 1/n
+        softmax(z, out, one, start, stop)
+        for i in range(start, stop):
+            label = labels[i]
+            s_label = out[i, label]
+            for j in range(n_cols):
+                out[i, j] = out[i, j] / n
+            out[i, label] = (s_label - one) / n
+        return
     for i in range(start, stop):
         m = _row_max(z, i)
         total = z.dtype.type(_exp_sum_into(z, i, m, one, out))
@@ -399,6 +477,16 @@ def ce_grad_labels(z, labels, n, out, start, stop):
 def ce_grad_probs(z, y, n, out, start, stop):
     """``(softmax(z_i) * sum(y_i) - y_i) / n`` into ``out``; 4 passes per row (one over ``y``)."""
     one = z.dtype.type(1)
+    if z.shape[1] < SMALL_K:  # short rows: softmax's flat variant first
+        softmax(z, out, one, start, stop)
+        for i in range(start, stop):
+            acc = 0.0
+            for j in range(z.shape[1]):
+                acc += y[i, j]
+            ysum = z.dtype.type(acc)
+            for j in range(z.shape[1]):
+                out[i, j] = (out[i, j] * ysum - y[i, j]) / n
+        return
     for i in range(start, stop):
         m = _row_max(z, i)
         total = z.dtype.type(_exp_sum_into(z, i, m, one, out))
