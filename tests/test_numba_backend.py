@@ -35,7 +35,7 @@ from hypothesis.extra import numpy as hnp
 import softmax_course as sc
 from softmax_course import backend
 
-numba = pytest.importorskip("numba")
+numba = pytest.importorskip("numba", exc_type=ImportError)
 
 from softmax_course import _numba_exp  # noqa: E402  (needs numba)
 
