@@ -20,6 +20,7 @@ reverse-mode engine that checks every hand-derived gradient), ``datasets``,
 """
 
 from softmax_course import autodiff, nn
+from softmax_course.backend import get_backend, set_backend
 from softmax_course.core import log_softmax, logsumexp, softmax
 from softmax_course.derivatives import softmax_jacobian, softmax_jvp, softmax_vjp
 from softmax_course.gradcheck import (
@@ -64,4 +65,6 @@ __all__ = [
     "online_logsumexp",
     "get_workers",
     "set_workers",
+    "get_backend",
+    "set_backend",
 ]

@@ -63,7 +63,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from softmax_course import parallel
+from softmax_course import backend, parallel
 
 __all__ = [
     "BLOCK_BYTES",
@@ -205,6 +205,35 @@ def _row_argmax(xb: np.ndarray, out: np.ndarray, rows: np.ndarray) -> np.ndarray
     return where
 
 
+# --- the compiled path -----------------------------------------------------------------
+#
+# When :func:`softmax_course.backend.kernels_for` returns the compiled kernels, each
+# function below hands them the same row blocks as the numpy path (a row longer than a
+# block is a block of its own). The compiled kernels compute every row on its own in a
+# fixed order, so the result does not depend on the blocks or the workers at all.
+
+
+def _compiled_rows(
+    kernel: Callable[[int, int], object],
+    n_rows: int,
+    n_cols: int,
+    itemsize: int,
+    nbytes: int,
+    block_bytes: int | None,
+    workers: int,
+) -> None:
+    """``kernel(first_row, stop_row)`` over row blocks, shared among up to ``workers`` threads."""
+    if _is_wide(n_cols, itemsize, block_bytes):
+        rows = 1
+    else:
+        rows = _rows_per_block(n_rows, n_cols, itemsize, block_bytes)
+
+    def run(first: int, stop: int) -> None:
+        kernel(first * rows, min(stop * rows, n_rows))
+
+    _run_blocks(run, _n_blocks(n_rows, rows), nbytes, workers)
+
+
 def _blocks(n_rows: int, rows: int, first: int = 0, stop: int | None = None):
     """Slices of ``rows`` rows (the last one shorter) for the blocks ``first`` to ``stop - 1``."""
     last = _n_blocks(n_rows, rows) if stop is None else stop
@@ -221,6 +250,15 @@ def softmax_rows(
 ) -> np.ndarray:
     """Softmax of each row of the 2-D ``x`` into ``out`` (which may be ``x`` itself)."""
     n_rows, n_cols = x.shape
+    compiled = backend.kernels_for(x, out)
+    if compiled is not None:
+        t = x.dtype.type(temperature)
+        kernel = compiled.softmax_inplace if np.may_share_memory(x, out) else compiled.softmax
+        _compiled_rows(
+            lambda a, b: kernel(x, out, t, a, b),
+            n_rows, n_cols, x.itemsize, x.nbytes, block_bytes, workers,
+        )  # fmt: skip
+        return out
     if _is_wide(n_cols, x.dtype.itemsize, block_bytes):
         return _softmax_wide(x, out, temperature, block_bytes, workers)
     rows = _rows_per_block(n_rows, n_cols, x.dtype.itemsize, block_bytes)
@@ -251,6 +289,14 @@ def log_softmax_rows(
 ) -> np.ndarray:
     """Log-softmax of each row of the 2-D ``x`` into ``out`` (which may be ``x`` itself)."""
     n_rows, n_cols = x.shape
+    compiled = backend.kernels_for(x, out)
+    if compiled is not None:
+        t = x.dtype.type(temperature)
+        _compiled_rows(
+            lambda a, b: compiled.log_softmax(x, out, t, a, b),
+            n_rows, n_cols, x.itemsize, x.nbytes, block_bytes, workers,
+        )  # fmt: skip
+        return out
     if _is_wide(n_cols, x.dtype.itemsize, block_bytes):
         return _log_softmax_wide(x, out, temperature, block_bytes, workers)
     rows = _rows_per_block(n_rows, n_cols, x.dtype.itemsize, block_bytes)
@@ -301,6 +347,13 @@ def logsumexp_rows(
 ) -> np.ndarray:
     """Log-sum-exp of each row of the 2-D ``x`` into the 1-D ``out`` of length ``N``."""
     n_rows, n_cols = x.shape
+    compiled = backend.kernels_for(x, out)
+    if compiled is not None:
+        _compiled_rows(
+            lambda a, b: compiled.logsumexp(x, out, a, b),
+            n_rows, n_cols, x.itemsize, x.nbytes, block_bytes, workers,
+        )  # fmt: skip
+        return out
     if _is_wide(n_cols, x.dtype.itemsize, block_bytes):
         return _logsumexp_wide(x, out, block_bytes, workers)
     rows = _rows_per_block(n_rows, n_cols, x.dtype.itemsize, block_bytes)
@@ -485,6 +538,13 @@ def vjp_rows(
     gives the per-row inner product without an ``(N, K)`` product temporary.
     """
     n_rows, n_cols = s.shape
+    compiled = backend.kernels_for(s, g, out)
+    if compiled is not None:
+        _compiled_rows(
+            lambda a, b: compiled.vjp(s, g, out, a, b),
+            n_rows, n_cols, s.itemsize, s.nbytes, block_bytes, workers,
+        )  # fmt: skip
+        return out
     rows = _rows_per_block(n_rows, n_cols, s.dtype.itemsize, block_bytes)
     out_is_s = np.may_share_memory(out, s)
 
@@ -535,3 +595,68 @@ def vjp(
         fresh = vjp_rows(s2, g2, np.empty(s2.shape, s.dtype), block_bytes, workers)
         result[...] = fresh.reshape(s.shape)
     return result
+
+
+def _ce_inputs(
+    z: np.ndarray, y: np.ndarray | None, labels: np.ndarray | None
+) -> tuple[object, np.ndarray, np.ndarray] | None:
+    """``(kernels, z2, targets2)`` for the fused cross-entropy kernels, or None (numpy path)."""
+    n_cols = z.shape[-1]
+    z2 = z.reshape(-1, n_cols) if z.flags.c_contiguous else None
+    if z2 is None:
+        return None
+    if labels is None:
+        y2 = np.ascontiguousarray(y).reshape(-1, n_cols)
+        compiled = backend.kernels_for(z2, y2)
+        return None if compiled is None else (compiled, z2, y2)
+    compiled = backend.kernels_for(z2)
+    if compiled is None:
+        return None
+    return compiled, z2, np.ascontiguousarray(labels, dtype=np.intp).reshape(-1)
+
+
+def cross_entropy_rows(
+    z: np.ndarray, y: np.ndarray | None, labels: np.ndarray | None, workers: int = 1
+) -> np.ndarray | None:
+    r"""Per sample :math:`\sum_k y_k \log\operatorname{softmax}(z)_k` (labels: one term).
+
+    Compiled and fused (no ``(N, K)`` array is written); None when the
+    compiled backend does not apply, and the caller takes the numpy path.
+    ``z`` is float32/float64 with the class axis last; exactly one of ``y``
+    (same shape and dtype) and ``labels`` (shape ``z.shape[:-1]``) is given.
+    """
+    inputs = _ce_inputs(z, y, labels)
+    if inputs is None:
+        return None
+    compiled, z2, t2 = inputs
+    rows = np.empty(z2.shape[0], dtype=z.dtype)
+    kernel = compiled.ce_loss_labels if labels is not None else compiled.ce_loss_probs
+    _compiled_rows(
+        lambda a, b: kernel(z2, t2, rows, a, b),
+        z2.shape[0], z2.shape[1], z.itemsize, z.nbytes, None, workers,
+    )  # fmt: skip
+    return rows
+
+
+def cross_entropy_grad_rows(
+    z: np.ndarray, y: np.ndarray | None, labels: np.ndarray | None, n: int, workers: int = 1
+) -> np.ndarray | None:
+    r"""The fused gradient :math:`(s \sum_k y_k - y)/N` (or :math:`(s - \mathrm{onehot})/N`).
+
+    Compiled; None when the compiled backend does not apply. Arguments as in
+    :func:`cross_entropy_rows`; ``n`` is :math:`N`. Returns a new array of
+    the shape and dtype of ``z``.
+    """
+    inputs = _ce_inputs(z, y, labels)
+    if inputs is None:
+        return None
+    compiled, z2, t2 = inputs
+    grad = np.empty(z.shape, dtype=z.dtype)
+    g2 = grad.reshape(z2.shape)
+    kernel = compiled.ce_grad_labels if labels is not None else compiled.ce_grad_probs
+    count = z.dtype.type(n)
+    _compiled_rows(
+        lambda a, b: kernel(z2, t2, count, g2, a, b),
+        z2.shape[0], z2.shape[1], z.itemsize, z.nbytes, None, workers,
+    )  # fmt: skip
+    return grad

@@ -34,6 +34,16 @@ How it measures, and why:
   (``NPY_DISABLE_CPU_FEATURES``), which is what numpy does on an AVX2-only
   CPU: one machine shows both kinds (``--no-avx2`` skips it).
 
+* **Two backends.** ``softmax_course`` rows use the default backend
+  (``"auto"``: the compiled numba kernels for these sizes when numba is
+  installed); ``numpy path`` rows force the numpy kernels
+  (``set_backend("numpy")``), one worker.
+* **Backward against torch.** ``softmax_vjp`` is timed against the kernel
+  torch's autograd runs for softmax's backward
+  (``aten._softmax_backward_data``), and the fused cross-entropy loss and
+  gradient from integer labels against ``torch.nn.functional.cross_entropy``
+  forward plus ``torch.autograd.grad``, all on one thread.
+
 scipy, torch and jax are optional: scipy is imported lazily and its columns
 are skipped if it is missing; torch and jax are timed when importable (the
 output says when they are not). None of them is a dependency of the package,
@@ -59,9 +69,11 @@ from typing import Any
 import numpy as np
 
 import softmax_course as sc
-from softmax_course import _fast, parallel
+from softmax_course import _fast, backend, parallel
 
 MiB = 1 << 20
+#: Implementation name of the package forced onto its numpy kernels (one worker).
+NUMPY_PATH = "numpy path"
 
 FORWARD_SHAPES = [(65536, 10), (16384, 100), (4096, 1000), (256, 100000), (10_000_000,)]
 VJP_CLASSES = [10, 100, 1000]
@@ -191,6 +203,12 @@ def forward_implementations(
         impls[ours_label(w)] = lambda w=w: ours(x, workers=w)  # type: ignore[misc]
         if name != "logsumexp":
             impls[ours_label(w, out=True)] = lambda w=w: ours(x, out=out, workers=w)  # type: ignore[misc]
+
+    def numpy_path():
+        with backend.set_backend("numpy"):
+            return ours(x)
+
+    impls[NUMPY_PATH] = numpy_path
     if "scipy" in modules:
         reference = getattr(modules["scipy"], name)
         impls["scipy"] = lambda: reference(x, axis=-1)
@@ -298,6 +316,42 @@ def cross_entropy_implementations(z: np.ndarray, y: np.ndarray, workers: tuple[i
     return impls
 
 
+def torch_backward_implementations(
+    z: np.ndarray, s: np.ndarray, g: np.ndarray, labels: np.ndarray, modules: dict[str, object]
+) -> tuple[dict[str, Callable[[], object]], dict[str, Callable[[], object]]]:
+    """Ours and torch's autograd for softmax's backward and for cross-entropy forward + backward.
+
+    One thread each (``workers=1``, ``torch.set_num_threads(1)`` in the setups).
+    """
+    impls: dict[str, Callable[[], object]] = {
+        "softmax_vjp": lambda: sc.softmax_vjp(s, g),
+        "CE loss + grad (labels)": lambda: (
+            sc.softmax_cross_entropy(z, labels),
+            sc.softmax_cross_entropy_grad(z, labels),
+        ),
+    }
+    setups: dict[str, Callable[[], object]] = {}
+    if "torch" in modules:
+        torch = modules["torch"]
+        ts, tg = torch.from_numpy(s), torch.from_numpy(g)
+        tz, tl = torch.from_numpy(z), torch.from_numpy(labels.astype(np.int64))
+
+        def torch_ce():
+            leaf = tz.detach().requires_grad_()
+            loss = torch.nn.functional.cross_entropy(leaf, tl)
+            return loss.detach(), torch.autograd.grad(loss, leaf)[0]
+
+        impls[TORCH_VJP] = lambda: torch.ops.aten._softmax_backward_data(tg, ts, -1, ts.dtype)
+        impls[TORCH_CE] = torch_ce
+        for name in (TORCH_VJP, TORCH_CE):
+            setups[name] = lambda f=impls[name]: (torch.set_num_threads(1), f())
+    return impls, setups
+
+
+TORCH_VJP = "torch softmax backward"
+TORCH_CE = "torch cross_entropy + backward"
+
+
 # --- running the cases ----------------------------------------------------------------------
 
 
@@ -336,7 +390,9 @@ def run_forward(
     return records
 
 
-def run_backward(rounds: int, classes, workers: tuple[int, ...] = (1,)) -> list[dict]:
+def run_backward(
+    rounds: int, classes, workers: tuple[int, ...] = (1,), modules: dict | None = None
+) -> list[dict]:
     records = []
     for k in classes:
         n = max(1, JACOBIAN_BYTES // (8 * k * k))
@@ -344,8 +400,15 @@ def run_backward(rounds: int, classes, workers: tuple[int, ...] = (1,)) -> list[
         z = rng.normal(size=(n, k))
         s = sc.softmax(z)
         g = rng.normal(size=(n, k))
-        y = np.eye(k)[rng.integers(0, k, size=n)]
+        labels = rng.integers(0, k, size=n)
+        y = np.eye(k)[labels]
         out = np.empty_like(s)
+        impls, setups = torch_backward_implementations(z, s, g, labels, modules or {})
+        for impl, samples in interleaved_times(impls, rounds, setups).items():
+            records.append(
+                {"section": "torch_backward", "K": k, "N": n, "implementation": impl}
+                | _summary(samples)
+            )
         for section, impls in (
             ("vjp", vjp_implementations(s, g, out, workers)),
             ("cross_entropy_grad", cross_entropy_implementations(z, y, workers)),
@@ -517,6 +580,22 @@ def verdicts(records: list[dict], forward_only: bool = False) -> list[dict]:
         absent or "no case in this run",
     )
 
+    every_case = []
+    for name, dtype, shape in cases:
+        for w in workers[:2]:  # 1 and 2 workers, as the targets say
+            ours = time_of(name, dtype, shape, ours_label(w))
+            peer = time_of(name, dtype, shape, torch_label(w))
+            if ours and peer and len(shape) > 1:
+                label = f"{name} {dtype} {shape}, {w} thread{'s' if w != 1 else ''}"
+                every_case.append((label, peer / ours))
+    add(
+        "faster than torch (same threads) in every forward case (K = 10 to 10^5, 1-2 workers)",
+        every_case,
+        1.0,
+        "ratio shown is torch time / ours",
+        absent or "no case in this run",
+    )
+
     # 4. the copy floor and scratch memory
     floor_ratios = []
     scratch_ratios = []
@@ -550,6 +629,19 @@ def verdicts(records: list[dict], forward_only: bool = False) -> list[dict]:
         floor_ratios,
         1.0,
         "ratio shown is 3.5 x floor / time; the floor is one thread's np.copyto",
+    )
+    floor_16 = []
+    for name, dtype, shape in cases:
+        floor = time_of(name, dtype, shape, "copy floor")
+        with_out = time_of(name, dtype, shape, ours_label(1, out=True))
+        if name == "softmax" and nbytes(dtype, shape) >= 16 * MiB and floor and with_out:
+            label = f"{name} {dtype} {shape} ({with_out / floor:.1f}x floor)"
+            floor_16.append((label, 2 * floor / with_out))
+    add(
+        "softmax out= (1 worker) within 2x of the copy floor for arrays >= 16 MB",
+        floor_16,
+        1.0,
+        "ratio shown is 2 x floor / time",
     )
     add(
         "scratch memory <= 0.25 x input + 2 MiB (1 worker)",
@@ -586,6 +678,32 @@ def verdicts(records: list[dict], forward_only: bool = False) -> list[dict]:
                 )
             )
         add(label, ratios, 1.0, "ratio shown is speed-up / required speed-up")
+
+    # 6. the backward pass against torch's autograd (one thread)
+    torch_rows = [r for r in records if r["section"] == "torch_backward"]
+    has_torch_backward = any(r["implementation"].startswith("torch") for r in torch_rows)
+    for ours_name, peer_name, label in (
+        ("softmax_vjp", TORCH_VJP, "softmax_vjp faster than torch's softmax backward"),
+        (
+            "CE loss + grad (labels)",
+            TORCH_CE,
+            "fused cross-entropy loss + gradient faster than torch cross_entropy + backward",
+        ),
+    ):
+        ratios = []
+        for r in torch_rows:
+            if r["implementation"] != ours_name:
+                continue
+            peer = _lookup(torch_rows, K=r["K"], implementation=peer_name)
+            if peer:
+                ratios.append((f"K={r['K']} N={r['N']}", peer["min_s"] / r["min_s"]))
+        add(
+            label,
+            ratios,
+            1.0,
+            "ratio shown is torch time / ours",
+            "" if has_torch_backward else "torch is not importable",
+        )
     return results
 
 
@@ -738,6 +856,29 @@ def format_backward(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def format_torch_backward(records: list[dict]) -> str:
+    """Ours against torch's autograd kernels (one thread), when torch was timed."""
+    rows = [r for r in records if r["section"] == "torch_backward"]
+    if not any(r["implementation"].startswith("torch") for r in rows):
+        return ""
+    lines = [
+        "| K | N | computation | ours ms | torch ms | torch / ours |",
+        "|---:|---:|---|---:|---:|---:|",
+    ]
+    for r in rows:
+        peer_name = {"softmax_vjp": TORCH_VJP, "CE loss + grad (labels)": TORCH_CE}.get(
+            r["implementation"]
+        )
+        peer = _lookup(rows, K=r["K"], implementation=peer_name) if peer_name else None
+        if peer is None:
+            continue
+        lines.append(
+            f"| {r['K']} | {r['N']} | {r['implementation']} | {_ms(r['min_s'])} "
+            f"| {_ms(peer['min_s'])} | {peer['min_s'] / r['min_s']:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
 def format_verdicts(results: list[dict]) -> str:
     lines = []
     for v in results:
@@ -781,7 +922,8 @@ def run_avx2_child(
     features = _avx512_features()
     if not features:
         return None
-    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(features))
+    # numpy's AVX-512 kernels off, and numba compiling for an AVX2 CPU (Haswell) likewise
+    env = dict(os.environ, NPY_DISABLE_CPU_FEATURES=" ".join(features), NUMBA_CPU_NAME="haswell")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "avx2.json")
         command = [sys.executable, "-m", "softmax_course.bench", "--forward-only", "--no-avx2"]
@@ -846,8 +988,12 @@ def main(argv: list[str] | None = None) -> dict:
     print(format_forward(records), end="\n\n", flush=True)
     print(format_threads(records), end="\n\n", flush=True)
     if not args.forward_only:
-        backward = run_backward(rounds, VJP_CLASSES, workers)
+        backward = run_backward(rounds, VJP_CLASSES, workers, modules)
         print(format_backward(backward), end="\n\n")
+        against_torch = format_torch_backward(backward)
+        if against_torch:
+            print("Backward against torch's autograd, one thread:")
+            print(against_torch, end="\n\n")
         records += backward
     results = verdicts(records, forward_only=args.forward_only)
     print(format_verdicts(results), flush=True)

@@ -21,9 +21,12 @@ The reference formulation, for a batch with the class axis last, is::
 For float32/float64 input with a single class axis that is the last one,
 the functions run the same arithmetic through the cache-blocked, in-place
 kernels of :mod:`softmax_course._fast` (row blocks of about 1 MiB, no
-``(N, K)`` temporary besides the output). Everything else (another class
-axis, several axes, float16, longdouble, empty arrays) takes the reference
-path below, which is short enough to read as the definition.
+``(N, K)`` temporary besides the output); for large C-contiguous input, and
+when numba is installed, those kernels hand the rows to compiled loops
+instead (:mod:`softmax_course.backend`; ``sc.set_backend("numpy")`` turns
+them off). Everything else (another class axis, several axes, float16,
+longdouble, empty arrays) takes the reference path below, which is short
+enough to read as the definition.
 """
 
 from __future__ import annotations

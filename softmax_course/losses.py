@@ -41,8 +41,10 @@ import numbers
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from softmax_course import _fast
 from softmax_course._validation import _describe, as_array, as_real_array, working_dtype
 from softmax_course.core import log_softmax, softmax
+from softmax_course.parallel import resolve_workers
 
 __all__ = [
     "cross_entropy",
@@ -540,9 +542,14 @@ def softmax_cross_entropy(
     z = as_real_array(logits, "logits")
     _check_class_axis(z, "logits")
     work = working_dtype(z.dtype)
-    log_s = log_softmax(z.astype(work, copy=False), workers=workers)
+    workers = resolve_workers(workers)
     y, labels = _targets(targets, z.shape, work, "logits")
     n = _num_samples(z.shape)
+    rows = _fast.cross_entropy_rows(z.astype(work, copy=False), y, labels, workers)
+    if rows is not None:  # compiled and fused: no (N, K) log-softmax is stored
+        with np.errstate(over="ignore"):
+            return z.dtype.type((0 - np.sum(rows)) / n)
+    log_s = log_softmax(z.astype(work, copy=False), workers=workers)
     if labels is not None:
         total = 0 - np.sum(_picked(log_s, labels))
     else:
@@ -629,9 +636,13 @@ def softmax_cross_entropy_grad(
     z = as_real_array(logits, "logits")
     _check_class_axis(z, "logits")
     work = working_dtype(z.dtype)
-    s = softmax(z.astype(work, copy=False), workers=workers)  # a new array, safe to write into
+    workers = resolve_workers(workers)
     y, labels = _targets(targets, z.shape, work, "logits")
     n = _num_samples(z.shape)
+    fused = _fast.cross_entropy_grad_rows(z.astype(work, copy=False), y, labels, n, workers)
+    if fused is not None:  # compiled: softmax, the target and 1/N in one sweep per row
+        return fused.astype(z.dtype, copy=False)
+    s = softmax(z.astype(work, copy=False), workers=workers)  # a new array, safe to write into
     if labels is not None:
         # Each label row sums to 1: subtract 1 at the true class, no one-hot needed.
         np.put_along_axis(s, labels[..., None], _picked(s, labels)[..., None] - 1, axis=-1)

@@ -21,7 +21,9 @@ inner loop runs, so two threads calling them on *different* rows really run
 at the same time on two cores. The kernels of :mod:`softmax_course._fast`
 already work in row blocks of about 1 MiB; with several workers the blocks
 are split into contiguous ranges, one range per thread, and the calling
-thread works on the first range itself.
+thread works on the first range itself. The compiled kernels of the numba
+backend (:mod:`softmax_course.backend`) get the same ranges and release the
+GIL too (``nogil=True``).
 
 Results are **bitwise identical** whatever the number of workers: the
 blocks (their boundaries, hence every reduction's shape and order) do not

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-HEAVY = ["matplotlib", "ipywidgets", "scipy", "IPython", "pandas"]
+HEAVY = ["matplotlib", "ipywidgets", "scipy", "IPython", "pandas", "numba", "llvmlite"]
 
 
 def _modules_after(code: str) -> set[str]:

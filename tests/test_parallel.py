@@ -81,7 +81,8 @@ def test_every_worker_count_gives_the_same_bits(shape, dtype, tiny_blocks):
     assert tiny_blocks == []  # one worker never touches the pool
     for workers in WORKER_COUNTS[1:]:
         _assert_bitwise_equal(_all_functions(x, g, labels, workers), expected, f"{workers=}")
-    assert tiny_blocks, "the threaded path was never taken"
+    if len(shape) > 1 or sc.get_backend() != "numba":  # a compiled row is one thread's work
+        assert tiny_blocks, "the threaded path was never taken"
 
 
 def test_special_values_give_the_same_bits_and_no_warning_in_a_worker(tiny_blocks):

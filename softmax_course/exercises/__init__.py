@@ -133,6 +133,7 @@ from softmax_course.exercises.jacobian import (
     check_quadratic_form,
     check_softmax_jacobian,
 )
+from softmax_course.exercises.kernels import check_fused_softmax  # noqa: F401 (lesson 08, sec. 6)
 from softmax_course.exercises.streaming import *  # noqa: F403
 from softmax_course.exercises.streaming import check_online_logsumexp_stream
 from softmax_course.exercises.training import *  # noqa: F403

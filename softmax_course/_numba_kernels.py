@@ -1,0 +1,498 @@
+r"""Compiled row kernels (numba) behind :mod:`softmax_course._fast` (private).
+
+Importing this module imports numba and compiles nothing: each kernel is
+compiled for its dtype on first use and cached on disk (``cache=True``;
+numba falls back to compiling in memory when its cache directory is not
+writable). :mod:`softmax_course.backend` decides when these kernels run.
+
+Every kernel computes the rows ``start`` to ``stop - 1`` of a 2-D C-contiguous
+float32 or float64 array, **each row on its own**, in a fixed order of
+operations that depends only on the row's length. So the result of a row does
+not depend on which rows are computed together, nor by which thread: the
+callers in :mod:`softmax_course._fast` split the rows into the same row blocks
+as the numpy path and hand block ranges to :func:`softmax_course.parallel.run_ranges`;
+the kernels are compiled with ``nogil=True`` and run on several cores at once.
+
+Passes over memory. A row of ``K`` values is read from main memory once and
+its result written once; the other passes re-read the row from the CPU cache
+(a row of up to ``10**5`` float64 is 800 kB, within the L2 cache of a core):
+
+* ``softmax``: 3 passes over the row: the maximum; ``e_j = exp(x_j - m)`` stored
+  in the output while summing; the division by the sum. A single pass (the
+  online normalizer of lesson 08) would compute every ``exp`` twice or rescale
+  the running sum at every new maximum; with the row in cache the extra read is
+  cheaper than that.
+* ``log_softmax``: 3 passes: the maximum; the sum of the terms but one
+  maximum's 1 (nothing written); ``x_j - m - log1p(r)`` written.
+* ``logsumexp``: 2 passes: the maximum; the sum. Nothing of size ``K`` is written.
+* ``softmax_vjp``: 2 passes: ``<s, g>``; ``s_j (g_j - <s, g>)`` written.
+* cross-entropy loss: 2 passes (maximum; sum), one number written per row:
+  no ``(N, K)`` log-softmax is ever stored.
+* cross-entropy gradient: 3 passes, as softmax, with the target subtracted
+  in the last one (and a fourth over ``y`` for probability targets: its sum).
+
+Numerics, kept identical in formulation to the numpy path of
+:mod:`softmax_course._fast`:
+
+* the maximum propagates nothing but the largest non-NaN value; a NaN in a row
+  still reaches every result through the sum (``NaN - m`` is NaN), a ``+inf``
+  maximum gives ``inf - inf = NaN`` in the sum, and an all ``-inf`` row has
+  ``-inf - (-inf) = NaN``: the results are those of the numpy path (NaN
+  throughout for softmax and log-softmax; for logsumexp the maximum itself,
+  or NaN if the row holds a NaN);
+* logsumexp and log-softmax take ``log1p`` of the sum of the terms *other*
+  than one maximum's exact 1 (``r = sum_{x_j < m} e_j + (ties - 1)``), which
+  keeps ``logsumexp([0, -40]) = log1p(e^-40)`` accurate;
+* sums are accumulated in float64, in chunks of :data:`CHUNK`, and
+  vectorized (``fastmath`` ``'reassoc'`` on the kernels, which is not on
+  :func:`~softmax_course._numba_exp.exp`): a different summation order
+  from numpy's pairwise sum, a few ulp of difference at most for these sums
+  of positive terms;
+* divisions stay divisions (not multiplications by a reciprocal), as in numpy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from softmax_course._numba_exp import exp
+
+__all__ = [
+    "ce_grad_labels",
+    "ce_grad_probs",
+    "ce_loss_labels",
+    "ce_loss_probs",
+    "log_softmax",
+    "logsumexp",
+    "softmax",
+    "softmax_inplace",
+    "vjp",
+]
+
+# 'reassoc' lets LLVM vectorize the sums; 'contract' allows fused multiply-adds. No 'nnan'
+# or 'ninf': NaN and inf must behave as IEEE says (they are tested).
+_FLAGS = {"contract", "reassoc"}
+_OPTIONS = {"fastmath": _FLAGS, "nogil": True, "cache": True, "error_model": "numpy"}
+
+
+@njit(**_OPTIONS)
+def _row_max(x, i):
+    """Largest non-NaN value of row ``i`` (``-inf`` if there is none); exact, order-free.
+
+    Eight running maxima (the loop unrolled by hand) so that LLVM keeps them in
+    one SIMD register: a single ``m = max(m, v)`` chain is not vectorized
+    without the ``'nnan'`` flag, which the NaN handling forbids.
+    """
+    row = x[i]
+    n = row.shape[0]
+    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = x.dtype.type(-np.inf)
+    n8 = n - n % 8
+    for j in range(0, n8, 8):
+        v0, v1, v2, v3 = row[j], row[j + 1], row[j + 2], row[j + 3]
+        v4, v5, v6, v7 = row[j + 4], row[j + 5], row[j + 6], row[j + 7]
+        m0 = v0 if v0 > m0 else m0
+        m1 = v1 if v1 > m1 else m1
+        m2 = v2 if v2 > m2 else m2
+        m3 = v3 if v3 > m3 else m3
+        m4 = v4 if v4 > m4 else m4
+        m5 = v5 if v5 > m5 else m5
+        m6 = v6 if v6 > m6 else m6
+        m7 = v7 if v7 > m7 else m7
+    for j in range(n8, n):
+        v0 = row[j]
+        m0 = v0 if v0 > m0 else m0
+    m0 = m1 if m1 > m0 else m0
+    m2 = m3 if m3 > m2 else m2
+    m4 = m5 if m5 > m4 else m4
+    m6 = m7 if m7 > m6 else m6
+    m0 = m2 if m2 > m0 else m0
+    m4 = m6 if m6 > m4 else m4
+    return m4 if m4 > m0 else m0
+
+
+@njit(**_OPTIONS)
+def _row_has_nan(x, i):
+    for j in range(x.shape[1]):
+        if x[i, j] != x[i, j]:
+            return True
+    return False
+
+
+#: Sums run over chunks of this many elements, and the chunk sums are added up: the
+#: rounding error of a long row then grows with ``CHUNK / lanes + K / CHUNK`` instead of
+#: ``K / lanes`` (a two-level version of numpy's pairwise summation).
+CHUNK = 512
+
+
+@njit(**_OPTIONS)
+def _rest(x, i, m, t):
+    r"""``r = sum_j e^((x_j - m)/t)`` without one maximum's term (exactly 1): ``log(1 + r)``.
+
+    The terms equal to the maximum are counted, not summed: ``r`` is the sum
+    of the others plus ``ties - 1``. Accumulated in float64 (also for float32
+    input) and returned in the dtype of ``x``.
+    """
+    zero = x.dtype.type(0)
+    n = x.shape[1]
+    r = 0.0
+    ties = 0
+    for c in range(0, n, CHUNK):
+        part = 0.0
+        if t == 1:
+            for j in range(c, min(c + CHUNK, n)):
+                v = x[i, j]
+                is_max = v == m
+                part += zero if is_max else exp(v - m)
+                ties += 1 if is_max else 0
+        else:
+            for j in range(c, min(c + CHUNK, n)):
+                v = x[i, j]
+                is_max = v == m
+                part += zero if is_max else exp((v - m) / t)
+                ties += 1 if is_max else 0
+        r += part
+    if ties > 1:
+        r += ties - 1
+    return x.dtype.type(r)
+
+
+@njit(**_OPTIONS)
+def _exp_sum_into(x, i, m, t, out):
+    """``out[i, j] = e^((x_ij - m)/t)``; returns the row's sum (float64, chunked like ``_rest``)."""
+    n = x.shape[1]
+    total = 0.0
+    for c in range(0, n, CHUNK):
+        part = 0.0
+        if t == 1:
+            for j in range(c, min(c + CHUNK, n)):
+                e = exp(x[i, j] - m)
+                out[i, j] = e
+                part += e
+        else:
+            for j in range(c, min(c + CHUNK, n)):
+                e = exp((x[i, j] - m) / t)
+                out[i, j] = e
+                part += e
+        total += part
+    return total
+
+
+#: Rows shorter than this take the "flat" variants below: a row-by-row loop of a few
+#: elements never reaches the vector body of the loop (8-16 lanes, unrolled 4 times), so
+#: the exp would run as scalar code. The flat variants compute the exps of a group of rows
+#: as one contiguous loop instead.
+SMALL_K = 64
+#: Elements per group of rows in the flat variants (a few kB: the group stays in L1).
+GROUP = 2048
+
+
+@njit(**_OPTIONS)
+def _shift_rows(x, out, t, a, b, maxima):
+    """``out[i] = (x[i] - m_i) / t`` for rows ``a:b``; the maxima into ``maxima[: b - a]``."""
+    for i in range(a, b):
+        m = _row_max(x, i)
+        maxima[i - a] = m
+        if t == 1:
+            for j in range(x.shape[1]):
+                out[i, j] = x[i, j] - m
+        else:
+            for j in range(x.shape[1]):
+                out[i, j] = (x[i, j] - m) / t
+
+
+@njit(**_OPTIONS)
+def _exp_flat(source, target):
+    """``target[k] = e^source[k]`` over two distinct 1-D arrays of one length.
+
+    Two arguments that are the same array would make LLVM's run-time overlap
+    check pick the scalar version of the loop: use :func:`_exp_inplace` then.
+    """
+    for k in range(source.shape[0]):
+        target[k] = exp(source[k])
+
+
+@njit(**_OPTIONS)
+def _exp_inplace(values):
+    """``values[k] = e^values[k]`` in place (one array: no run-time overlap check, see above)."""
+    for k in range(values.shape[0]):
+        values[k] = exp(values[k])
+
+
+@njit(**_OPTIONS)
+def _group_exps(x, a, b, maxima, scratch):
+    """Short rows ``a:b``: maxima into ``maxima``, ``e^(x - m)`` into ``scratch[: b - a]``."""
+    for i in range(a, b):
+        m = _row_max(x, i)
+        maxima[i - a] = m
+        for j in range(x.shape[1]):
+            scratch[i - a, j] = x[i, j] - m
+    _exp_inplace(scratch[: b - a].reshape(-1))
+
+
+@njit(**_OPTIONS)
+def _rest_of_group_row(x, i, m, e_row):
+    """:func:`_rest` of row ``i`` from its exps ``e_row`` (computed by :func:`_group_exps`)."""
+    zero = x.dtype.type(0)
+    r = 0.0
+    ties = 0
+    for j in range(x.shape[1]):
+        is_max = x[i, j] == m
+        r += zero if is_max else e_row[j]
+        ties += 1 if is_max else 0
+    if ties > 1:
+        r += ties - 1
+    return x.dtype.type(r)
+
+
+@njit(**_OPTIONS)
+def softmax(x, out, t, start, stop):
+    """Softmax of rows ``start:stop`` of ``x`` into ``out`` (may be ``x``); 3 passes per row.
+
+    Short rows (``K < SMALL_K``), per group of rows: ``out = (x - m) / t``
+    (reading ``x``), one flat ``exp`` loop over the group, then per row the sum
+    and the division: 4 passes over the group, all but the first in L1.
+    """
+    n_cols = x.shape[1]
+    if n_cols < SMALL_K:
+        rows = max(1, GROUP // n_cols)
+        maxima = np.empty(rows, dtype=x.dtype)
+        for a in range(start, stop, rows):
+            b = min(a + rows, stop)
+            _shift_rows(x, out, t, a, b, maxima)
+            _exp_inplace(out[a:b].reshape(-1))
+            for i in range(a, b):
+                acc = 0.0
+                for j in range(n_cols):
+                    acc += out[i, j]
+                total = x.dtype.type(acc)
+                for j in range(n_cols):
+                    out[i, j] = out[i, j] / total
+        return
+    for i in range(start, stop):
+        m = _row_max(x, i)
+        total = x.dtype.type(_exp_sum_into(x, i, m, t, out))
+        for j in range(n_cols):
+            out[i, j] = out[i, j] / total
+
+
+@njit(**_OPTIONS)
+def softmax_inplace(x, out, t, start, stop):
+    """:func:`softmax` for ``out`` sharing memory with ``x``, through a scratch row.
+
+    Writing ``e_j`` over ``x`` while summing would make LLVM's run-time overlap
+    check choose the scalar version of the loop, which sums in another order
+    than the vector version: the bits would then depend on ``out=x``. The
+    scratch row (``K`` values, in cache) keeps the summing loop the same.
+    """
+    if x.shape[1] < SMALL_K:  # the flat variant works in place already
+        softmax(x, out, t, start, stop)
+        return
+    scratch = np.empty((1, x.shape[1]), dtype=x.dtype)
+    for i in range(start, stop):
+        m = _row_max(x, i)
+        total = x.dtype.type(_exp_sum_into(x[i : i + 1], 0, m, t, scratch))
+        for j in range(x.shape[1]):
+            out[i, j] = scratch[0, j] / total
+
+
+@njit(**_OPTIONS)
+def _rest_flat(shifted, e, i):
+    """:func:`_rest` of row ``i`` from its shifted values and their exps (short rows)."""
+    zero = shifted.dtype.type(0)
+    r = 0.0
+    ties = 0
+    for j in range(shifted.shape[1]):
+        is_max = shifted[i, j] == zero
+        r += zero if is_max else e[i, j]
+        ties += 1 if is_max else 0
+    if ties > 1:
+        r += ties - 1
+    return shifted.dtype.type(r)
+
+
+@njit(**_OPTIONS)
+def log_softmax(x, out, t, start, stop):
+    """Log-softmax of rows ``start:stop`` into ``out`` (may be ``x``); 3 passes per row.
+
+    Short rows: ``out = (x - m) / t``, the exps of a group into a scratch
+    group, per row the sum of the terms but the maximum's and ``out -= log1p``.
+    """
+    nan = x.dtype.type(np.nan)
+    n_cols = x.shape[1]
+    if n_cols < SMALL_K:
+        rows = max(1, GROUP // n_cols)
+        maxima = np.empty(rows, dtype=x.dtype)
+        scratch = np.empty((rows, n_cols), dtype=x.dtype)
+        for a in range(start, stop, rows):
+            b = min(a + rows, stop)
+            _shift_rows(x, out, t, a, b, maxima)
+            _exp_flat(out[a:b].reshape(-1), scratch[: b - a].reshape(-1))
+            for i in range(a, b):
+                r = _rest_flat(out[a:b], scratch, i - a)
+                m = maxima[i - a]
+                log_norm = np.log1p(r) if np.isfinite(m) else nan
+                for j in range(n_cols):
+                    out[i, j] = out[i, j] - log_norm
+        return
+    for i in range(start, stop):
+        m = _row_max(x, i)
+        r = _rest(x, i, m, t)
+        log_norm = np.log1p(r) if np.isfinite(m) else nan
+        if t == 1:
+            for j in range(n_cols):
+                out[i, j] = (x[i, j] - m) - log_norm
+        else:
+            for j in range(n_cols):
+                out[i, j] = (x[i, j] - m) / t - log_norm
+
+
+@njit(**_OPTIONS)
+def logsumexp(x, out, start, stop):
+    """Log-sum-exp of rows ``start:stop`` into the 1-D ``out``; 2 passes per row."""
+    one = x.dtype.type(1)
+    n_cols = x.shape[1]
+    if n_cols < SMALL_K:  # short rows: the exps of a group of rows in one flat loop
+        rows = max(1, GROUP // n_cols)
+        maxima = np.empty(rows, dtype=x.dtype)
+        scratch = np.empty((rows, n_cols), dtype=x.dtype)
+        for a in range(start, stop, rows):
+            b = min(a + rows, stop)
+            _group_exps(x, a, b, maxima, scratch)
+            for i in range(a, b):
+                m = maxima[i - a]
+                if not np.isfinite(m):
+                    out[i] = x.dtype.type(np.nan) if _row_has_nan(x, i) else m
+                else:
+                    out[i] = np.log1p(_rest_of_group_row(x, i, m, scratch[i - a])) + m
+        return
+    for i in range(start, stop):
+        m = _row_max(x, i)
+        if not np.isfinite(m):  # +inf or all -inf: the maximum, unless a NaN is there
+            out[i] = x.dtype.type(np.nan) if _row_has_nan(x, i) else m
+        else:
+            out[i] = np.log1p(_rest(x, i, m, one)) + m
+
+
+@njit(**_OPTIONS)
+def vjp(s, g, out, start, stop):
+    """``s * (g - <s, g>)`` for rows ``start:stop``; ``out`` may be ``s`` or ``g``; 2 passes."""
+    for i in range(start, stop):
+        acc = 0.0  # float64, also for float32 input
+        for c in range(0, s.shape[1], CHUNK):
+            part = 0.0
+            for j in range(c, min(c + CHUNK, s.shape[1])):
+                part += s[i, j] * g[i, j]
+            acc += part
+        d = s.dtype.type(acc)
+        for j in range(s.shape[1]):
+            out[i, j] = s[i, j] * (g[i, j] - d)
+
+
+@njit(**_OPTIONS)
+def ce_loss_labels(z, labels, out, start, stop):
+    """``out[i] = log softmax(z_i)[labels[i]]`` (a log-probability, <= 0); 2 passes per row."""
+    one = z.dtype.type(1)
+    nan = z.dtype.type(np.nan)
+    n_cols = z.shape[1]
+    if n_cols < SMALL_K:
+        rows = max(1, GROUP // n_cols)
+        maxima = np.empty(rows, dtype=z.dtype)
+        scratch = np.empty((rows, n_cols), dtype=z.dtype)
+        for a in range(start, stop, rows):
+            b = min(a + rows, stop)
+            _group_exps(z, a, b, maxima, scratch)
+            for i in range(a, b):
+                m = maxima[i - a]
+                r = _rest_of_group_row(z, i, m, scratch[i - a])
+                log_norm = np.log1p(r) if np.isfinite(m) else nan
+                out[i] = (z[i, labels[i]] - m) - log_norm
+        return
+    for i in range(start, stop):
+        m = _row_max(z, i)
+        r = _rest(z, i, m, one)
+        log_norm = np.log1p(r) if np.isfinite(m) else nan
+        out[i] = (z[i, labels[i]] - m) - log_norm
+
+
+@njit(**_OPTIONS)
+def ce_loss_probs(z, y, out, start, stop):
+    """``out[i] = sum_k [y_ik > 0] y_ik log softmax(z_i)_k``; 3 passes (max, sum, dot)."""
+    one = z.dtype.type(1)
+    zero = z.dtype.type(0)
+    nan = z.dtype.type(np.nan)
+    n_cols = z.shape[1]
+    small = n_cols < SMALL_K
+    rows = max(1, GROUP // n_cols) if small else 1
+    maxima = np.empty(rows, dtype=z.dtype)
+    scratch = np.empty((rows if small else 0, n_cols), dtype=z.dtype)
+    for a in range(start, stop, rows):
+        b = min(a + rows, stop)
+        if small:  # short rows: the exps of the group in one flat loop
+            _group_exps(z, a, b, maxima, scratch)
+        for i in range(a, b):
+            if small:
+                m = maxima[i - a]
+                r = _rest_of_group_row(z, i, m, scratch[i - a])
+            else:
+                m = _row_max(z, i)
+                r = _rest(z, i, m, one)
+            log_norm = np.log1p(r) if np.isfinite(m) else nan
+            acc = 0.0
+            for j in range(n_cols):
+                w = y[i, j]
+                term = w * ((z[i, j] - m) - log_norm)
+                acc += term if w > zero else zero
+            out[i] = z.dtype.type(acc)
+
+
+@njit(**_OPTIONS)
+def ce_grad_labels(z, labels, n, out, start, stop):
+    """``(softmax(z_i) - onehot(labels[i])) / n`` into ``out``; 3 passes per row.
+
+    In the order of the numpy path: ``s = e / total``, ``s[label] - 1``, then ``/ n``.
+    """
+    one = z.dtype.type(1)
+    n_cols = z.shape[1]
+    if n_cols < SMALL_K:  # short rows: softmax's flat variant, then the label and 1/n
+        softmax(z, out, one, start, stop)
+        for i in range(start, stop):
+            label = labels[i]
+            s_label = out[i, label]
+            for j in range(n_cols):
+                out[i, j] = out[i, j] / n
+            out[i, label] = (s_label - one) / n
+        return
+    for i in range(start, stop):
+        m = _row_max(z, i)
+        total = z.dtype.type(_exp_sum_into(z, i, m, one, out))
+        label = labels[i]
+        e_label = out[i, label]
+        for j in range(z.shape[1]):
+            out[i, j] = (out[i, j] / total) / n
+        out[i, label] = ((e_label / total) - one) / n
+
+
+@njit(**_OPTIONS)
+def ce_grad_probs(z, y, n, out, start, stop):
+    """``(softmax(z_i) * sum(y_i) - y_i) / n`` into ``out``; 4 passes per row (one over ``y``)."""
+    one = z.dtype.type(1)
+    if z.shape[1] < SMALL_K:  # short rows: softmax's flat variant first
+        softmax(z, out, one, start, stop)
+        for i in range(start, stop):
+            acc = 0.0
+            for j in range(z.shape[1]):
+                acc += y[i, j]
+            ysum = z.dtype.type(acc)
+            for j in range(z.shape[1]):
+                out[i, j] = (out[i, j] * ysum - y[i, j]) / n
+        return
+    for i in range(start, stop):
+        m = _row_max(z, i)
+        total = z.dtype.type(_exp_sum_into(z, i, m, one, out))
+        acc = 0.0
+        for j in range(z.shape[1]):
+            acc += y[i, j]
+        ysum = z.dtype.type(acc)
+        for j in range(z.shape[1]):
+            out[i, j] = ((out[i, j] / total) * ysum - y[i, j]) / n

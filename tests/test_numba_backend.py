@@ -1,0 +1,349 @@
+"""The compiled backend: its ``exp``, its agreement with the numpy path, and its selection.
+
+The kernels are judged against independent references (``np.longdouble``
+for ``exp``, a softmax computed in extended precision) and against the numpy
+path, the package's reference implementation, within stated bounds:
+
+* ``exp``: at most 2 ulp from the exact value (float64 against 80-bit
+  ``np.longdouble``, float32 against float64), over more than a million
+  points from below the underflow limit to 0;
+* softmax: relative error at most ``(SOFTMAX_EPS + |x_j - m|)`` machine
+  epsilons against the extended-precision softmax (``|x_j - m|`` is the
+  condition number of ``exp``: rounding ``x_j - m`` costs that much in every
+  implementation), and within twice that of the numpy path (which has its
+  own rounding);
+* log-softmax and logsumexp: absolute error at most ``LOG_EPS`` epsilons of
+  the magnitudes involved (``|x_j - m|`` and the log-normalizer), plus the
+  log-normalizer times the condition number of its terms.
+
+Special values must be *exactly* those of the numpy path.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import softmax_course as sc
+from softmax_course import backend
+
+numba = pytest.importorskip("numba", exc_type=ImportError)
+
+from softmax_course import _numba_exp  # noqa: E402  (needs numba)
+
+SOFTMAX_EPS = 8
+LOG_EPS = 8
+DTYPES = [np.float64, np.float32]
+
+
+def _ulp_error(x: np.ndarray, got: np.ndarray, dtype) -> np.ndarray:
+    """|got - exp(x)| in units of the last place of exp(x) in ``dtype`` (subnormals included)."""
+    wide = np.longdouble if dtype == np.float64 else np.float64
+    exact = np.exp(x.astype(wide))
+    rounded = np.abs(exact).astype(dtype)
+    with np.errstate(over="ignore"):
+        ulp = np.spacing(rounded).astype(wide)
+    ulp = np.maximum(ulp, np.finfo(dtype).smallest_subnormal)
+    return np.abs(got.astype(wide) - exact) / ulp
+
+
+def _exp_test_points(dtype) -> np.ndarray:
+    info = np.finfo(dtype)
+    rng = np.random.default_rng(20)
+    underflow = float(np.log(np.float64(info.smallest_subnormal)) - 1)  # exp rounds to 0 below
+    subnormal = float(np.log(np.float64(info.tiny)))
+    parts = [
+        rng.uniform(underflow, 0, 1_000_000),  # the whole range softmax feeds it
+        rng.uniform(underflow, subnormal, 100_000),  # subnormal results and exact zeros
+        -np.logspace(-30, np.log10(-underflow), 50_000),  # tiny |x| too
+        rng.uniform(-1, 1, 50_000),  # near 0 on both sides
+        [0.0, -0.0, underflow, subnormal, np.log(info.max) * 0.999],
+    ]
+    x = np.concatenate(parts).astype(dtype)
+    ends = [np.nextafter(dtype(0), dtype(-1)), dtype(underflow)]
+    return np.concatenate([x, np.asarray(ends, dtype=dtype)])
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs 80-bit long double")
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_exp_is_within_2_ulp_on_a_million_points(dtype):
+    x = _exp_test_points(dtype)
+    assert x.size > 1_000_000
+    got = _numba_exp.exp_array(x)
+    error = _ulp_error(x, got, dtype)
+    worst = int(np.argmax(error))
+    assert error[worst] <= 2, (x[worst], got[worst], float(error[worst]))
+    # the subnormal range was really visited, and results below it are exact zeros
+    tiny = np.finfo(dtype).tiny
+    assert np.any((got > 0) & (got < tiny)) and np.any(got == 0)
+    assert np.all(got[x < np.log(np.float64(np.finfo(dtype).smallest_subnormal)) - 1] == 0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_exp_special_values_match_numpy(dtype):
+    info = np.finfo(dtype)
+    x = np.array(
+        [np.nan, -np.inf, np.inf, 0.0, -0.0, info.max, info.min, 1000.0, -1000.0], dtype=dtype
+    )
+    with np.errstate(over="ignore"):
+        expected = np.exp(x)
+    got = _numba_exp.exp_array(x)
+    np.testing.assert_array_equal(got, expected)  # NaN, inf, exact 0 and exact 1
+    assert got[4] == 1 and got[3] == 1
+
+
+# --- the kernels against extended precision and against the numpy path ----------------
+
+
+def _reference_softmax(x: np.ndarray) -> np.ndarray:
+    xl = x.astype(np.longdouble)
+    e = np.exp(xl - xl.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _numpy_path(function, *args, **kwargs):
+    with sc.set_backend("numpy"):
+        return function(*args, **kwargs)
+
+
+def _compiled(function, *args, **kwargs):
+    with sc.set_backend("numba"):
+        return function(*args, **kwargs)
+
+
+finite_rows = st.sampled_from(DTYPES).flatmap(
+    lambda dtype: hnp.arrays(
+        dtype,
+        hnp.array_shapes(min_dims=2, max_dims=2, min_side=1, max_side=300),
+        elements=st.floats(-300, 300, width=np.dtype(dtype).itemsize * 8),
+    )
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=finite_rows)
+def test_softmax_matches_extended_precision_and_the_numpy_path(x):
+    eps = np.finfo(x.dtype).eps
+    got = _compiled(sc.softmax, x)
+    numpy_path = _numpy_path(sc.softmax, x)
+    exact = _reference_softmax(x)
+    # exp has condition number |x_j - m|: rounding x_j - m (half an ulp of it) alone moves
+    # e^(x_j - m) by that many eps, in every implementation; the bound allows for it, and for
+    # the last place of a subnormal result.
+    allowed = (SOFTMAX_EPS + np.abs(x - x.max(axis=-1, keepdims=True))) * eps * exact
+    allowed += 2 * np.finfo(x.dtype).smallest_subnormal
+    assert np.all(np.abs(got - exact) <= allowed)
+    assert np.all(np.abs(got - numpy_path) <= 2 * allowed)
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=finite_rows)
+def test_log_softmax_and_logsumexp_match_extended_precision(x):
+    eps = np.finfo(x.dtype).eps
+    xl = x.astype(np.longdouble)
+    m = xl.max(axis=-1, keepdims=True)
+    e = np.exp(xl - m)
+    np.put_along_axis(e, np.argmax(x, axis=-1)[:, None], 0, axis=-1)  # one maximum's 1
+    log_norm = np.log1p(e.sum(axis=-1, keepdims=True))  # log(1 + rest): no digits lost
+    exact_lse = (m + log_norm)[:, 0]
+    exact_ls = (xl - m) - log_norm
+    # the terms e^(x_j - m) carry the condition number |x_j - m| of exp (see softmax above);
+    # the log-normalizer is their log1p, so its error is at most log_norm times the largest
+    cond = 1 + np.abs(xl - m).max(axis=-1, keepdims=True)
+    allowed_ls = eps * (LOG_EPS * (np.abs(xl - m) + log_norm) + log_norm * cond)
+    # subnormal terms: each carries up to one subnormal last place of absolute error
+    subnormal_slack = x.shape[1] * np.finfo(x.dtype).smallest_subnormal
+    allowed_ls += subnormal_slack
+    got_ls = _compiled(sc.log_softmax, x)
+    assert np.all(np.abs(got_ls - exact_ls) <= allowed_ls)
+    got_lse = _compiled(sc.logsumexp, x, axis=-1)
+    allowed_lse = (eps * (LOG_EPS * (np.abs(m) + log_norm) + log_norm * cond))[:, 0]
+    allowed_lse += subnormal_slack
+    assert np.all(np.abs(got_lse - exact_lse) <= allowed_lse)
+    numpy_lse = _numpy_path(sc.logsumexp, x, axis=-1)
+    assert np.all(np.abs(got_lse - numpy_lse) <= 2 * allowed_lse)
+
+
+def test_logsumexp_keeps_the_log1p_precision():
+    x = np.zeros((200, 2))
+    x[:, 1] = -40.0
+    got = _compiled(sc.logsumexp, x, axis=-1)
+    np.testing.assert_allclose(got, np.log1p(np.exp(-40.0)), rtol=4e-16)
+    ls = _compiled(sc.log_softmax, x)
+    np.testing.assert_allclose(ls[:, 0], -np.log1p(np.exp(-40.0)), rtol=4e-16)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("n_cols", [1, 7, 12, 300])
+def test_special_values_are_exactly_those_of_the_numpy_path(dtype, n_cols):
+    rng = np.random.default_rng(n_cols)
+    x = (rng.normal(size=(40, n_cols)) * 5).astype(dtype)
+    x[1] = -np.inf
+    x[2, 0] = np.inf
+    x[3, -1] = np.nan
+    x[4] = np.nan
+    x[5, ::2] = -np.inf
+    x[6] = np.inf
+    x[7, 0] = -np.inf
+    x[7, -1] = np.nan
+    x[8] = np.finfo(dtype).max
+    x[9, 0] = np.inf
+    x[9, -1] = np.nan
+    x[10, :] = 0.0
+    x[10, -1] = -0.0
+    labels = rng.integers(0, n_cols, size=40)
+    y = sc.one_hot(labels, n_cols, dtype=dtype)
+    g = rng.normal(size=x.shape).astype(dtype)
+    s = _numpy_path(sc.softmax, x)
+    checks = {
+        "softmax": lambda: sc.softmax(x),
+        "softmax T=0.5": lambda: sc.softmax(x, temperature=0.5),
+        "log_softmax": lambda: sc.log_softmax(x),
+        "log_softmax T=3": lambda: sc.log_softmax(x, temperature=3.0),
+        "logsumexp": lambda: sc.logsumexp(x, axis=-1),
+        "vjp": lambda: sc.softmax_vjp(s, g),
+        "ce labels": lambda: sc.softmax_cross_entropy(x, labels),
+        "ce probs": lambda: sc.softmax_cross_entropy(x, y),
+        "ce grad labels": lambda: sc.softmax_cross_entropy_grad(x, labels),
+        "ce grad probs": lambda: sc.softmax_cross_entropy_grad(x, y),
+    }
+    for name, call in checks.items():
+        expected, got = _numpy_path(call), _compiled(call)
+        nonfinite = ~np.isfinite(expected)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(expected), err_msg=name)
+        np.testing.assert_array_equal(got[nonfinite], expected[nonfinite], err_msg=name)
+        exact_zero = np.asarray(expected) == 0
+        np.testing.assert_array_equal(np.asarray(got)[exact_zero], 0, err_msg=name)
+        finite = np.isfinite(expected)
+        np.testing.assert_allclose(
+            np.asarray(got)[finite], np.asarray(expected)[finite], rtol=64 * np.finfo(dtype).eps,
+            atol=4 * np.finfo(dtype).eps, err_msg=name,
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_losses_and_vjp_agree_with_the_numpy_path(dtype):
+    rng = np.random.default_rng(7)
+    z = (rng.normal(size=(300, 57)) * 4).astype(dtype)
+    labels = rng.integers(0, 57, size=300)
+    y = rng.dirichlet(np.ones(57), size=300).astype(dtype)
+    g = rng.normal(size=z.shape).astype(dtype)
+    eps = np.finfo(dtype).eps
+    for targets in (labels, y):
+        for function in (sc.softmax_cross_entropy, sc.softmax_cross_entropy_grad):
+            got, expected = _compiled(function, z, targets), _numpy_path(function, z, targets)
+            np.testing.assert_allclose(got, expected, rtol=16 * eps, atol=4 * eps / 300)
+    s = sc.softmax(z)
+    got, expected = _compiled(sc.softmax_vjp, s, g), _numpy_path(sc.softmax_vjp, s, g)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=16 * eps * np.abs(s).max())
+
+
+def test_in_place_gives_the_same_bits_as_out_of_place():
+    x = np.random.default_rng(1).normal(size=(64, 333)) * 10
+    for function in (sc.softmax, sc.log_softmax):
+        expected = _compiled(function, x)
+        y = x.copy()
+        _compiled(function, y, out=y)
+        assert y.tobytes() == expected.tobytes()
+
+
+def test_large_input_takes_the_compiled_path_under_auto(monkeypatch):
+    calls = []
+    kernels = backend._load()
+    original = kernels.softmax
+    monkeypatch.setattr(kernels, "softmax", lambda *a: calls.append(a) or original(*a))
+    x = np.ones((backend.MIN_ELEMENTS // 10 + 1, 10))
+    with sc.set_backend("auto"):
+        sc.softmax(x)
+        small = sc.softmax(np.ones((3, 4)))
+    assert len(calls) == 1 and np.allclose(small, 0.25)
+    with sc.set_backend("numpy"):
+        sc.softmax(x)
+    assert len(calls) == 1
+
+
+# --- selection: the switch, the environment variable, laziness, no numba, no cache ---------
+
+
+def test_set_backend_nests_and_validates():
+    assert sc.get_backend() in backend.BACKENDS
+    with sc.set_backend("numpy"):
+        assert sc.get_backend() == "numpy"
+        with sc.set_backend("NUMBA"):
+            assert sc.get_backend() == "numba"
+        assert sc.get_backend() == "numpy"
+    with pytest.raises(ValueError, match="backend must be one of 'auto', 'numpy', 'numba'"):
+        with sc.set_backend("gpu"):
+            pass
+    with pytest.raises(TypeError, match=r"received 3 \(type int\)"):
+        with sc.set_backend(3):
+            pass
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, **env}
+    return subprocess.run(
+        [sys.executable, "-W", "error", "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+    )
+
+
+def test_environment_variable_sets_the_default_and_a_bad_value_is_named():
+    code = "import softmax_course as sc; print(sc.get_backend())"
+    ok = _run(code, SOFTMAX_COURSE_BACKEND="numpy")
+    assert ok.returncode == 0 and ok.stdout.strip() == "numpy", ok.stderr
+    bad = _run(
+        "import numpy as np, softmax_course as sc; sc.softmax(np.ones((3, 4)))",
+        SOFTMAX_COURSE_BACKEND="fast",
+    )
+    assert bad.returncode != 0 and "$SOFTMAX_COURSE_BACKEND must be one of" in bad.stderr
+
+
+def test_without_numba_the_numpy_path_serves_everything():
+    code = """
+        import sys
+        sys.modules["numba"] = None  # any `import numba` now raises ImportError
+        import numpy as np, softmax_course as sc
+        from softmax_course import backend
+        x = np.random.default_rng(0).normal(size=(400, 100))
+        s = sc.softmax(x)
+        assert np.allclose(s.sum(axis=-1), 1) and not backend.numba_available()
+        assert sc.softmax_cross_entropy(x, np.zeros(400, dtype=int)) > 0
+        try:
+            with sc.set_backend("numba"):
+                pass
+        except ModuleNotFoundError as error:
+            assert "softmax-course[fast]" in str(error)
+        else:
+            raise AssertionError("set_backend('numba') without numba must raise")
+        print("ok")
+    """
+    result = _run(code, SOFTMAX_COURSE_BACKEND="auto")  # not "numba" of a CI run: numba is gone
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_works_when_the_cache_directory_cannot_be_written(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")
+    code = """
+        import numpy as np, softmax_course as sc
+        x = np.random.default_rng(0).normal(size=(50, 30))
+        with sc.set_backend("numba"):
+            got = sc.softmax(x)
+        with sc.set_backend("numpy"):
+            assert np.allclose(got, sc.softmax(x), rtol=1e-14, atol=0)
+        print("ok")
+    """
+    result = _run(code, NUMBA_CACHE_DIR=str(blocker / "cache"))  # mkdir under a file fails
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
