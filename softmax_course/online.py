@@ -28,6 +28,11 @@ from softmax_course._validation import as_real_array, working_dtype
 __all__ = ["online_logsumexp"]
 
 
+def _accumulator(dtype: np.dtype) -> np.dtype:
+    """The dtype of the running arrays: float64, or wider for longdouble chunks."""
+    return np.promote_types(working_dtype(dtype), np.float64)
+
+
 def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
     r"""Log-sum-exp over the last axis of arrays that arrive one chunk at a time.
 
@@ -52,7 +57,10 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
         dtype is the one ``np.concatenate`` would give the chunks
         (``np.result_type`` of all of them, integers counted as float64):
         a float64 chunk after float32 ones makes the result float64, as
-        for the concatenated array. float16 is accumulated in float32.
+        for the concatenated array, and as accurate as the float64
+        ``logsumexp`` of it: the running maximum and sum are kept in float64
+        (or wider) whatever the chunks' dtype, and rounded to the result's
+        dtype once at the end.
 
     Raises
     ------
@@ -116,7 +124,7 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
         if dtype is None:
             dtype = x.dtype
             batch_shape = x.shape[:-1]
-            work = working_dtype(dtype)
+            work = _accumulator(dtype)
             ref = np.zeros(batch_shape, dtype=work)
             running_max = np.full(batch_shape, -np.inf, dtype=work)
             total = np.zeros(batch_shape, dtype=work)
@@ -126,11 +134,11 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
                 "the leading shape of the first chunk"
             )
         else:
-            # Promote as np.concatenate would: a wider chunk widens the running arrays
-            # (exactly), it is never rounded down to the first chunk's dtype.
+            # Promote as np.concatenate would: a wider chunk (longdouble) widens the running
+            # arrays (exactly), it is never rounded down to the first chunk's dtype.
             dtype = np.result_type(dtype, x.dtype)
-            if working_dtype(dtype) != work:
-                work = working_dtype(dtype)
+            if _accumulator(dtype) != work:
+                work = _accumulator(dtype)
                 ref, running_max, total = (a.astype(work) for a in (ref, running_max, total))
         x = x.astype(work, copy=False)
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
@@ -143,5 +151,7 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
             ref = new_ref
     if dtype is None:
         raise ValueError("chunks must contain at least one array; received an empty iterable")
+    # The running arrays are float64 (at least) whatever the chunks: a float64 chunk after
+    # float32 ones then gets a float64-accurate result, and float32 input is rounded once.
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         return np.asarray(np.log(total) + ref, dtype=dtype)
