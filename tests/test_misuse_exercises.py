@@ -8,6 +8,7 @@ takes too long, and still let Ctrl-C through.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -109,10 +110,15 @@ def test_the_alarm_is_restored_after_a_check(short_limits):
         raise AssertionError("the caller's alarm handler ran")
 
     previous = signal.signal(signal.SIGALRM, handler)
+    before = signal.getitimer(signal.ITIMER_REAL)  # pytest-timeout's, if it set one
     try:
         exercises.check_softmax(lambda x: time.sleep(10))
         assert signal.getsignal(signal.SIGALRM) is handler
-        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        after = signal.getitimer(signal.ITIMER_REAL)
+        if _session._CAN_FORK:  # the alarm is set in the child: the caller's timer runs on
+            assert (after[0] == 0) == (before[0] == 0) and after[0] <= before[0]
+        else:
+            assert after == (0.0, 0.0)
     finally:
         signal.signal(signal.SIGALRM, previous)
 
@@ -132,16 +138,40 @@ def test_keyboard_interrupt_propagates():
         exercises.check_softmax(interrupted)
 
 
-def test_a_real_sigint_interrupts_the_checker():
-    def presses_ctrl_c(x):
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(5)  # interrupted long before
-        return x
+@contextlib.contextmanager
+def python_sigint_handler():
+    """Python's own SIGINT handler for a test, whatever the suite inherited.
 
+    Under ``nohup`` or as a background job of a non-interactive shell the process
+    starts with SIGINT ignored (``SIG_IGN``), and no Ctrl-C would ever arrive.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def presses_ctrl_c(x):
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)  # interrupted long before
+    return x
+
+
+def test_a_real_sigint_interrupts_the_checker():
     start = time.perf_counter()
-    with pytest.raises(KeyboardInterrupt):
+    with python_sigint_handler(), pytest.raises(KeyboardInterrupt):
         exercises.check_softmax(presses_ctrl_c)
     assert time.perf_counter() - start < 2.0
+
+
+def test_the_sigint_test_holds_when_the_suite_starts_with_sigint_ignored():
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as under nohup
+    try:
+        test_a_real_sigint_interrupts_the_checker()
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN  # restored afterwards
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # --- ragged results --------------------------------------------------------------------------
@@ -282,3 +312,96 @@ def test_a_class_instance_or_module_is_not_a_function(name, solution, stub, fail
     report = _checker(name)(np)
     assert not report.passed
     assert "received module" in report.problems[0]
+
+
+# --- issue 23.8: BaseException subclasses, and functions that swallow the time limit ----------
+
+
+class LearnersOwnError(BaseException):
+    """A learner's exception that does not derive from Exception."""
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_a_base_exception_subclass_is_contained_and_reported(name):
+    def raises(*args):
+        raise LearnersOwnError("my own signal")
+
+    report = _checker(name)(_learner(name, raises))
+    assert not report.passed
+    assert any("raised LearnersOwnError: my own signal" in p for p in report.problems)
+
+
+def test_generator_exit_is_reported_too():
+    def raises(x):
+        raise GeneratorExit("closed")
+
+    report = exercises.check_softmax(raises)
+    assert any("raised GeneratorExit: closed" in p for p in report.problems)
+
+
+@pytest.fixture
+def hard_limit(monkeypatch):
+    monkeypatch.setattr(_session, "CALL_TIME_LIMIT", 0.2)
+    monkeypatch.setattr(_session, "TIME_BUDGET", 0.4)
+    monkeypatch.setattr(_session, "HARD_TIME_LIMIT", 1.5)
+
+
+needs_fork = pytest.mark.skipif(
+    not _session._CAN_FORK, reason="the hard limit needs a child process (fork, Linux)"
+)
+
+
+@needs_fork
+@pytest.mark.parametrize("name", IDS)
+def test_a_function_that_swallows_the_time_limit_cannot_hang_a_checker(name, hard_limit):
+    def swallows(*args):
+        while True:
+            try:
+                time.sleep(0.01)
+            except:  # noqa: E722 -- the learner's bare except swallows the checker's alarm
+                pass
+
+    start = time.perf_counter()
+    report = _checker(name)(_learner(name, swallows))
+    assert time.perf_counter() - start < 4.0
+    assert not report.passed
+    (problem,) = report.problems
+    assert problem.startswith("your function kept running after the checker's time limit")
+    assert "bare `except:`" in problem
+
+
+@needs_fork
+def test_a_function_that_ends_the_process_is_contained():
+    def ends(x):
+        os._exit(7)
+
+    report = exercises.check_softmax(ends)
+    assert not report.passed
+    assert "ended the process" in report.problems[0] and "exit code 7" in report.problems[0]
+
+
+@needs_fork
+def test_the_learners_side_effects_stay_in_the_child():
+    calls = []
+
+    def counts(x):
+        calls.append(1)
+        return scipy.special.softmax(x, axis=-1)
+
+    assert exercises.check_softmax(counts).passed
+    assert calls == []  # run in a child process: the parent's list is untouched
+
+
+def test_the_in_process_path_still_works(monkeypatch):
+    monkeypatch.setattr(_session, "_CAN_FORK", False)
+    assert exercises.check_softmax(solutions.softmax_rowwise).passed
+    report = exercises.check_softmax(lambda x: x)
+    assert not report.passed
+
+
+def test_a_bug_in_the_checker_itself_still_raises(monkeypatch):
+    def broken(session):
+        raise ZeroDivisionError("checker bug")
+
+    with pytest.raises(ZeroDivisionError, match="checker bug"):
+        _session._run("check_broken", lambda x: x, broken)

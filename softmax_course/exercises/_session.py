@@ -9,13 +9,17 @@ inputs shared by several batteries are defined here too.
 from __future__ import annotations
 
 import html
+import os
+import pickle
 import re
+import select
 import signal
+import sys
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,8 +42,10 @@ READ_ONLY = (
 )
 
 __all__ = [
+    "ENDED",
     "CheckReport",
     "FLOAT32_ONLY",
+    "HARD_STOP",
     "MUTATION",
     "NOT_IMPLEMENTED",
     "ONE_D",
@@ -384,10 +390,10 @@ class _Session:
         except _TimeUp:
             self._note_time(label, limit)
             return None
-        except SystemExit as error:
-            self._note_failure(error, label, args, read_only)
-            return None
-        except Exception as error:  # noqa: BLE001 -- any learner error becomes a message
+        except KeyboardInterrupt:  # Ctrl-C: the person at the keyboard wants to stop
+            raise
+        except BaseException as error:  # noqa: BLE001 -- any learner error becomes a message
+            # SystemExit, GeneratorExit and the learner's own BaseException subclasses too.
             self._note_failure(error, label, args, read_only)
             return None
         finally:
@@ -560,6 +566,135 @@ def _lengths(value: Any) -> str | None:
 
 
 def _run(
+    checker: str,
+    fn: object,
+    battery: Callable[[_Session], None],
+    *,
+    hint: str | None = None,
+    one_d_hint: bool = False,
+) -> CheckReport:
+    """Run the battery on ``fn`` in a child process where possible, else here.
+
+    With ``fork`` (Linux), the whole battery runs in one forked child, which
+    sends the report back through a pipe; the parent waits at most
+    :data:`HARD_TIME_LIMIT` seconds and then kills the child. So learner code
+    that swallows the time-limit signal (a bare ``except:`` in a loop), ends
+    the process (``os._exit``) or crashes cannot hang or end the caller's
+    session. Elsewhere the battery runs in this process, as before.
+    """
+
+    def here() -> CheckReport:
+        return _run_here(checker, fn, battery, hint=hint, one_d_hint=one_d_hint)
+
+    if not _CAN_FORK or not callable(fn):
+        return here()
+    return _in_child(here, _Session(checker, fn).title)
+
+
+#: Seconds the parent waits for the child that runs a whole battery before killing it:
+#: the child stops the learner's function itself after TIME_BUDGET seconds, unless the
+#: learner's code swallows that signal.
+HARD_TIME_LIMIT = TIME_BUDGET + 5.0
+
+HARD_STOP = (
+    "your function kept running after the checker's time limit ({seconds:g} s) told it to "
+    "stop, so the checker ended it after {hard:g} s and could check none of its results: a "
+    "bare `except:` (or `except BaseException:`) in a loop swallows that signal; catch "
+    "`except Exception:` instead, and make sure the loop ends"
+)
+ENDED = (
+    "your function ended the process that ran it ({how}) before the checks were done: "
+    "os._exit(), os.kill() or a crash in compiled code; the checker ran it in a separate "
+    "process, so your session is unaffected; return the result instead"
+)
+
+# The child process is forked on Linux only: fork is unavailable on Windows, and on macOS
+# system libraries (Accelerate, used by numpy's BLAS there) are not safe after fork.
+_CAN_FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def _in_child(run: Callable[[], CheckReport], title: str) -> CheckReport:
+    """``run()`` in a forked child; its report, or a report of how the child ended."""
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # Python >= 3.12 warns about fork in a threaded process
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: run the battery, send the outcome, never return
+        os.close(read_end)
+        status = 0
+        try:
+            try:
+                outcome: tuple[str, Any] = ("report", run())
+            except KeyboardInterrupt:
+                outcome = ("interrupted", None)
+            except BaseException as error:  # noqa: BLE001 -- a bug of the checker: re-raised
+                outcome = ("error", error)
+            try:
+                data = pickle.dumps(outcome)
+            except Exception:  # noqa: BLE001 -- an exception that cannot be pickled
+                data = pickle.dumps(("error", RuntimeError(repr(outcome[1]))))
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+            for stream in (sys.stdout, sys.stderr):  # the learner's prints
+                with suppress(Exception):
+                    stream.flush()
+        except BaseException:  # noqa: BLE001 -- the child must end here whatever happens
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    try:
+        data, finished = _read_until(read_end, time.monotonic() + HARD_TIME_LIMIT)
+    except BaseException:  # Ctrl-C while waiting: end the child, then let it through
+        _kill(pid)
+        raise
+    finally:
+        os.close(read_end)
+    if not finished:
+        _kill(pid)
+        problem = HARD_STOP.format(seconds=TIME_BUDGET, hard=HARD_TIME_LIMIT)
+        return CheckReport(title, passed=False, problems=[problem])
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        if os.WIFSIGNALED(status):
+            signum = os.WTERMSIG(status)
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            how = f"signal {signal.Signals(signum).name}"
+        else:
+            how = f"exit code {os.WEXITSTATUS(status)}"
+        return CheckReport(title, passed=False, problems=[ENDED.format(how=how)])
+    kind, value = pickle.loads(data)  # noqa: S301 -- written by our own child
+    if kind == "interrupted":
+        raise KeyboardInterrupt
+    if kind == "error":
+        raise value
+    return value
+
+
+def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
+    """Everything written to ``fd`` until end of file; ``finished`` False at the deadline."""
+    chunks = []
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return b"".join(chunks), False
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if not ready:
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+
+
+def _kill(pid: int) -> None:
+    with suppress(ProcessLookupError, ChildProcessError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _run_here(
     checker: str,
     fn: object,
     battery: Callable[[_Session], None],
