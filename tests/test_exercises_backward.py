@@ -101,8 +101,9 @@ def test_layer_forward_failure_is_reported():
 
     report = exercises.check_softmax_with_temperature(BrokenForward)
     assert report.problems == [
-        "raised TypeError: bad forward for forward for T = 0.5, a batch of shape (4, 3) "
-        "and forward for T = 3, one sample with K = 4"
+        "raised TypeError: bad forward for forward for T = 0.5, a batch of shape (4, 3), "
+        "forward for T = 3, one sample with K = 4 and forward for T = 1, logits spread far "
+        "apart, [[-1400, 700, 0], [1000, 0, -5]]"
     ]
 
 

@@ -405,3 +405,88 @@ def test_a_bug_in_the_checker_itself_still_raises(monkeypatch):
 
     with pytest.raises(ZeroDivisionError, match="checker bug"):
         _session._run("check_broken", lambda x: x, broken)
+
+
+# --- issue 23.5: a softmax shifted by the mean, or not at all, fails every checker -------------
+
+
+def _shifted(how):
+    def softmax(z, axis=-1):
+        z = np.asarray(z, dtype=np.float64)
+        shift = np.mean(z, axis=axis, keepdims=True) if how == "mean" else 0.0
+        with np.errstate(all="ignore"):
+            e = np.exp(z - shift)
+            return e / np.sum(e, axis=axis, keepdims=True)
+
+    return softmax
+
+
+def _learners_with(sm):
+    """The seven exercises' answers, right except for the softmax ``sm`` inside."""
+
+    def ce(z, y):
+        return (sm(z) - y) / z.shape[0]
+
+    def soft(z, y):
+        return (sm(z) * np.sum(y, axis=-1, keepdims=True) - y) / z.shape[0]
+
+    def lse(z, g):
+        return g[:, None] * sm(z)
+
+    def regression(X, W, b, y):
+        G = sm(X @ W + b) - np.eye(W.shape[1])[y]
+        G = G / X.shape[0]
+        return X.T @ G, G.sum(axis=0)
+
+    def l2(X, W, b, y, lam):
+        dW, db = regression(X, W, b, y)
+        return dW + lam * W, db
+
+    def columns(X):
+        return sm(X, axis=0)
+
+    class Layer:
+        def __init__(self, temperature):
+            self.temperature = temperature
+
+        def forward(self, z):
+            self.s = sm(np.asarray(z) / self.temperature)
+            return self.s
+
+        def backward(self, g):
+            s = self.s
+            return s * (g - np.sum(s * g, axis=-1, keepdims=True)) / self.temperature
+
+    return {
+        "check_cross_entropy_grad": ce,
+        "check_grad_soft_targets": soft,
+        "check_logsumexp_vjp": lse,
+        "check_regression_gradients": regression,
+        "check_l2_gradients": l2,
+        "check_softmax_columns": columns,
+        "check_softmax_with_temperature": Layer,
+    }
+
+
+SEVEN = list(_learners_with(None))
+
+
+@pytest.mark.parametrize("name", SEVEN)
+def test_the_answers_with_a_stable_softmax_pass(name):
+    def stable(z, axis=-1):
+        return scipy.special.softmax(z, axis=axis)
+
+    report = _checker(name)(_learners_with(stable)[name])
+    assert report.passed, report
+
+
+@pytest.mark.parametrize("how", ["mean", "none"])
+@pytest.mark.parametrize("name", SEVEN)
+def test_a_softmax_without_the_max_shift_fails_every_checker(name, how):
+    report = _checker(name)(_learners_with(_shifted(how))[name])
+    assert not report.passed
+    text = " ".join(report.problems)
+    if how == "mean":
+        assert "subtracts the mean, not the maximum" in text, report
+    else:
+        assert "inf" in text or "overflow" in text, report

@@ -42,6 +42,8 @@ READ_ONLY = (
 )
 
 __all__ = [
+    "SPREAD_MEAN",
+    "SPREAD_NO_SHIFT",
     "ENDED",
     "CheckReport",
     "FLOAT32_ONLY",
@@ -720,6 +722,83 @@ def _run_here(
         problems = [NOT_IMPLEMENTED] if hint is None else [NOT_IMPLEMENTED, f"hint: {hint}"]
         return CheckReport(session.title, passed=False, problems=problems, checks=0)
     return session.report()
+
+
+# --- softmax computed inside a learner's function: the shift ---------------------------
+
+SPREAD_MEAN = (
+    "overflow for {label}: the softmax inside your function subtracts the mean, not the "
+    "maximum; for logits spread this far apart (such as [-1400, 700, 0]) x - mean(x) still "
+    "has entries above 709 and exp overflows to inf; subtract each row's maximum, "
+    "np.max(z, axis=-1, keepdims=True)"
+)
+SPREAD_NO_SHIFT = (
+    "overflow for {label}: the softmax inside your function does not subtract the maximum, "
+    "so exp(1000) is inf and inf/inf is NaN; subtract each row's maximum first "
+    "(softmax(z - max(z)) equals softmax(z))"
+)
+
+#: Logits spread far apart: the mean of the first row is -233, so x - mean(x) reaches 933
+#: and exp overflows; the second row overflows without any shift (exp(1000)), but not
+#: after subtracting its mean (332). The maxima sit in different columns, so the NaN
+#: pattern tells the two mistakes apart. x - max(x) handles both.
+_SPREAD_ROWS = np.array([[-1400.0, 700.0, 0.0], [1000.0, 0.0, -5.0]])
+_SPREAD_LABEL = "logits spread far apart, [[-1400, 700, 0], [1000, 0, -5]]"
+#: (X, W, b) whose logits X @ W + b are those rows, and a third row in between.
+_SPREAD_REGRESSION = (
+    np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]),
+    _SPREAD_ROWS.copy(),
+    np.zeros(3),
+)
+_SPREAD_REGRESSION_LABEL = (
+    "logits X @ W + b spread far apart, rows [-1400, 700, 0] and [1000, 0, -5]"
+)
+
+
+def _shifted_softmax(how: str) -> Callable[..., np.ndarray]:
+    """A softmax shifted by the mean (``how="mean"``) or not at all (``"none"``)."""
+
+    def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+        z = np.asarray(z, dtype=np.float64)
+        shift = np.mean(z, axis=axis, keepdims=True) if how == "mean" else 0.0
+        e = np.exp(z - shift)
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+    return softmax
+
+
+def _shift_inside(
+    session: _Session,
+    actual: np.ndarray,
+    formula: Callable[[Callable[..., np.ndarray]], np.ndarray],
+    label: str,
+) -> bool:
+    """Diagnose inf or NaN in ``actual``, an answer computed from a softmax of spread logits.
+
+    ``formula(softmax)`` is the right answer with ``softmax`` in place of the
+    stable one: run with a mean-shifted and an unshifted softmax, it names the
+    cause when ``actual`` reproduces one. Returns True when ``actual`` had inf
+    or NaN (reported here), False when it is finite (nothing reported).
+    """
+    with np.errstate(all="ignore"):
+        if np.all(np.isfinite(actual)):
+            return False
+    candidates = [
+        (["spread_mean"], lambda: formula(_shifted_softmax("mean"))),
+        (["spread_noshift"], lambda: formula(_shifted_softmax("none"))),
+    ]
+    causes, matching = _confirmed_causes(actual, candidates, np.dtype(np.float64))
+    messages = {
+        "spread_mean": SPREAD_MEAN.format(label=label),
+        "spread_noshift": SPREAD_NO_SHIFT.format(label=label),
+    }
+    symptom = (
+        f"nonfinite:{label}",
+        f"returned inf or NaN for {label}: {_fmt(actual)}; every value should be finite "
+        "(subtract each row's maximum before exponentiating)",
+    )
+    session.add_causes(causes, matching, messages, symptom)
+    return True
 
 
 # --- inputs shared by the batteries ---------------------------------------------------
