@@ -490,3 +490,87 @@ def test_a_softmax_without_the_max_shift_fails_every_checker(name, how):
         assert "subtracts the mean, not the maximum" in text, report
     else:
         assert "inf" in text or "overflow" in text, report
+
+
+# --- issue 23.6: one precision rule for every checker -----------------------------------------
+
+
+def _solutions_by_checker():
+    """Every checker whose worked solution returns numbers computed from float input."""
+    from tests.exercise_learners import CASES as cases
+
+    found = {name: fn for name, fn, _, _ in cases}
+    found.update(
+        {
+            "check_softmax": solutions.softmax_rowwise,
+            "check_log_softmax": solutions.log_softmax_stable,
+            "check_softmax_jacobian": solutions.jacobian_from_probs,
+            "check_softmax_vjp": solutions.vjp,
+            "check_cross_entropy_grad": solutions.cross_entropy_grad_from_logits,
+            "check_kl_divergence": solutions.kl_divergence,
+            "check_l2_gradients": solutions.l2_gradients,
+            "check_multiclass_hinge": solutions.multiclass_hinge,
+            "check_unbroadcast": solutions.unbroadcast,
+            "check_logsumexp_vjp": solutions.logsumexp_vjp,
+            "check_max_vjp": solutions.max_vjp,
+        }
+    )
+    # Exact answers (counts, a batch the learner builds, a threshold of a given dtype) and
+    # a layer class are not "computed in a lower precision".
+    for name in (
+        "check_confusion_matrix",
+        "check_breaking_batch",
+        "check_largest_finite_exp_input",
+        "check_softmax_with_temperature",
+    ):
+        found.pop(name)
+    return found
+
+
+PRECISION_CASES = _solutions_by_checker()
+
+
+def _cast(value, dtype):
+    if isinstance(value, tuple):
+        return tuple(_cast(part, dtype) for part in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(dtype)
+    if isinstance(value, float | np.floating):
+        return np.asarray(value).astype(dtype)[()]
+    return value
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+@pytest.mark.parametrize("name", sorted(PRECISION_CASES))
+def test_a_lower_precision_answer_is_told_so_and_never_passes(name, dtype):
+    solution = PRECISION_CASES[name]
+
+    def rounded(*args):
+        return _cast(solution(*args), dtype)
+
+    report = _checker(name)(rounded)
+    assert not report.passed, name
+    low = np.dtype(dtype).name
+    told = (f"correct to {low} precision only", f"is {low} (about ")
+    assert any(
+        any(t in p for t in told) and "the exercise asks for float64" in p for p in report.problems
+    ), report
+    if all(p.startswith("correct to") for p in report.problems):
+        assert len(report.problems) == 1  # right but in lower precision: that alone is said
+
+
+@pytest.mark.parametrize("name", sorted(PRECISION_CASES))
+def test_the_float64_solutions_still_pass(name):
+    assert _checker(name)(PRECISION_CASES[name]).passed
+
+
+def test_float32_computation_returned_as_float64_is_told_in_words_not_numbers():
+    def in_float32(z, y):
+        z32 = np.asarray(z, dtype=np.float32)
+        e = np.exp(z32 - z32.max(axis=-1, keepdims=True))
+        return (e / e.sum(axis=-1, keepdims=True) - y) / len(z)  # float64 in the end
+
+    (problem,) = exercises.check_cross_entropy_grad(in_float32).problems
+    assert problem.startswith("correct to float32 precision only")
+    assert "the exercise asks for float64" in problem
+    assert "expected [" not in problem  # no identical-looking numbers

@@ -13,11 +13,21 @@ A message names a cause only when the checker has confirmed it: it runs the
 suspected wrong formula on the same input and the learner's output matches
 (the same NaN and infinite entries, the other entries close), or it observes
 the cause directly (the columns sum to 1). Otherwise the report states the
-symptom (*"returned inf or NaN for [1000, 5]: ..."*) and the expected values.
-Answers are judged at the precision of their dtype: a float32 answer at
-float32 precision (a float64 answer made of float32 numbers is told so), and
+symptom (*"returned inf or NaN for [1000, 5]: ..."*) and the expected values,
+printed with enough digits to differ where they differ.
+
+**The precision rule** (one for every checker): an answer is judged at the
+precision the exercise asks for, which is that of its input: float64 for
+float64, integer and Python-number input, float32 for float32 input (about
+1000 units in the last place: ``rtol=1e-7`` in float64, ``1e-4`` in float32;
 an absolute floor accepts ``log(1 + tiny)`` where the reference has
-``log1p(tiny)``.
+``log1p(tiny)``). A lower-precision answer never passes and is told so in
+words, not shown as two identical-looking arrays: one that agrees only to
+float32 (or float16) precision gets *"correct to float32 precision only: ...
+the exercise asks for float64"*, with the cause named when it is confirmed
+(every number of the answer is a float32 number); one returned in a lower
+dtype gets *"your answer ... is float32 ...; the exercise asks for float64"*
+even when it is wrong for other reasons too.
 
 The checkers live in modules by topic: :mod:`~softmax_course.exercises.forward`
 (softmax, log-softmax, lessons 01-03), :mod:`~softmax_course.exercises.jacobian`,

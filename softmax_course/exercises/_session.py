@@ -42,6 +42,10 @@ READ_ONLY = (
 )
 
 __all__ = [
+    "LOWER_DTYPE",
+    "LOWER_NUMBERS",
+    "LOWER_PRECISION",
+    "LOWER_UNKNOWN",
     "SPREAD_MEAN",
     "SPREAD_NO_SHIFT",
     "ENDED",
@@ -196,6 +200,17 @@ def _fmt(values: np.ndarray) -> str:
     return " ".join(line.strip() for line in text.splitlines())  # one line per message
 
 
+def _expected_got(expected: np.ndarray, got: np.ndarray) -> str:
+    """ "expected A, got B" with enough digits that A and B differ where the arrays do."""
+    for precision in (4, 6, 9, 12, 17):
+        with np.printoptions(precision=precision, suppress=True, threshold=20, linewidth=10_000):
+            a = " ".join(np.array2string(np.asarray(expected), separator=", ").split())
+            b = " ".join(np.array2string(np.asarray(got), separator=", ").split())
+        if a != b:
+            break
+    return f"expected {a}, got {b}"
+
+
 def _tolerances(dtype: np.dtype) -> tuple[float, float]:
     """(rtol, atol) for answers of this precision: about 1000 units in the last place."""
     dtype = np.dtype(dtype)
@@ -207,22 +222,91 @@ def _tolerances(dtype: np.dtype) -> tuple[float, float]:
 
 
 def _close(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> bool:
-    """Elementwise agreement at the precision of the input or of the answer, the lower.
+    """Elementwise agreement at the precision the exercise asks for (``dtype``).
 
-    An answer returned in float32 is judged at float32 precision; the absolute
-    floor ``atol`` also accepts ``log(1 + tiny)`` where the reference uses
-    ``log1p(tiny)`` (a difference of about 1e-17 next to a dominant term).
+    The one precision rule of the checkers: an answer is judged at the precision
+    of the input (float64 for float64 and integer input, float32 for float32
+    input). An answer that agrees only at a lower precision (float32: about 7
+    digits; float16: about 3) still counts as a match here, so that the
+    diagnosis goes on, but the running session is told (see :func:`_note_precision`):
+    its report says in words "correct to float32 precision only ...; the
+    exercise asks for float64" and the check does not pass. The absolute floor
+    ``atol`` accepts ``log(1 + tiny)`` where the reference uses ``log1p(tiny)``.
     """
     if actual.shape != expected.shape:
         return False
     rtol, atol = _tolerances(dtype)
-    if actual.dtype.kind == "f":
-        rtol, atol = (
-            max(rtol, _tolerances(actual.dtype)[0]),
-            max(atol, _tolerances(actual.dtype)[1]),
-        )
+    answer = bool(_CURRENT and _CURRENT[-1].is_answer(actual))
     with np.errstate(all="ignore"):
-        return bool(np.allclose(actual, expected, rtol=rtol, atol=atol))
+        if np.allclose(actual, expected, rtol=rtol, atol=atol):
+            low = _precision_name(actual.dtype) if actual.dtype.kind == "f" else "float64"
+            if answer and low in _LOWER[_precision_name(dtype)]:
+                # Agrees, but in a lower-precision dtype than asked: told, not passed.
+                _note_precision(low, _precision_name(dtype), actual)
+            return True
+        if not answer:
+            return False  # the checker's own arrays (references, candidates): strictly
+        asked = _precision_name(dtype)
+        for lower in _LOWER[asked]:
+            low_rtol, low_atol = _tolerances(np.dtype(lower))
+            if np.allclose(actual, expected, rtol=low_rtol, atol=low_atol):
+                _note_precision(lower, asked, actual)
+                return True
+    return False
+
+
+def _precision_name(dtype: np.dtype) -> str:
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f" and dtype.itemsize <= 2:
+        return "float16"
+    if dtype.kind == "f" and dtype.itemsize <= 4:
+        return "float32"
+    return "float64"
+
+
+# The precisions below the asked one, the closest first.
+_LOWER = {"float64": ("float32", "float16"), "float32": ("float16",), "float16": ()}
+
+_DIGITS = {"float64": 16, "float32": 7, "float16": 3}
+
+LOWER_PRECISION = (
+    "correct to {low} precision only: for {label} your answer agrees with the expected "
+    "values to about {low_digits} significant digits, not {digits}; the exercise asks for "
+    "{asked}{why}"
+)
+LOWER_DTYPE = (
+    "your answer for {label} is {low} (about {low_digits} significant digits); the exercise "
+    "asks for {asked}: keep {asked} input in {asked} (no astype({low}), {low} arrays or "
+    "dtype={low})"
+)
+#: The end of LOWER_PRECISION when every number of the answer is a lower-precision number.
+LOWER_NUMBERS = (
+    ": every number in your answer is a {low} number, so something inside computes in {low} "
+    "(an astype({low}), a {low} array or dtype={low}); keep {asked} input in {asked}"
+)
+#: The end of LOWER_PRECISION otherwise: the cause is not confirmed, only the symptom.
+LOWER_UNKNOWN = (
+    ": look for a step computed in lower precision, or a small constant added (such as "
+    "+ 1e-9 inside a log)"
+)
+
+_CURRENT: list[_Session] = []  # the session whose battery is running (innermost last)
+
+
+def _note_precision(low: str, asked: str, actual: np.ndarray) -> None:
+    """Tell the running session that an answer matched only at the ``low`` precision."""
+    if _CURRENT:
+        _CURRENT[-1].note_precision(low, asked, _made_of(actual, low))
+
+
+def _made_of(actual: np.ndarray, low: str) -> bool:
+    """Every entry of ``actual`` is a ``low`` number (its dtype, or a lossless round trip)."""
+    if actual.dtype.kind != "f" or actual.size == 0:
+        return False
+    if actual.dtype.itemsize <= np.dtype(low).itemsize:
+        return True
+    with np.errstate(all="ignore"):
+        return bool(np.array_equal(actual.astype(low).astype(actual.dtype), actual, equal_nan=True))
 
 
 def _float32_only(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> bool:
@@ -324,7 +408,32 @@ class _Session:
         self.batch_ran = False  # a call with a batch (ndim >= 2) returned
         self.stopped = False
         self.facts: dict[str, Any] = {}  # what the battery learned along the way
+        self.label = ""  # the input of the latest call, for messages about its answer
+        self._answers: dict[int, np.ndarray] = {}  # the learner's answers, by id
+        self.precision: str | None = None  # a LOWER_PRECISION message, kept apart
+        self.lower_dtype: str | None = None  # a LOWER_DTYPE message, kept apart
         self._spent = 0.0
+
+    def answer(self, array: np.ndarray) -> np.ndarray:
+        """Remember ``array`` as an answer of the learner's (its precision is judged)."""
+        self._answers[id(array)] = array  # the reference keeps the id from being reused
+        return array
+
+    def is_answer(self, array: object) -> bool:
+        return self._answers.get(id(array)) is array
+
+    def note_precision(self, low: str, asked: str, made_of_low: bool) -> None:
+        """An answer matched only at the ``low`` precision (the first such answer is told)."""
+        if self.precision is None:
+            why = LOWER_NUMBERS if made_of_low else LOWER_UNKNOWN
+            self.precision = LOWER_PRECISION.format(
+                low=low,
+                label=self.label,
+                low_digits=_DIGITS[low],
+                digits=_DIGITS[asked],
+                asked=asked,
+                why=why.format(low=low, asked=asked),
+            )
 
     def add(self, key: str, message: str) -> None:
         self.problems.setdefault(key, message)
@@ -349,6 +458,13 @@ class _Session:
         problems = []
         for key, message in self.problems.items():
             problems.append(self._failure_message(key) if message is None else message)
+        if self.precision is not None and not problems:
+            # Told only when nothing else is wrong: a lower-precision answer that matched a
+            # wrong formula is reported as that formula, not as "correct to float32".
+            problems.append(self.precision)
+        elif self.lower_dtype is not None and "keeps_dtype" not in self.problems:
+            # A fact about the answer's dtype: always told (unless a checker of dtypes did)
+            problems.insert(0, self.lower_dtype)
         return CheckReport(self.title, passed=not problems, problems=problems, checks=self.checks)
 
     def call(
@@ -376,6 +492,7 @@ class _Session:
             return None
         self.checks += 1
         self.learner_calls += not given
+        self.label = label
         copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
         for copy in copies:
             if isinstance(copy, np.ndarray):
@@ -411,6 +528,8 @@ class _Session:
         if result is None:
             self.add("none", "your function returned None: did you forget `return`?")
             return None
+        if not given:
+            self._compare_dtypes(result, args)
         if raw:
             return result
         array = self.as_array(result, label)
@@ -423,7 +542,22 @@ class _Session:
                 "expected an array of real numbers",
             )
             return None
-        return array.astype(np.float64) if array.dtype.kind in "iub" else array
+        return self.answer(array.astype(np.float64) if array.dtype.kind in "iub" else array)
+
+    def _compare_dtypes(self, result: Any, args: Sequence[Any]) -> None:
+        """Note a float answer of lower precision than the float input it was given."""
+        inputs = [a.dtype for a in args if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+        parts = result if isinstance(result, tuple | list) and len(result) <= 4 else (result,)
+        answers = [p.dtype for p in parts if isinstance(p, np.ndarray | np.floating)]
+        answers = [d for d in answers if d.kind == "f"]
+        if not inputs or not answers:
+            return
+        asked = _precision_name(max(inputs, key=lambda d: d.itemsize))
+        low = _precision_name(min(answers, key=lambda d: d.itemsize))
+        if low in _LOWER[asked] and self.lower_dtype is None:
+            self.lower_dtype = LOWER_DTYPE.format(
+                low=low, label=self.label, low_digits=_DIGITS[low], asked=asked
+            )
 
     def as_array(self, result: Any, label: str) -> np.ndarray | None:
         """``np.asarray(result)``, or None after saying why the learner's result is not one."""
@@ -712,12 +846,15 @@ def _run_here(
             "(pass the function itself, without calling it)",
         )
         return session.report()
+    _CURRENT.append(session)
     try:
         # The references and diagnoses may meet inf or NaN from the learner's answer.
         with np.errstate(all="ignore"):
             battery(session)
     except _NotImplemented:  # a battery can still give up explicitly
         pass
+    finally:
+        _CURRENT.pop()
     if session.only_not_implemented():
         problems = [NOT_IMPLEMENTED] if hint is None else [NOT_IMPLEMENTED, f"hint: {hint}"]
         return CheckReport(session.title, passed=False, problems=problems, checks=0)
@@ -844,6 +981,12 @@ def _float(session: _Session, result: np.ndarray, label: str) -> float | None:
             f"returned shape {result.shape} for {label}; expected a single number",
         )
         return None
+    if result.dtype.kind == "f" and result.dtype.itemsize < 8 and session.lower_dtype is None:
+        # The single-number exercises all ask for float64 (their inputs are float64).
+        low = _precision_name(result.dtype)
+        session.lower_dtype = LOWER_DTYPE.format(
+            low=low, label=label, low_digits=_DIGITS[low], asked="float64"
+        )
     return float(result.reshape(()))
 
 
@@ -861,6 +1004,11 @@ def _as_array(value: Any) -> np.ndarray | None:
         return None
 
 
+def _keep_precision(part: np.ndarray) -> np.ndarray:
+    """``part`` as floats: integers and booleans become float64, floats keep their dtype."""
+    return part.astype(np.float64) if part.dtype.kind in "iub" else part
+
+
 def _pair(
     session: _Session, result: Any, template: str, label: str
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -873,7 +1021,10 @@ def _pair(
         if any(part is None for part in parts):
             return None
         if all(part.dtype.kind in "fiub" for part in parts):
-            return parts[0].astype(np.float64), parts[1].astype(np.float64)
+            # float64 copies, judged as answers: a float32 part still counts as float32
+            return tuple(  # type: ignore[return-value]
+                session.answer(_keep_precision(part)) for part in parts
+            )
     what = (
         f"a {type(result).__name__} of length {len(result)}"
         if isinstance(result, tuple | list)

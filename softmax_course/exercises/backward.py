@@ -20,6 +20,7 @@ from softmax_course.exercises._session import (
     FLOAT32_ONLY,
     CheckReport,
     _close,
+    _expected_got,
     _float32_only,
     _fmt,
     _run,
@@ -162,13 +163,12 @@ def _diagnose_vjp(
         elif batch and single_ok:
             session.add(
                 "batch_values",
-                f"right for 1-D s and g but wrong for {label}: expected {_fmt(expected)}, "
-                f"got {_fmt(result)}",
+                f"right for 1-D s and g but wrong for {label}: {_expected_got(expected, result)}",
             )
         else:
             session.add(
                 "values",
-                f"wrong values for {label}: expected {_fmt(expected)}, got {_fmt(result)}",
+                f"wrong values for {label}: {_expected_got(expected, result)}",
             )
         return False
 
@@ -325,8 +325,7 @@ def _temperature_layer_battery(session: _Session) -> None:
         if not _close(s, s_ref, z.dtype):
             session.add(
                 "forward",
-                f"forward for {label} does not return softmax(z / T): expected {_fmt(s_ref)}, "
-                f"got {_fmt(s)}",
+                f"forward for {label} does not return softmax(z / T): {_expected_got(s_ref, s)}",
             )
             continue
         # The upstream gradient of half the squared error (s - y)^2 / 2, averaged over samples.

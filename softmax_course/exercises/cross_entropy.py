@@ -20,6 +20,7 @@ from softmax_course.exercises._session import (
     CheckReport,
     _close,
     _confirmed_causes,
+    _expected_got,
     _float,
     _float32_only,
     _fmt,
@@ -243,7 +244,7 @@ def _diagnose_ce(
             else:
                 session.add(
                     "values",
-                    f"wrong gradient for {label}: expected {_fmt(expected)}, got {_fmt(result)}",
+                    f"wrong gradient for {label}: {_expected_got(expected, result)}",
                 )
 
 
@@ -466,7 +467,7 @@ def _soft_targets_battery(session: _Session) -> None:
             else:
                 session.add(
                     "values",
-                    f"wrong gradient for {label}: expected {_fmt(expected)}, got {_fmt(result)}",
+                    f"wrong gradient for {label}: {_expected_got(expected, result)}",
                 )
 
 

@@ -37,6 +37,7 @@ from softmax_course.exercises._session import (
     CheckReport,
     _close,
     _confirmed_causes,
+    _expected_got,
     _float,
     _float32_only,
     _fmt,
@@ -321,7 +322,7 @@ def _check_distribution(
 
 def _wrong_values(label: str, reference: np.ndarray, result: np.ndarray) -> str:
     """ "wrong values ...", with the size of the difference when the rounded numbers agree."""
-    text = f"wrong values for {label}: expected {_fmt(reference)}, got {_fmt(result)}"
+    text = f"wrong values for {label}: {_expected_got(reference, result)}"
     if _fmt(reference) == _fmt(result):
         with np.errstate(all="ignore"):
             difference = float(np.max(np.abs(result - reference)))
@@ -526,7 +527,7 @@ def _vector_battery(session: _Session) -> None:
             else:
                 session.add(
                     "values",
-                    f"wrong values for {label}: got {_fmt(result)}, expected {_fmt(expected)}",
+                    f"wrong values for {label}: {_expected_got(expected, result)}",
                 )
 
 
@@ -727,7 +728,7 @@ def _columns_battery(session: _Session) -> None:
                 session.add(
                     "values",
                     f"wrong values for {label}: each column should be a softmax over its K "
-                    f"entries; expected {_fmt(expected)}, got {_fmt(result)}",
+                    f"entries; {_expected_got(expected, result)}",
                 )
 
 

@@ -19,6 +19,7 @@ from softmax_course.exercises._session import (
     CheckReport,
     _close,
     _confirmed_causes,
+    _expected_got,
     _float,
     _float32_only,
     _fmt,
@@ -204,7 +205,7 @@ def _diagnose_jacobian(
         else:
             session.add(
                 "values",
-                f"wrong Jacobian for {label}: expected {_fmt(J)}, got {_fmt(result)}",
+                f"wrong Jacobian for {label}: {_expected_got(J, result)}",
             )
 
 

@@ -16,6 +16,7 @@ from softmax_course.exercises._session import (
     _SPREAD_REGRESSION_LABEL,
     CheckReport,
     _close,
+    _expected_got,
     _fmt,
     _pair,
     _run,
@@ -244,7 +245,7 @@ def _confusion_battery(session: _Session) -> None:
         elif np.array_equal(C, once):
             session.add("undercount", CONFUSION_UNDERCOUNT)
         else:
-            session.add("values", f"for {label}: expected {_fmt(expected)}, got {_fmt(C)}")
+            session.add("values", f"for {label}: {_expected_got(expected, C)}")
 
 
 def check_confusion_matrix(fn: Callable[[np.ndarray, np.ndarray, int], Any]) -> CheckReport:
@@ -343,14 +344,12 @@ def _regression_battery(session: _Session) -> None:
             session.add("sign", REGRESSION_SIGN)
         else:
             if not dW_ok:
-                session.add("dW", f"dW for {label}: expected {_fmt(expected_dW)}, got {_fmt(dW)}")
+                session.add("dW", f"dW for {label}: {_expected_got(expected_dW, dW)}")
             if not db_ok:
                 if dW_ok and _close(db, expected_db / N, X.dtype):
                     session.add("db_mean", REGRESSION_DB_MEAN)
                 else:
-                    session.add(
-                        "db", f"db for {label}: expected {_fmt(expected_db)}, got {_fmt(db)}"
-                    )
+                    session.add("db", f"db for {label}: {_expected_got(expected_db, db)}")
 
 
 def check_regression_gradients(
