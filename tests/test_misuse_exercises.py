@@ -9,6 +9,8 @@ takes too long, and still let Ctrl-C through.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import math
 import os
 import signal
 import sys
@@ -574,3 +576,80 @@ def test_float32_computation_returned_as_float64_is_told_in_words_not_numbers():
     assert problem.startswith("correct to float32 precision only")
     assert "the exercise asks for float64" in problem
     assert "expected [" not in problem  # no identical-looking numbers
+
+
+# --- issue 23.7: the stream checker's false reports, and a NaN for a masked first value --------
+
+
+def _one_pass(values):
+    m, d = -math.inf, 0.0
+    for v in values:
+        if v == -math.inf:
+            continue
+        if v > m:
+            d = d * math.exp(m - v) if d else 0.0
+            m = v
+        d += math.exp(v - m)
+    return m + math.log(d) if d else -math.inf
+
+
+def test_a_next_after_the_end_is_not_a_second_pass():
+    def then_peeks(values):
+        it = iter(values)
+        result = _one_pass(it)
+        assert next(it, None) is None  # the stream is done: nothing read twice
+        return result
+
+    assert exercises.check_online_logsumexp_stream(then_peeks).passed
+
+
+def test_reading_chunks_until_an_empty_chunk_passes():
+    def in_chunks(values, size=4096):
+        it = iter(values)
+        m, d = -math.inf, 0.0
+        while chunk := list(itertools.islice(it, size)):
+            chunk_m = max(chunk)
+            if chunk_m == -math.inf:
+                continue
+            new_m = max(m, chunk_m)
+            d = (d * math.exp(m - new_m) if d else 0.0) + sum(math.exp(v - new_m) for v in chunk)
+            m = new_m
+        return m + math.log(d) if d else -math.inf
+
+    report = exercises.check_online_logsumexp_stream(in_chunks)
+    assert report.passed, report  # neither "went over the values twice" nor "kept the stream"
+
+
+def test_storing_the_stream_is_still_named():
+    def stores(values):
+        values = list(values)
+        m = max(values)
+        return m + math.log(sum(math.exp(v - m) for v in values))
+
+    problems = exercises.check_online_logsumexp_stream(stores).problems
+    assert any(p.startswith("your function kept the whole stream in memory") for p in problems)
+
+
+def test_two_passes_are_still_named():
+    def two_passes(values):
+        m = max(values)
+        return m + math.log(sum(math.exp(v - m) for v in values) or 1.0)
+
+    problems = exercises.check_online_logsumexp_stream(two_passes).problems
+    assert exercises.STREAM_TWO_PASSES in problems
+
+
+def test_a_naive_stream_that_gives_nan_for_a_masked_first_value_fails():
+    def naive(values):
+        m, d = -math.inf, 0.0
+        for v in values:
+            new_m = max(m, v)
+            d = d * math.exp(m - new_m) + math.exp(v - new_m)  # exp(-inf + inf) = NaN
+            m = new_m
+        return m + math.log(d)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = exercises.check_online_logsumexp_stream(naive)
+    assert not report.passed
+    assert any("[-inf, 1.0]" in p for p in report.problems), report
