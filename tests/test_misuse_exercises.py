@@ -653,3 +653,20 @@ def test_a_naive_stream_that_gives_nan_for_a_masked_first_value_fails():
         report = exercises.check_online_logsumexp_stream(naive)
     assert not report.passed
     assert any("[-inf, 1.0]" in p for p in report.problems), report
+
+
+# --- issue 23.9: check_breaking_batch judges a batch in its own dtype -------------------------
+
+
+def test_a_float32_batch_that_breaks_in_float32_passes():
+    batch = np.array([[0.0, 1.0, 2.0], [-110.0, -109.0, -108.0]], dtype=np.float32)
+    with np.errstate(all="ignore"):  # the reference: the global-max softmax in float32
+        e = np.exp(batch - np.max(batch))
+        assert np.isnan(e / e.sum(axis=-1, keepdims=True)).any()
+    assert exercises.check_breaking_batch(lambda: batch.copy()).passed
+
+
+def test_the_same_batch_in_float64_is_not_broken():
+    batch = np.array([[0.0, 1.0, 2.0], [-110.0, -109.0, -108.0]])
+    report = exercises.check_breaking_batch(lambda: batch.copy())
+    assert report.problems == [exercises.BREAKING_NOT_BROKEN]

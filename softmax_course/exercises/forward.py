@@ -783,7 +783,9 @@ def _breaking_battery(session: _Session) -> None:
             + ("" if np.all(np.isfinite(result)) else " with inf or NaN entries"),
         )
         return
-    X = result.astype(np.float64)
+    # Judged in the batch's own dtype: a float32 batch breaks where float32 underflows
+    # (exp(-104) is 0 in float32, not in float64). Integers are computed in float64.
+    X = result if result.dtype.kind == "f" else result.astype(np.float64)
     with np.errstate(all="ignore"):
         broken = bool(np.any(np.isnan(_global_max_softmax(X))))
     if not broken:
@@ -802,7 +804,9 @@ def check_breaking_batch(make: Callable[[], Any]) -> CheckReport:
     -------
     CheckReport
         ``passed`` when the batch is finite, of shape ``(2, 3)``, and
-        ``exp(X - max(X)) / sum(..., axis=-1)`` has a NaN on it.
+        ``exp(X - max(X)) / sum(..., axis=-1)`` has a NaN on it, computed in
+        the batch's own dtype (float64 for integers): a float32 batch is
+        broken where float32 underflows.
 
     Examples
     --------
