@@ -670,3 +670,31 @@ def test_the_same_batch_in_float64_is_not_broken():
     batch = np.array([[0.0, 1.0, 2.0], [-110.0, -109.0, -108.0]])
     report = exercises.check_breaking_batch(lambda: batch.copy())
     assert report.problems == [exercises.BREAKING_NOT_BROKEN]
+
+
+# --- issue 23.10: the transpose trick, softmax applied twice to a batch ------------------------
+
+
+def _transpose_trick(x):
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        e = np.exp(x.T - np.max(x, axis=-1))  # lesson 02, section 6(e)
+        return (e / np.sum(e, axis=0)).T
+
+
+def test_the_transpose_trick_is_named_on_a_batch_with_equal_batch_axes():
+    problems = exercises.check_softmax(_transpose_trick).problems
+    square = [p for p in problems if "(2, 2, 3)" in p]
+    assert square and square[0].startswith("inf or NaN for a batch of shape (2, 2, 3)")
+    assert "transpose trick" in square[0]
+    broadcast = [p for p in problems if p.startswith("raised ValueError")]
+    assert broadcast and "transpose trick works for 2-D input only" in broadcast[0]
+
+
+def test_a_batch_jacobian_of_softmax_applied_again_is_named():
+    def jacobian_of_softmax_again(S):  # thread: the Jacobian of the logits' softmax, from S
+        P = scipy.special.softmax(S, axis=-1)
+        return np.stack([np.diag(p) - np.outer(p, p) for p in P])
+
+    problems = exercises.check_batch_jacobian(jacobian_of_softmax_again).problems
+    assert problems == [exercises.SOFTMAX_AGAIN]

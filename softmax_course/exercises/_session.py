@@ -651,6 +651,10 @@ class _Session:
         one_d = any(failure.one_d) and self.batch_ran and self.one_d_hint
         if "out of bounds for array of dimension 1" in text:
             message += "; use axis=-1, the class axis of a single vector and of a batch alike"
+        elif _transposed(text):
+            from softmax_course.exercises.forward import TRANSPOSE_BROADCAST
+
+            message += TRANSPOSE_BROADCAST
         elif _keepdims_lost(text):
             message += (
                 "; the per-row values lost their axis: keep it with keepdims=True so that "
@@ -677,6 +681,15 @@ def _join(labels: Sequence[str], total: int) -> str:
     if len(unique) <= 3:
         return ", ".join(unique[:-1]) + " and " + unique[-1]
     return f"{', '.join(unique[:3])} and {len(unique) - 3} more inputs"
+
+
+def _transposed(text: str) -> bool:
+    """numpy's broadcasting error of ``x.T`` (all axes reversed) against ``x.max(axis=-1)``."""
+    match = re.search(r"shapes \(([0-9, ]*)\) \(([0-9, ]*)\)", text)
+    if match is None:
+        return False
+    a, b = (tuple(int(n) for n in part.replace(" ", "").split(",") if n) for part in match.groups())
+    return len(a) >= 3 and a[::-1][:-1] == b
 
 
 def _keepdims_lost(text: str) -> bool:

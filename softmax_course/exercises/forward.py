@@ -47,6 +47,8 @@ from softmax_course.exercises._session import (
 )
 
 __all__ = [
+    "TRANSPOSE_BROADCAST",
+    "TRANSPOSE_TRICK",
     "AXIS_0",
     "AXIS_FIXED",
     "AXIS_NONE",
@@ -134,6 +136,25 @@ LOG_OVERFLOW = (
 )
 
 
+TRANSPOSE_TRICK = (
+    "inf or NaN for {label}: you shifted x.T by np.max(x, axis=-1), the transpose trick of lesson "
+    "02 (section 6(e)); .T reverses all the axes, so beyond 2-D slice (i, j) is shifted by "
+    "the maximum of slice (j, i) (and a (2, 3, 4) batch does not broadcast at all); "
+    "subtract np.max(x, axis=-1, keepdims=True) without transposing"
+)
+
+TRANSPOSE_BROADCAST = (
+    "; the shapes are those of x.T and np.max(x, axis=-1): .T reverses all the axes, so the "
+    "transpose trick works for 2-D input only (lesson 02, section 6(e)); subtract "
+    "np.max(x, axis=-1, keepdims=True) without transposing"
+)
+
+# A (2, 2, 3) batch whose slice (0, 1) lies 1000 below the others: the transpose trick
+# shifts it by the maximum of slice (1, 0), and gets 0/0 there (and inf/inf in (1, 0)).
+_SQUARE_BATCH = np.zeros((2, 2, 3))
+_SQUARE_BATCH[0, 1] = [-1000.0, -999.0, -998.0]
+_SQUARE_BATCH_LABEL = "a batch of shape (2, 2, 3) whose slice (0, 1) lies 1000 below the others"
+
 MEAN_SHIFT = (
     "overflow for {label}: you subtracted the mean, not the maximum; for logits spread this "
     "far apart x - mean(x) still has entries above 709 and exp overflows to inf; subtract "
@@ -175,6 +196,16 @@ def _first_non_singleton(x: np.ndarray) -> np.ndarray:
 
 _KEYS = {"noshift": "maxshift", "mean": "mean", "global_max": "global_max"}
 _KEYS["log_of_softmax"] = "log_of_softmax"
+_KEYS["transpose"] = "transpose"
+
+
+def _transpose_trick(x: np.ndarray, *, log: bool) -> np.ndarray:
+    """Lesson 02's ``x.T - np.max(x, axis=-1)``: right for 2-D, wrong when axes coincide."""
+    u = x.T - np.max(x, axis=-1)
+    if log:
+        return (u - np.log(np.sum(np.exp(u), axis=0))).T
+    e = np.exp(u)
+    return (e / np.sum(e, axis=0)).T
 
 
 def _softmax_candidates(x: np.ndarray, *, log: bool) -> list[tuple[list[str], Any]]:
@@ -185,6 +216,8 @@ def _softmax_candidates(x: np.ndarray, *, log: bool) -> list[tuple[list[str], An
         (["mean"], lambda: _shifted(x, mean, log=log)),
         (["global_max"], lambda: _shifted(x, np.max(x), log=log)),
     ]
+    if x.ndim >= 3 and x.shape[:-1] == x.shape[:-1][::-1]:  # the trick broadcasts here
+        candidates.append((["transpose"], lambda: _transpose_trick(x, log=log)))
     if log:
         candidates += [
             (["noshift", "log_of_softmax"], lambda: np.log(_shifted(x, 0.0, log=False))),
@@ -229,6 +262,8 @@ def _nonfinite_message(cause: str, x: np.ndarray, label: str, *, log: bool) -> t
         return "global_max", GLOBAL_MAX
     if cause == "log_of_softmax":
         return "log_of_softmax", LOG_OF_SOFTMAX
+    if cause == "transpose":
+        return "transpose", TRANSPOSE_TRICK.format(label=label)
     if x.dtype == np.float32 and np.max(np.abs(x)) < 700:
         return "maxshift", OVERFLOW_FLOAT32
     if np.max(x) > 0:
@@ -354,6 +389,9 @@ def _softmax_battery(session: _Session, *, log: bool, keeps_dtype: bool = False)
     _check_distribution(session, _FLOAT32_BATCH, "a float32 batch", log=log)
     _check_distribution(session, _INTEGERS, "the integers [1, 2, 3]", log=log)
     _check_distribution(session, _WIDE, "a batch of shape (7, 12)", log=log)
+    # Two batch axes of equal length: x.T - x.max(axis=-1) broadcasts, with the wrong maxima.
+    # (Late in the battery: a missing shift fails here too, and is named by then.)
+    _check_distribution(session, _SQUARE_BATCH, _SQUARE_BATCH_LABEL, log=log)
     _check_distribution(session, _BATCH, "a read-only batch", log=log, read_only=True)
     _check_far_rows(session, log=log)
 
