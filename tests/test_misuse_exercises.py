@@ -698,3 +698,32 @@ def test_a_batch_jacobian_of_softmax_applied_again_is_named():
 
     problems = exercises.check_batch_jacobian(jacobian_of_softmax_again).problems
     assert problems == [exercises.SOFTMAX_AGAIN]
+
+
+# --- issue 23.10: lesson 08's blocked softmax and in-place VJP: peak scratch memory -----------
+
+
+def test_an_unblocked_softmax_fails_the_blocked_exercise():
+    def unblocked(x):
+        x = np.asarray(x)
+        x = x if x.dtype.kind == "f" else x.astype(np.float64)
+        e = np.exp(x - np.max(x, axis=-1, keepdims=True))  # a whole-batch temporary
+        return e / np.sum(e, axis=-1, keepdims=True)
+
+    assert exercises.check_softmax(unblocked, keeps_dtype=True).passed  # right values
+    (problem,) = exercises.check_softmax(unblocked, keeps_dtype=True, block_rows=64).problems
+    assert problem.startswith("your function allocated about ")
+    blocked = exercises.check_softmax(solutions.blocked_softmax, keeps_dtype=True, block_rows=64)
+    assert blocked.passed
+
+
+def test_a_vjp_with_two_live_temporaries_fails_the_in_place_exercise():
+    def two_temporaries(s, g):
+        inner = np.sum(s * g, axis=-1, keepdims=True)
+        shifted = g - inner  # kept alive while the result is made
+        return s * shifted
+
+    assert exercises.check_softmax_vjp(two_temporaries).passed
+    (problem,) = exercises.check_softmax_vjp(two_temporaries, in_place=True).problems
+    assert problem.startswith("your function allocated about ")
+    assert exercises.check_softmax_vjp(solutions.vjp_inplace, in_place=True).passed

@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 import time
+import tracemalloc
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -46,6 +47,7 @@ __all__ = [
     "LOWER_NUMBERS",
     "LOWER_PRECISION",
     "LOWER_UNKNOWN",
+    "SCRATCH",
     "SPREAD_MEAN",
     "SPREAD_NO_SHIFT",
     "ENDED",
@@ -191,6 +193,61 @@ def _time_limit(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _peak_memory(facts: dict[str, Any] | None) -> Iterator[None]:
+    """Record in ``facts["peak"]`` the peak memory (bytes) allocated inside the block."""
+    if facts is None:
+        yield
+        return
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    baseline = tracemalloc.get_traced_memory()[0]
+    try:
+        yield
+    finally:
+        facts["peak"] = tracemalloc.get_traced_memory()[1] - baseline
+        if not was_tracing:
+            tracemalloc.stop()
+
+
+SCRATCH = (
+    "your function allocated about {scratch:.1f} MiB besides its {result:.1f} MiB result for "
+    "{label}: {what}; the exercise asks for {asked} (at most {limit:.1f} MiB here)"
+)
+
+
+def _check_scratch(
+    session: _Session,
+    args: Sequence[np.ndarray],
+    label: str,
+    names: Sequence[str],
+    *,
+    limit: int,
+    what: str,
+    asked: str,
+) -> None:
+    """Call fn on large ``args`` and note when its scratch memory exceeds ``limit`` bytes."""
+    result = session.call(args, label, names, measure=True)
+    peak = session.facts.pop("peak", None)
+    if result is None or peak is None:
+        return
+    scratch = peak - result.nbytes
+    if scratch > limit:
+        session.add(
+            "scratch",
+            SCRATCH.format(
+                scratch=scratch / 2**20,
+                result=result.nbytes / 2**20,
+                label=label,
+                what=what,
+                asked=asked,
+                limit=limit / 2**20,
+            ),
+        )
 
 
 def _fmt(values: np.ndarray) -> str:
@@ -477,6 +534,7 @@ class _Session:
         raw: bool = False,
         via: Callable[..., Any] | None = None,
         given: bool = False,
+        measure: bool = False,
     ) -> Any:
         """Run ``fn(*copies)``; return the result as an array, or None after noting why not.
 
@@ -486,7 +544,9 @@ class _Session:
         a given dtype, a layer object); ``via`` calls that function instead
         of ``fn`` (a method of an object ``fn`` built). ``given=True`` marks code
         the lesson gives (a layer's constructor and forward): its calls do not
-        count as the learner's code running.
+        count as the learner's code running. ``measure=True`` records in
+        ``facts["peak"]`` the peak of the memory (bytes, through :mod:`tracemalloc`)
+        allocated during the call and not freed before it, the result included.
         """
         if self.stopped:
             return None
@@ -503,7 +563,12 @@ class _Session:
         try:
             # The learner's overflow warnings are part of what is being diagnosed, not
             # noise for the reader: silence them here and describe them in the report.
-            with warnings.catch_warnings(), np.errstate(all="ignore"), _time_limit(limit):
+            with (
+                warnings.catch_warnings(),
+                np.errstate(all="ignore"),
+                _time_limit(limit),
+                _peak_memory(self.facts if measure else None),
+            ):
                 warnings.simplefilter("ignore")
                 result = target(*copies)
         except _TimeUp:

@@ -19,6 +19,7 @@ from softmax_course.exercises._session import (
     _VECTOR,
     FLOAT32_ONLY,
     CheckReport,
+    _check_scratch,
     _close,
     _expected_got,
     _float32_only,
@@ -173,7 +174,25 @@ def _diagnose_vjp(
         return False
 
 
-def check_softmax_vjp(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckReport:
+def _check_in_place(session: _Session) -> None:
+    """The scratch memory of the VJP on a (4096, 256) batch: one value per row at most."""
+    rng = np.random.default_rng(9)
+    s = _ref_softmax(rng.normal(size=(4096, 256)))
+    g = rng.normal(size=s.shape)
+    _check_scratch(
+        session,
+        [s, g],
+        "s and g of shape (4096, 256)",
+        ["s", "g"],
+        limit=2**20,
+        what="a temporary of the input's size, such as s * g or g - inner",
+        asked="the result and one value per row (np.einsum for the inner products, then out=)",
+    )
+
+
+def check_softmax_vjp(
+    fn: Callable[[np.ndarray, np.ndarray], Any], *, in_place: bool = False
+) -> CheckReport:
     r"""Check a learner's backward pass through softmax, ``fn(s, g)`` = :math:`J^T g`.
 
     Parameters
@@ -182,6 +201,13 @@ def check_softmax_vjp(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckRepor
         ``fn(s, g)`` with ``s = softmax(z)`` and the upstream gradient ``g``
         of the same shape (1-D or a batch, classes on the last axis);
         returns :math:`s \odot (g - \langle s, g \rangle)` of that shape.
+    in_place : bool, optional
+        Lesson 08's VJP without temporaries: also measure (with
+        :mod:`tracemalloc`) the memory the function holds at its peak besides
+        its result, on ``s`` and ``g`` of shape ``(4096, 256)``; more than
+        1 MiB fails. Two live temporaries of the input's size are caught; one
+        freed before the next is made is not (numpy reuses the temporaries of
+        ``s * (g - inner)``), so an ``s * g`` inside ``np.sum`` passes.
 
     Returns
     -------
@@ -201,7 +227,13 @@ def check_softmax_vjp(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckRepor
     >>> check_softmax_vjp(lambda s, g: s * g).problems
     ['the term -s <s, g> is missing: s * g is only diag(s) g; the -s s^T part of the Jacobian gives s * (g - sum(s * g))']
     """  # noqa: E501
-    return _run("check_softmax_vjp", fn, _vjp_battery, one_d_hint=True)
+
+    def battery(session: _Session) -> None:
+        _vjp_battery(session)
+        if in_place and not session.problems:
+            _check_in_place(session)
+
+    return _run("check_softmax_vjp", fn, battery, one_d_hint=True)
 
 
 CHAIN_J_G = (

@@ -35,6 +35,7 @@ from softmax_course.exercises._session import (
     _WIDE,
     FLOAT32_ONLY,
     CheckReport,
+    _check_scratch,
     _close,
     _confirmed_causes,
     _expected_got,
@@ -365,7 +366,9 @@ def _wrong_values(label: str, reference: np.ndarray, result: np.ndarray) -> str:
     return text
 
 
-def _softmax_battery(session: _Session, *, log: bool, keeps_dtype: bool = False) -> None:
+def _softmax_battery(
+    session: _Session, *, log: bool, keeps_dtype: bool = False, block_rows: int | None = None
+) -> None:
     session.facts["keeps_dtype"] = keeps_dtype
     _check_distribution(session, _VECTOR, "[3.0, 1.0, 0.2]", log=log)
     session.facts["one_row_ok"] = _check_distribution(
@@ -394,6 +397,8 @@ def _softmax_battery(session: _Session, *, log: bool, keeps_dtype: bool = False)
     _check_distribution(session, _SQUARE_BATCH, _SQUARE_BATCH_LABEL, log=log)
     _check_distribution(session, _BATCH, "a read-only batch", log=log, read_only=True)
     _check_far_rows(session, log=log)
+    if block_rows is not None and not session.problems:
+        _check_blocked(session, block_rows)
 
 
 def _check_far_rows(session: _Session, *, log: bool) -> None:
@@ -429,7 +434,24 @@ def _check_far_rows(session: _Session, *, log: bool) -> None:
         return
 
 
-def check_softmax(fn: Callable[[np.ndarray], Any], *, keeps_dtype: bool = False) -> CheckReport:
+def _check_blocked(session: _Session, block_rows: int) -> None:
+    """The scratch memory of a blocked softmax on a (4096, 256) batch: a few blocks at most."""
+    x = np.random.default_rng(8).normal(size=(4096, 256))
+    block = block_rows * x.shape[-1] * x.itemsize
+    _check_scratch(
+        session,
+        [x],
+        "a batch of shape (4096, 256)",
+        ["x"],
+        limit=max(8 * block, 2**20),
+        what="whole-batch temporaries such as x - max or exp(...) of the input's size",
+        asked=f"temporaries of one block of {block_rows} rows, written with out=",
+    )
+
+
+def check_softmax(
+    fn: Callable[[np.ndarray], Any], *, keeps_dtype: bool = False, block_rows: int | None = None
+) -> CheckReport:
     """Check a learner's ``softmax(x)`` that normalizes over the last axis.
 
     Parameters
@@ -441,8 +463,16 @@ def check_softmax(fn: Callable[[np.ndarray], Any], *, keeps_dtype: bool = False)
     keeps_dtype : bool, optional
         Also require the result's dtype to be ``np.result_type(x, np.float32)``:
         float32 input stays float32, float64 and integer input give float64
-        (lesson 08's blocked softmax asks for this). By default an answer
-        of lower precision than its input is judged at its own precision.
+        (lesson 08's blocked softmax asks for this). Without it a
+        lower-precision answer still fails, by the precision rule of
+        :mod:`softmax_course.exercises`, with a message saying so.
+    block_rows : int, optional
+        Lesson 08's blocked softmax: also measure (with :mod:`tracemalloc`) the
+        memory the function holds at its peak besides its result, on a
+        ``(4096, 256)`` batch; more than 8 blocks of ``block_rows`` rows (at
+        least 1 MiB) fails. This catches whole-batch temporaries such as
+        ``x - max``; it cannot tell a loop over blocks from one ``out=`` pass
+        over the whole batch, which holds the same memory.
 
     Returns
     -------
@@ -465,7 +495,9 @@ def check_softmax(fn: Callable[[np.ndarray], Any], *, keeps_dtype: bool = False)
     return _run(
         "check_softmax",
         fn,
-        lambda session: _softmax_battery(session, log=False, keeps_dtype=keeps_dtype),
+        lambda session: _softmax_battery(
+            session, log=False, keeps_dtype=keeps_dtype, block_rows=block_rows
+        ),
         one_d_hint=True,
     )
 
