@@ -889,12 +889,13 @@ def _in_child(run: Callable[[], CheckReport], title: str) -> CheckReport:
 def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
     """Everything written to ``fd`` until end of file; ``finished`` False at the deadline."""
     chunks = []
+    poller = select.poll()  # not select.select: a kernel may hold descriptors above 1024
+    poller.register(fd, select.POLLIN | select.POLLHUP)
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return b"".join(chunks), False
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
+        if not poller.poll(max(1, int(remaining * 1000))):
             continue
         chunk = os.read(fd, 1 << 16)
         if not chunk:
