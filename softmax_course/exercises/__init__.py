@@ -80,8 +80,9 @@ battery and sends the report back; the parent kills the child after 20 s
 (``_session.HARD_TIME_LIMIT``). So a function that swallows the stop signal
 (a bare ``except:`` in a loop), ends the process (``os._exit``) or crashes in
 compiled code is reported and cannot hang or end the session; the fork costs
-about 40 ms per checker call (measured: 67 ms against 26 ms for
-``check_softmax`` of a correct answer on a shared 2-core machine). Side effects
+a few tens of milliseconds per checker call (measured on a shared 2-core
+machine: 30 to 40 ms, e.g. 46 ms against 13 ms in-process for
+``check_softmax`` of a correct answer). Side effects
 of the learner's function (a global list it appends to) stay in the child. On
 Windows and macOS (no fork, or libraries unsafe after fork) the battery runs in
 the session's process: there a function that swallows the stop signal is not
