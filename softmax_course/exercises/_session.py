@@ -545,7 +545,7 @@ class _Session:
         of ``fn`` (a method of an object ``fn`` built). ``given=True`` marks code
         the lesson gives (a layer's constructor and forward): its calls do not
         count as the learner's code running. ``measure=True`` records in
-        ``facts["peak"]`` the peak of the memory (bytes, through :mod:`tracemalloc`)
+        ``facts["peak"]`` the peak of the memory (bytes, through ``tracemalloc``)
         allocated during the call and not freed before it, the result included.
         """
         if self.stopped:
@@ -847,11 +847,11 @@ def _in_child(run: Callable[[], CheckReport], title: str) -> CheckReport:
                 data = pickle.dumps(outcome)
             except Exception:  # noqa: BLE001 -- an exception that cannot be pickled
                 data = pickle.dumps(("error", RuntimeError(repr(outcome[1]))))
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(data)
-            for stream in (sys.stdout, sys.stderr):  # the learner's prints
+            for stream in (sys.stdout, sys.stderr):  # the learner's prints, before the report
                 with suppress(Exception):
                     stream.flush()
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
         except BaseException:  # noqa: BLE001 -- the child must end here whatever happens
             status = 1
         finally:
@@ -868,7 +868,7 @@ def _in_child(run: Callable[[], CheckReport], title: str) -> CheckReport:
         _kill(pid)
         problem = HARD_STOP.format(seconds=TIME_BUDGET, hard=HARD_TIME_LIMIT)
         return CheckReport(title, passed=False, problems=[problem])
-    _, status = os.waitpid(pid, 0)
+    status = _reap(pid)
     if not data:
         if os.WIFSIGNALED(status):
             signum = os.WTERMSIG(status)
@@ -901,6 +901,18 @@ def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
         if not chunk:
             return b"".join(chunks), True
         chunks.append(chunk)
+
+
+def _reap(pid: int, seconds: float = 5.0) -> int:
+    """The exit status of the child, which has closed its pipe; killed if it lingers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.001)
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
 
 
 def _kill(pid: int) -> None:

@@ -203,7 +203,7 @@ def check_softmax_vjp(
         returns :math:`s \odot (g - \langle s, g \rangle)` of that shape.
     in_place : bool, optional
         Lesson 08's VJP without temporaries: also measure (with
-        :mod:`tracemalloc`) the memory the function holds at its peak besides
+        ``tracemalloc``) the memory the function holds at its peak besides
         its result, on ``s`` and ``g`` of shape ``(4096, 256)``; more than
         1 MiB fails. Two live temporaries of the input's size are caught; one
         freed before the next is made is not (numpy reuses the temporaries of

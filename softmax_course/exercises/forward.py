@@ -467,7 +467,7 @@ def check_softmax(
         lower-precision answer still fails, by the precision rule of
         :mod:`softmax_course.exercises`, with a message saying so.
     block_rows : int, optional
-        Lesson 08's blocked softmax: also measure (with :mod:`tracemalloc`) the
+        Lesson 08's blocked softmax: also measure (with ``tracemalloc``) the
         memory the function holds at its peak besides its result, on a
         ``(4096, 256)`` batch; more than 8 blocks of ``block_rows`` rows (at
         least 1 MiB) fails. This catches whole-batch temporaries such as
