@@ -42,6 +42,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -104,6 +105,9 @@ class Tensor:
     value : array_like
         Real numbers, stored as float64 (the engine's gradients are compared with
         finite differences, which need double precision); complex raises ``TypeError``.
+        The tensor stores a **copy**, as ``numpy.array`` and ``torch.tensor`` do:
+        writing into the caller's array afterwards changes neither the value nor
+        any gradient computed from it.
     name : str, optional
         A label shown in the ``repr``, handy when checking intermediate steps.
 
@@ -141,7 +145,10 @@ class Tensor:
                 f"value must be an array; received a Tensor ({value!r}); use it directly"
             )
         array = as_real_array(value, "value")
-        self.value = array if array.dtype == np.float64 else array.astype(np.float64)
+        if _parents:  # computed by an operation: a fresh array the engine owns
+            self.value = array if array.dtype == np.float64 else array.astype(np.float64)
+        else:  # a leaf: copy, so later writes to the caller's array cannot change gradients
+            self.value = np.array(array, dtype=np.float64, copy=True)
         self.name = name
         self.grad: np.ndarray | None = None
         self._parents = _parents
@@ -246,7 +253,9 @@ class Tensor:
             _parents=(a, b),
             _vjp=lambda g: (
                 unbroadcast(g / b.value, a.shape),  # d(a/b)/da = 1/b
-                unbroadcast(-g * a.value / b.value**2, b.shape),  # d(a/b)/db = -a/b^2
+                # d(a/b)/db = -a/b^2, evaluated as -(g (a/b))/b: b**2 would overflow
+                # (b = 1e200) or underflow (b = 1e-200) where the gradient is finite.
+                unbroadcast(-(g * (a.value / b.value)) / b.value, b.shape),
             ),
         )
 
@@ -254,7 +263,13 @@ class Tensor:
         if isinstance(power, Tensor) or not np.isscalar(power) or isinstance(power, (str, bool)):
             raise TypeError(f"power must be a real number; received {_describe(power)}")
         a, c = self, float(power)
-        return Tensor(a.value**c, _parents=(a,), _vjp=lambda g: (g * c * a.value ** (c - 1),))
+
+        def vjp(g: np.ndarray) -> tuple[np.ndarray]:
+            if c == 0.0:  # x**0 = 1 is constant: gradient 0, also at x = 0 (not 0 * 0**-1)
+                return (np.zeros(a.shape),)
+            return (g * c * a.value ** (c - 1),)
+
+        return Tensor(a.value**c, _parents=(a,), _vjp=vjp)
 
     def __neg__(self) -> Tensor:
         return self * -1.0
@@ -307,9 +322,17 @@ class Tensor:
         return Tensor(a.value.sum(axis=axes, keepdims=keepdims), _parents=(a,), _vjp=vjp)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """The sum divided by the count: a composition, so it needs no VJP of its own."""
+        """The sum divided by the count: a composition, so it needs no VJP of its own.
+
+        The mean of no entries is NaN with numpy's ``RuntimeWarning`` "Mean of
+        empty slice", as ``np.mean`` gives (PyTorch gives NaN too); its
+        gradient with respect to the empty input is an empty array.
+        """
         axes = _axes(axis, self.value.ndim)
         count = int(np.prod([self.shape[i] for i in axes]))
+        if count == 0:
+            warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=2)
+            return self.sum(axis=axes, keepdims=keepdims) * np.nan
         return self.sum(axis=axes, keepdims=keepdims) * (1.0 / count)
 
     def max(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
@@ -427,6 +450,13 @@ def softmax_cross_entropy(z: Tensor, labels: ArrayLike) -> Tensor:
     labels : array_like of int, shape (N,)
         Class labels in ``[0, K)``.
 
+    Raises
+    ------
+    ValueError
+        If ``z`` is not of shape ``(N, K)`` with ``N, K >= 1`` (a mean over no
+        samples is undefined; the core loss refuses it too), or a label is
+        negative or not below ``K`` (``-1`` would silently pick the last class).
+
     Examples
     --------
     >>> import numpy as np
@@ -444,6 +474,17 @@ def softmax_cross_entropy(z: Tensor, labels: ArrayLike) -> Tensor:
         raise ValueError(
             f"z has shape {z.shape} and labels shape {labels.shape} (dtype {labels.dtype}); "
             "expected z of shape (N, K) and integer labels of shape (N,)"
+        )
+    if 0 in z.shape:
+        raise ValueError(
+            f"z must hold at least one sample and one class; received shape {z.shape}; "
+            "expected every axis to have length >= 1"
+        )
+    if labels.size and (labels.min() < 0 or labels.max() >= z.shape[1]):
+        bad = int(labels.min()) if labels.min() < 0 else int(labels.max())
+        raise ValueError(
+            f"labels must be class indices in [0, {z.shape[1]}); received {bad} "
+            "(negative indices do not wrap around here)"
         )
     u = z - z.max(axis=1, keepdims=True)
     log_s = u - log(exp(u).sum(axis=1, keepdims=True))
@@ -464,7 +505,8 @@ def grad(f: Callable[..., Tensor], *arrays: ArrayLike) -> tuple[np.ndarray, ...]
     Returns
     -------
     tuple of ndarray
-        :math:`\partial f/\partial a_i` for each argument, shaped like it.
+        :math:`\partial f/\partial a_i` for each argument, shaped like it; zeros
+        for an argument the output does not depend on (as JAX gives).
 
     Examples
     --------
@@ -479,4 +521,4 @@ def grad(f: Callable[..., Tensor], *arrays: ArrayLike) -> tuple[np.ndarray, ...]
     if not isinstance(out, Tensor):
         raise TypeError(f"f must return a Tensor; received {_describe(out)}")
     out.backward()
-    return tuple(t.grad for t in inputs)  # type: ignore[misc]
+    return tuple(np.zeros(t.shape) if t.grad is None else t.grad for t in inputs)

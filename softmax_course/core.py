@@ -90,9 +90,15 @@ def _fast_rowwise(
         kernel(x2, result.reshape(x2.shape), temperature, workers=workers)
         return result
     o2 = _rows_or_none(out)
-    if o2 is not None and (_same_layout(out, x) or not np.may_share_memory(out, x)):
+    # Only a C-contiguous out is written directly: the kernel's sums over a strided or
+    # Fortran-ordered buffer run in another order, so the bits would differ from out=None.
+    if (
+        o2 is not None
+        and o2.flags.c_contiguous
+        and (_same_layout(out, x) or not np.may_share_memory(out, x))
+    ):
         kernel(x2, o2, temperature, workers=workers)
-    else:  # partial overlap or a layout that cannot be viewed as rows
+    else:  # another layout, or a partial overlap: compute as without out=, then copy
         fresh = kernel(x2, np.empty(x2.shape, dtype=x.dtype), temperature, workers=workers)
         np.copyto(out, fresh.reshape(x.shape))
     return out
@@ -172,7 +178,9 @@ def softmax(
         uniform, small :math:`T` sharpens it toward the one-hot argmax.
     out : ndarray, optional
         Array of the result's shape and dtype to write into. It may be ``x``
-        itself when ``x`` is a float array.
+        itself when ``x`` is a float array. Any layout (Fortran order, a
+        strided view) receives exactly the bits returned without ``out``: a
+        C-contiguous ``out`` is written directly, another layout receives a copy.
     workers : int, optional
         Threads for the row blocks of a large array (as in :mod:`scipy.fft`):
         ``None`` is the default of :func:`softmax_course.set_workers`
@@ -289,7 +297,8 @@ def log_softmax(
     temperature : float, optional
         :math:`T > 0`, as in :func:`softmax`.
     out : ndarray, optional
-        Array of the result's shape and dtype to write into.
+        Array of the result's shape and dtype to write into; any layout receives
+        exactly the bits returned without ``out``, as in :func:`softmax`.
     workers : int, optional
         Threads for a large array, as in :func:`softmax`.
         ``None`` is the default (:func:`softmax_course.set_workers`).

@@ -344,6 +344,14 @@ class GradientCheck:
         The two derivatives at ``index``.
     analytic, numerical : ndarray
         The full arrays (not shown in the repr).
+    eps : float
+        The finite-difference step actually used.
+    diagnosis : str
+        Why a check failed when the cause is in the finite differences rather
+        than in the derivative (a step below the resolution of ``f``), with
+        what to do; also notes a step that was reduced. Empty otherwise.
+    advised_eps : float or None
+        With a resolution diagnosis: the step to use instead.
     """
 
     passed: bool
@@ -354,14 +362,18 @@ class GradientCheck:
     numerical_value: float
     analytic: np.ndarray = field(repr=False, compare=False)
     numerical: np.ndarray = field(repr=False, compare=False)
+    eps: float = field(default=0.0, repr=False, compare=False)
+    diagnosis: str = field(default="", repr=False, compare=False)
+    advised_eps: float | None = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
         relation = "<=" if self.passed else ">"
+        note = f"; {self.diagnosis}" if self.diagnosis else ""
         return (
             f"GradientCheck({verdict}: relative error {self.error:.2e} {relation} "
             f"rtol {self.rtol:.0e}; worst entry at index {self.index}: "
-            f"analytic {self.analytic_value:.10g}, numerical {self.numerical_value:.10g})"
+            f"analytic {self.analytic_value:.10g}, numerical {self.numerical_value:.10g}{note})"
         )
 
 
@@ -478,6 +490,19 @@ def check_gradient(
     returns a Python float looks like float64, so pass ``eps`` and ``rtol``
     yourself then.
 
+    When such a check fails, the verdict says why (``diagnosis``, also in the
+    repr): numerical derivatives that are exactly 0 where the analytic one is
+    not mean the step moved ``f`` by less than its resolution; a float64
+    ``f(x)`` whose values are all float32 numbers (at ``x`` and at a nearby
+    point) computes in float32 inside, so a ``1e-6`` step gives float32
+    rounding noise. Both come with the step to use instead (``advised_eps``).
+    A function with a domain check that accepts ``x`` but refuses ``x``
+    moved by the default step (``cross_entropy`` wants rows summing to 1
+    within 3.5e-4 in float32, less than the float32 step 4.9e-3) is
+    differentiated with the default step halved until it is accepted, down
+    to :math:`0.1\sqrt{u}` times the scale of ``x``; the step used is ``eps``
+    and the verdict says it was reduced. An ``eps`` you pass is never changed.
+
     Examples
     --------
     >>> import numpy as np
@@ -509,10 +534,12 @@ def check_gradient(
     if rtol is not None:
         rtol = check_positive_scalar(rtol, "rtol")
     value = _evaluate(f, x)
+    note = ""
     if eps is None:
         _default_rtol(value.dtype, np.dtype(np.float64))  # refuse float16 before the loop
         eps = _default_step(value.dtype, x)
-    if value.ndim == 0:
+        numerical, eps, note = _differences_within_the_domain(f, x, value, eps)
+    elif value.ndim == 0:
         numerical = numerical_gradient(f, x, eps=eps)
     else:
         numerical = numerical_jacobian(f, x, eps=eps)
@@ -536,8 +563,13 @@ def check_gradient(
         analytic_value, numerical_value = float(analytic[index]), float(numerical[index])
     else:
         index, analytic_value, numerical_value = (), 0.0, 0.0
+    passed = bool(error <= rtol)
+    advised = None
+    if not passed:
+        diagnosis, advised = _below_resolution(f, x, value, analytic, numerical, eps)
+        note = "; ".join(part for part in (note, diagnosis) if part)
     return GradientCheck(
-        passed=bool(error <= rtol),
+        passed=passed,
         error=error,
         rtol=rtol,
         index=index,
@@ -545,4 +577,101 @@ def check_gradient(
         numerical_value=numerical_value,
         analytic=analytic,
         numerical=numerical,
+        eps=eps,
+        diagnosis=note,
+        advised_eps=advised,
     )
+
+
+def _differences_within_the_domain(
+    f: Callable[[np.ndarray], ArrayLike], x: np.ndarray, value: np.ndarray, eps: float
+) -> tuple[np.ndarray, float, str]:
+    """Finite differences at the default step, halved while ``f`` refuses ``x +- eps``.
+
+    A function with a domain check (``cross_entropy`` wants rows summing to 1
+    within ``sqrt(u)``, 3.5e-4 in float32) accepts ``x`` but may refuse the
+    float32 default step of 4.9e-3. The step is halved until ``f`` accepts it,
+    down to a tenth of ``sqrt(u)`` times the scale of ``x``, where the rounding
+    error u / eps is still below ``rtol``; below that the error is raised.
+    """
+    u = _unit_roundoff(value.dtype)
+    finite = np.abs(x[np.isfinite(x)])
+    floor = 0.1 * u**0.5 * (max(1.0, float(finite.max())) if finite.size else 1.0)
+    first = eps
+    while True:
+        try:
+            if value.ndim == 0:
+                return numerical_gradient(f, x, eps=eps), eps, _reduced(first, eps)
+            return numerical_jacobian(f, x, eps=eps), eps, _reduced(first, eps)
+        except ValueError:
+            if eps / 2 < floor:
+                raise
+            eps /= 2
+
+
+def _reduced(first: float, eps: float) -> str:
+    if eps == first:
+        return ""
+    return f"step reduced from {first:.1e} to {eps:.1e}: f refused x +- {first:.1e}"
+
+
+def _below_resolution(
+    f: Callable[[np.ndarray], ArrayLike],
+    x: np.ndarray,
+    value: np.ndarray,
+    analytic: np.ndarray,
+    numerical: np.ndarray,
+    eps: float,
+) -> tuple[str, float | None]:
+    """Why finite differences failed when the step is below the resolution of ``f``.
+
+    Two confirmed symptoms: numerical derivatives that are exactly 0 where the
+    analytic one is not (``f(x + eps)`` and ``f(x - eps)`` rounded to the same
+    number), and values of a float64 ``f`` that are all float32 numbers (at ``x``
+    and at a nearby point: ``f`` computes in float32 inside, so differences
+    at a float64 step are float32 rounding noise). Returns ``("", None)`` otherwise.
+    """
+    if numerical.size == 0 or _precision_bytes(value.dtype) < 8:
+        return "", None
+    with np.errstate(all="ignore"):
+        a = analytic.astype(np.float64)
+        scale = float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0))
+        zeros = (numerical == 0) & (np.abs(a) > 1e-3 * scale)
+    float32_inside = _float32_numbers(value)
+    if float32_inside:
+        try:
+            nearby = _evaluate(f, x + 0.3183 * eps * (1 + np.abs(x)))
+            float32_inside = _float32_numbers(nearby)
+        except Exception:  # noqa: BLE001 -- the diagnosis must not turn a verdict into an error
+            float32_inside = False
+    if not (zeros.any() or float32_inside):
+        return "", None
+    advised = _default_step(np.dtype(np.float32), x) if float32_inside else 1e3 * eps
+    parts = []
+    if zeros.any():
+        where = tuple(int(i) for i in np.argwhere(zeros)[0])
+        parts.append(
+            f"the numerical derivative is 0 at index {where} where the analytic one is "
+            f"{float(a[where]):.4g}: a step of eps={eps:.1e} changed f by less than its "
+            "resolution"
+        )
+    if float32_inside:
+        parts.append(
+            "f returns float32 numbers as float64 (it computes in float32 inside), so the "
+            f"step eps={eps:.1e} is below its resolution and the differences are float32 "
+            f"rounding noise; compute f in float64, or pass eps={advised:.1e} and "
+            "rtol=1e-2 (the float32 defaults)"
+        )
+    else:
+        parts.append(f"try a larger step, e.g. eps={advised:.1e}, or compute f in float64")
+    return "; ".join(parts), advised
+
+
+def _float32_numbers(values: np.ndarray) -> bool:
+    """Every finite entry survives a round trip through float32 and some are not whole."""
+    with np.errstate(all="ignore"):
+        v = np.asarray(values, dtype=np.float64)
+        v = v[np.isfinite(v)]
+        if v.size == 0 or np.all(v == np.round(v)):
+            return False
+        return bool(np.array_equal(v.astype(np.float32).astype(np.float64), v))

@@ -21,14 +21,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from softmax_course._validation import as_real_array, working_dtype
 
 __all__ = ["online_logsumexp"]
 
 
-def online_logsumexp(chunks: Iterable[ArrayLike], /) -> NDArray[np.floating]:
+def _accumulator(dtype: np.dtype) -> np.dtype:
+    """The dtype of the running arrays: float64, or wider for longdouble chunks."""
+    return np.promote_types(working_dtype(dtype), np.float64)
+
+
+def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
     r"""Log-sum-exp over the last axis of arrays that arrive one chunk at a time.
 
     Equivalent to ``logsumexp(np.concatenate(list(chunks), axis=-1))`` but
@@ -52,7 +57,10 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> NDArray[np.floating]:
         dtype is the one ``np.concatenate`` would give the chunks
         (``np.result_type`` of all of them, integers counted as float64):
         a float64 chunk after float32 ones makes the result float64, as
-        for the concatenated array. float16 is accumulated in float32.
+        for the concatenated array, and as accurate as the float64
+        ``logsumexp`` of it: the running maximum and sum are kept in float64
+        (or wider) whatever the chunks' dtype, and rounded to the result's
+        dtype once at the end.
 
     Raises
     ------
@@ -116,7 +124,7 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> NDArray[np.floating]:
         if dtype is None:
             dtype = x.dtype
             batch_shape = x.shape[:-1]
-            work = working_dtype(dtype)
+            work = _accumulator(dtype)
             ref = np.zeros(batch_shape, dtype=work)
             running_max = np.full(batch_shape, -np.inf, dtype=work)
             total = np.zeros(batch_shape, dtype=work)
@@ -126,15 +134,15 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> NDArray[np.floating]:
                 "the leading shape of the first chunk"
             )
         else:
-            # Promote as np.concatenate would: a wider chunk widens the running arrays
-            # (exactly), it is never rounded down to the first chunk's dtype.
+            # Promote as np.concatenate would: a wider chunk (longdouble) widens the running
+            # arrays (exactly), it is never rounded down to the first chunk's dtype.
             dtype = np.result_type(dtype, x.dtype)
-            if working_dtype(dtype) != work:
-                work = working_dtype(dtype)
-                ref, running_max, total = (a.astype(work) for a in (ref, running_max, total))  # type: ignore[union-attr]
+            if _accumulator(dtype) != work:
+                work = _accumulator(dtype)
+                ref, running_max, total = (a.astype(work) for a in (ref, running_max, total))
         x = x.astype(work, copy=False)
         with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-            running_max = np.maximum(running_max, np.max(x, axis=-1, initial=-np.inf))  # type: ignore[arg-type]
+            running_max = np.maximum(running_max, np.max(x, axis=-1, initial=-np.inf))
             new_ref = np.where(np.isfinite(running_max), running_max, 0).astype(work)
             # Rescale the old sum to the new reference, then add this chunk's terms.
             # (A zero sum means every value so far was -inf: it stays 0, never 0 * inf.)
@@ -143,5 +151,7 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> NDArray[np.floating]:
             ref = new_ref
     if dtype is None:
         raise ValueError("chunks must contain at least one array; received an empty iterable")
+    # The running arrays are float64 (at least) whatever the chunks: a float64 chunk after
+    # float32 ones then gets a float64-accurate result, and float32 input is rounded once.
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        return np.asarray(np.log(total) + ref, dtype=dtype)  # type: ignore[arg-type]  # set by then
+        return np.asarray(np.log(total) + ref, dtype=dtype)

@@ -247,8 +247,14 @@ def test_slightly_wrong_values_fail_with_the_numbers():
     report = check_softmax(lambda x: sc.softmax(x) * 1.001)
     assert not report.passed
     assert any("do not sum to 1" in p for p in report.problems)
-    report = check_log_softmax(lambda x: sc.log_softmax(x) + 1e-6 * np.arange(x.shape[-1]))
+    report = check_softmax(lambda x: sc.softmax(x) + 1e-3 * _centered(x))
     assert report.problems[0].startswith("wrong values for [3.0, 1.0, 0.2]: expected [")
+
+
+def _centered(x):
+    """0, +-1, ... along the last axis, summing to 0: rows still sum to 1 when added."""
+    k = np.asarray(x).shape[-1]
+    return np.arange(k) - (k - 1) / 2
 
 
 def test_float32_overflow_without_shift_is_caught():
@@ -282,7 +288,8 @@ def test_integer_input_is_checked_with_float64_tolerance():
         return s.round(5) if np.asarray(x).dtype.kind == "i" else s
 
     report = check_softmax(rounds_integer_input)
-    assert report.problems[0].startswith("wrong values for the integers [1, 2, 3]")
+    assert report.problems[0].startswith("correct to float32 precision only: for the integers")
+    assert "the exercise asks for float64" in report.problems[0]
 
 
 def test_logits_up_to_a_constant_pass():
@@ -370,22 +377,33 @@ def test_scipy_softmax_with_its_default_axis_none():
     assert check_softmax(lambda x: scipy.special.softmax(x, axis=-1)).passed
 
 
-def test_float32_answers_are_judged_at_float32_precision():
-    assert check_softmax(softmax_shift_by_max_in_float32).passed
-    problems = check_softmax(softmax_float32_inside).problems
-    assert problems[0].startswith("correct to float32 precision only: for ")
-    assert not any(p.startswith("wrong values") for p in problems)
+def test_float32_answers_to_a_float64_exercise_are_told_so_and_fail():
+    for answer in (softmax_shift_by_max_in_float32, softmax_float32_inside):
+        problems = check_softmax(answer).problems
+        assert len(problems) == 1
+        assert problems[0].startswith("correct to float32 precision only: for ")
+        assert "the exercise asks for float64" in problems[0]
+        assert "every number in your answer is a float32 number" in problems[0]
 
 
-def test_float32_message_only_for_float32_numbers():
-    # Off by 1e-6 relative in float64: wrong values, not "float32 inside".
-    problems = check_softmax(lambda x: sc.softmax(x) * (1 + 1e-6)).problems
-    assert not any("float32" in p for p in problems)
+def test_float32_input_asks_for_float32_precision():
+    report = check_softmax(softmax_shift_by_max_in_float32, keeps_dtype=True)
+    assert not any("float32 precision only" in p for p in report.problems)
+
+
+def test_float32_numbers_are_named_only_when_confirmed():
+    # Off by 1e-6 relative in float64: float32 precision, but not "float32 numbers".
+    (problem,) = check_softmax(lambda x: sc.softmax(x) * (1 + 1e-6)).problems
+    assert problem.startswith("correct to float32 precision only")
+    assert "float32 number" not in problem
 
 
 def test_identical_rounded_numbers_show_the_difference():
-    problems = check_log_softmax(lambda x: sc.log_softmax(x) + 1e-6 * np.arange(x.shape[-1]))
-    assert "(they differ by up to" in problems.problems[0]
+    problems = check_softmax(lambda x: sc.softmax(x) + 2e-5 * _centered(x))
+    text = problems.problems[0]
+    assert text.startswith("wrong values")
+    expected, got = text.split("expected ")[1].split(", got ")
+    assert expected != got.split(" (they differ")[0]  # enough digits to see the difference
 
 
 def test_keeps_dtype_only_where_the_exercise_asks_for_it():

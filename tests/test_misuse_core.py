@@ -96,3 +96,35 @@ def test_masked_input_is_not_modified(function):
     function(x, axis=0)
     assert not np.ma.getmaskarray(x).any()
     assert np.array_equal(x.data, Z)
+
+
+# --- issue 23.13: out= of any layout gives the bits of the result without out= ----------------
+
+
+def _layouts(shape, dtype):
+    """Output buffers of ``shape`` in other layouts: Fortran order, strided views."""
+    yield "fortran", np.empty(shape, dtype=dtype, order="F")
+    yield "every other column", np.empty((shape[0], 2 * shape[1]), dtype=dtype)[:, ::2]
+    yield "every other row", np.empty((2 * shape[0], shape[1]), dtype=dtype)[::2]
+    yield "reversed rows", np.empty(shape, dtype=dtype)[::-1]
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [7, 20_000])
+def test_out_of_any_layout_is_bitwise_the_result_without_out(function, dtype, k):
+    x = np.random.default_rng(k).normal(size=(3, k)).astype(dtype) * 3
+    expected = function(x)
+    for name, out in _layouts(x.shape, dtype):
+        returned = function(x, out=out)
+        assert returned is out, name
+        np.testing.assert_array_equal(out, expected, err_msg=name)
+
+
+@pytest.mark.parametrize("function", [softmax, log_softmax])
+def test_out_aliasing_a_strided_input_is_bitwise_the_result_without_out(function):
+    base = np.random.default_rng(3).normal(size=(4, 2000)).astype(np.float32)
+    x = base[:, ::2]  # a strided input used as its own output
+    expected = function(x.copy())
+    function(x, out=x)
+    np.testing.assert_array_equal(x, expected)

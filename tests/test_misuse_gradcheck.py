@@ -129,3 +129,63 @@ def test_check_gradient_of_cross_entropy_wrt_probabilities():
     y = np.array([[0.1, 0.2, 0.3, 0.4]])
     check = check_gradient(sc.cross_entropy_grad(s, y), lambda p: sc.cross_entropy(p, y), s)
     assert check.passed, check
+
+
+# --- issue 23.11: a step below f's resolution is diagnosed; float32 checks of cross_entropy ----
+
+
+def float32_inside(x):
+    """A function that computes in float32 and returns a float64 number."""
+    return np.float64(np.sum(np.sin(x.astype(np.float32))))
+
+
+def test_a_float32_function_returned_as_float64_is_diagnosed():
+    x = np.array([0.5, -1.0, 2.0])
+    check = check_gradient(np.cos(x), float32_inside, x)  # the right derivative
+    assert not check.passed  # a step of 1e-6 is below float32's resolution: the check cannot pass
+    text = repr(check)
+    assert "float32" in text and "resolution" in text
+    assert "eps=" in text and "rtol=" in text  # what to do
+    # the advice works: with the float32 step and tolerance the right derivative passes
+    advised = check_gradient(np.cos(x), float32_inside, x, eps=check.advised_eps, rtol=1e-2)
+    assert advised.passed, advised
+    assert not check_gradient(np.sin(x), float32_inside, x, eps=check.advised_eps, rtol=1e-2).passed
+
+
+def test_numerical_zeros_where_the_analytic_gradient_is_not_are_diagnosed():
+    x = np.array([1000.0, 2000.0])
+
+    def coarse(v):  # float32 at 1000 resolves 6e-5: a step of 1e-6 changes nothing
+        return np.float64(np.sum(v.astype(np.float32) ** 2))
+
+    check = check_gradient(2 * x, coarse, x)
+    assert not check.passed
+    assert check.numerical_value == 0.0
+    assert "numerical derivative is 0" in repr(check)
+
+
+def test_a_wrong_float64_gradient_gets_no_resolution_diagnosis():
+    x = np.array([0.5, -1.0, 2.0])
+    check = check_gradient(np.sin(x), lambda v: np.sum(np.sin(v)), x)
+    assert not check.passed
+    assert "resolution" not in repr(check) and check.diagnosis == ""
+
+
+def test_float32_gradient_check_of_the_packages_cross_entropy_wrt_probabilities():
+    rng = np.random.default_rng(0)
+    s = sc.softmax(rng.normal(size=(4, 3)))
+    y = np.array([0, 1, 2, 0])
+
+    def f32(p):
+        return sc.cross_entropy(p.astype(np.float32), y)
+
+    check = check_gradient(sc.cross_entropy_grad(s, y), f32, s)  # raised ValueError before
+    assert check.passed, check
+    assert check.eps < float(np.finfo(np.float32).eps) ** 0.5  # inside the sum-to-1 tolerance
+    wrong = check_gradient(-sc.cross_entropy_grad(s, y), f32, s)
+    assert not wrong.passed
+
+
+def test_a_domain_error_at_x_itself_is_still_raised():
+    with pytest.raises(ValueError, match="probs"):
+        check_gradient(np.zeros(3), lambda p: sc.cross_entropy(p, np.array(0)), np.ones(3))

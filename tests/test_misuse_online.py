@@ -94,3 +94,27 @@ def test_the_result_dtype_is_that_of_the_concatenation(dtypes):
     assert result.dtype == concatenated.dtype
     expected = scipy.special.logsumexp(concatenated.astype(np.float64), axis=-1)
     assert_allclose(result, expected, rtol=1e-3 if np.float16 in dtypes else 1e-6)
+
+
+# --- issue 23.12: a float32 chunk then a float64 chunk is accurate to float64 -----------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_mixed_precision_chunks_are_accurate_to_float64(seed):
+    rng = np.random.default_rng(seed)
+    first = rng.normal(size=(3, 50)).astype(np.float32)
+    second = rng.normal(size=(3, 7))
+    result = online_logsumexp([first, second])
+    assert result.dtype == np.float64
+    # float32 numbers are exact in float64: the concatenation is the same numbers
+    expected = scipy.special.logsumexp(np.concatenate([first, second], axis=-1), axis=-1)
+    assert_allclose(result, expected, rtol=4e-16, atol=0)  # was accurate to 7.6e-8 only
+
+
+def test_float32_chunks_alone_are_rounded_once():
+    rng = np.random.default_rng(1)
+    chunks = [rng.normal(size=(4, 30)).astype(np.float32) for _ in range(5)]
+    result = online_logsumexp(chunks)
+    assert result.dtype == np.float32
+    exact = scipy.special.logsumexp(np.concatenate(chunks, axis=-1).astype(np.float64), axis=-1)
+    assert_allclose(result, exact, rtol=float(np.finfo(np.float32).eps) / 2)  # rounded once

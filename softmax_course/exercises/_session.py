@@ -9,18 +9,22 @@ inputs shared by several batteries are defined here too.
 from __future__ import annotations
 
 import html
+import os
+import pickle
 import re
+import select
 import signal
+import sys
 import threading
 import time
+import tracemalloc
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import DTypeLike
 
 NOT_IMPLEMENTED = (
     "not implemented yet: replace `raise NotImplementedError` with your code, "
@@ -39,8 +43,17 @@ READ_ONLY = (
 )
 
 __all__ = [
+    "LOWER_DTYPE",
+    "LOWER_NUMBERS",
+    "LOWER_PRECISION",
+    "LOWER_UNKNOWN",
+    "SCRATCH",
+    "SPREAD_MEAN",
+    "SPREAD_NO_SHIFT",
+    "ENDED",
     "CheckReport",
     "FLOAT32_ONLY",
+    "HARD_STOP",
     "MUTATION",
     "NOT_IMPLEMENTED",
     "ONE_D",
@@ -182,6 +195,61 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+@contextmanager
+def _peak_memory(facts: dict[str, Any] | None) -> Iterator[None]:
+    """Record in ``facts["peak"]`` the peak memory (bytes) allocated inside the block."""
+    if facts is None:
+        yield
+        return
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    baseline = tracemalloc.get_traced_memory()[0]
+    try:
+        yield
+    finally:
+        facts["peak"] = tracemalloc.get_traced_memory()[1] - baseline
+        if not was_tracing:
+            tracemalloc.stop()
+
+
+SCRATCH = (
+    "your function allocated about {scratch:.1f} MiB besides its {result:.1f} MiB result for "
+    "{label}: {what}; the exercise asks for {asked} (at most {limit:.1f} MiB here)"
+)
+
+
+def _check_scratch(
+    session: _Session,
+    args: Sequence[np.ndarray],
+    label: str,
+    names: Sequence[str],
+    *,
+    limit: int,
+    what: str,
+    asked: str,
+) -> None:
+    """Call fn on large ``args`` and note when its scratch memory exceeds ``limit`` bytes."""
+    result = session.call(args, label, names, measure=True)
+    peak = session.facts.pop("peak", None)
+    if result is None or peak is None:
+        return
+    scratch = peak - result.nbytes
+    if scratch > limit:
+        session.add(
+            "scratch",
+            SCRATCH.format(
+                scratch=scratch / 2**20,
+                result=result.nbytes / 2**20,
+                label=label,
+                what=what,
+                asked=asked,
+                limit=limit / 2**20,
+            ),
+        )
+
+
 def _fmt(values: np.ndarray) -> str:
     """A short, deterministic rendering of an array for a message."""
     with np.printoptions(precision=4, suppress=True, threshold=20, linewidth=10_000):
@@ -189,7 +257,18 @@ def _fmt(values: np.ndarray) -> str:
     return " ".join(line.strip() for line in text.splitlines())  # one line per message
 
 
-def _tolerances(dtype: DTypeLike) -> tuple[float, float]:
+def _expected_got(expected: np.ndarray, got: np.ndarray) -> str:
+    """ "expected A, got B" with enough digits that A and B differ where the arrays do."""
+    for precision in (4, 6, 9, 12, 17):
+        with np.printoptions(precision=precision, suppress=True, threshold=20, linewidth=10_000):
+            a = " ".join(np.array2string(np.asarray(expected), separator=", ").split())
+            b = " ".join(np.array2string(np.asarray(got), separator=", ").split())
+        if a != b:
+            break
+    return f"expected {a}, got {b}"
+
+
+def _tolerances(dtype: np.dtype) -> tuple[float, float]:
     """(rtol, atol) for answers of this precision: about 1000 units in the last place."""
     dtype = np.dtype(dtype)
     if dtype.kind == "f" and dtype.itemsize <= 2:
@@ -199,23 +278,92 @@ def _tolerances(dtype: DTypeLike) -> tuple[float, float]:
     return 1e-7, 1e-10  # float64; integer input is computed in float64 too
 
 
-def _close(actual: np.ndarray, expected: np.ndarray, dtype: DTypeLike) -> bool:
-    """Elementwise agreement at the precision of the input or of the answer, the lower.
+def _close(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> bool:
+    """Elementwise agreement at the precision the exercise asks for (``dtype``).
 
-    An answer returned in float32 is judged at float32 precision; the absolute
-    floor ``atol`` also accepts ``log(1 + tiny)`` where the reference uses
-    ``log1p(tiny)`` (a difference of about 1e-17 next to a dominant term).
+    The one precision rule of the checkers: an answer is judged at the precision
+    of the input (float64 for float64 and integer input, float32 for float32
+    input). An answer that agrees only at a lower precision (float32: about 7
+    digits; float16: about 3) still counts as a match here, so that the
+    diagnosis goes on, but the running session is told (see :func:`_note_precision`):
+    its report says in words "correct to float32 precision only ...; the
+    exercise asks for float64" and the check does not pass. The absolute floor
+    ``atol`` accepts ``log(1 + tiny)`` where the reference uses ``log1p(tiny)``.
     """
     if actual.shape != expected.shape:
         return False
     rtol, atol = _tolerances(dtype)
-    if actual.dtype.kind == "f":
-        rtol, atol = (
-            max(rtol, _tolerances(actual.dtype)[0]),
-            max(atol, _tolerances(actual.dtype)[1]),
-        )
+    answer = bool(_CURRENT and _CURRENT[-1].is_answer(actual))
     with np.errstate(all="ignore"):
-        return bool(np.allclose(actual, expected, rtol=rtol, atol=atol))
+        if np.allclose(actual, expected, rtol=rtol, atol=atol):
+            low = _precision_name(actual.dtype) if actual.dtype.kind == "f" else "float64"
+            if answer and low in _LOWER[_precision_name(dtype)]:
+                # Agrees, but in a lower-precision dtype than asked: told, not passed.
+                _note_precision(low, _precision_name(dtype), actual)
+            return True
+        if not answer:
+            return False  # the checker's own arrays (references, candidates): strictly
+        asked = _precision_name(dtype)
+        for lower in _LOWER[asked]:
+            low_rtol, low_atol = _tolerances(np.dtype(lower))
+            if np.allclose(actual, expected, rtol=low_rtol, atol=low_atol):
+                _note_precision(lower, asked, actual)
+                return True
+    return False
+
+
+def _precision_name(dtype: np.dtype) -> str:
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f" and dtype.itemsize <= 2:
+        return "float16"
+    if dtype.kind == "f" and dtype.itemsize <= 4:
+        return "float32"
+    return "float64"
+
+
+# The precisions below the asked one, the closest first.
+_LOWER = {"float64": ("float32", "float16"), "float32": ("float16",), "float16": ()}
+
+_DIGITS = {"float64": 16, "float32": 7, "float16": 3}
+
+LOWER_PRECISION = (
+    "correct to {low} precision only: for {label} your answer agrees with the expected "
+    "values to about {low_digits} significant digits, not {digits}; the exercise asks for "
+    "{asked}{why}"
+)
+LOWER_DTYPE = (
+    "your answer for {label} is {low} (about {low_digits} significant digits); the exercise "
+    "asks for {asked}: keep {asked} input in {asked} (no astype({low}), {low} arrays or "
+    "dtype={low})"
+)
+#: The end of LOWER_PRECISION when every number of the answer is a lower-precision number.
+LOWER_NUMBERS = (
+    ": every number in your answer is a {low} number, so something inside computes in {low} "
+    "(an astype({low}), a {low} array or dtype={low}); keep {asked} input in {asked}"
+)
+#: The end of LOWER_PRECISION otherwise: the cause is not confirmed, only the symptom.
+LOWER_UNKNOWN = (
+    ": look for a step computed in lower precision, or a small constant added (such as "
+    "+ 1e-9 inside a log)"
+)
+
+_CURRENT: list[_Session] = []  # the session whose battery is running (innermost last)
+
+
+def _note_precision(low: str, asked: str, actual: np.ndarray) -> None:
+    """Tell the running session that an answer matched only at the ``low`` precision."""
+    if _CURRENT:
+        _CURRENT[-1].note_precision(low, asked, _made_of(actual, low))
+
+
+def _made_of(actual: np.ndarray, low: str) -> bool:
+    """Every entry of ``actual`` is a ``low`` number (its dtype, or a lossless round trip)."""
+    if actual.dtype.kind != "f" or actual.size == 0:
+        return False
+    if actual.dtype.itemsize <= np.dtype(low).itemsize:
+        return True
+    with np.errstate(all="ignore"):
+        return bool(np.array_equal(actual.astype(low).astype(actual.dtype), actual, equal_nan=True))
 
 
 def _float32_only(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> bool:
@@ -317,7 +465,32 @@ class _Session:
         self.batch_ran = False  # a call with a batch (ndim >= 2) returned
         self.stopped = False
         self.facts: dict[str, Any] = {}  # what the battery learned along the way
+        self.label = ""  # the input of the latest call, for messages about its answer
+        self._answers: dict[int, np.ndarray] = {}  # the learner's answers, by id
+        self.precision: str | None = None  # a LOWER_PRECISION message, kept apart
+        self.lower_dtype: str | None = None  # a LOWER_DTYPE message, kept apart
         self._spent = 0.0
+
+    def answer(self, array: np.ndarray) -> np.ndarray:
+        """Remember ``array`` as an answer of the learner's (its precision is judged)."""
+        self._answers[id(array)] = array  # the reference keeps the id from being reused
+        return array
+
+    def is_answer(self, array: object) -> bool:
+        return self._answers.get(id(array)) is array
+
+    def note_precision(self, low: str, asked: str, made_of_low: bool) -> None:
+        """An answer matched only at the ``low`` precision (the first such answer is told)."""
+        if self.precision is None:
+            why = LOWER_NUMBERS if made_of_low else LOWER_UNKNOWN
+            self.precision = LOWER_PRECISION.format(
+                low=low,
+                label=self.label,
+                low_digits=_DIGITS[low],
+                digits=_DIGITS[asked],
+                asked=asked,
+                why=why.format(low=low, asked=asked),
+            )
 
     def add(self, key: str, message: str) -> None:
         self.problems.setdefault(key, message)
@@ -342,6 +515,13 @@ class _Session:
         problems = []
         for key, message in self.problems.items():
             problems.append(self._failure_message(key) if message is None else message)
+        if self.precision is not None and not problems:
+            # Told only when nothing else is wrong: a lower-precision answer that matched a
+            # wrong formula is reported as that formula, not as "correct to float32".
+            problems.append(self.precision)
+        elif self.lower_dtype is not None and "keeps_dtype" not in self.problems:
+            # A fact about the answer's dtype: always told (unless a checker of dtypes did)
+            problems.insert(0, self.lower_dtype)
         return CheckReport(self.title, passed=not problems, problems=problems, checks=self.checks)
 
     def call(
@@ -354,6 +534,7 @@ class _Session:
         raw: bool = False,
         via: Callable[..., Any] | None = None,
         given: bool = False,
+        measure: bool = False,
     ) -> Any:
         """Run ``fn(*copies)``; return the result as an array, or None after noting why not.
 
@@ -363,12 +544,15 @@ class _Session:
         a given dtype, a layer object); ``via`` calls that function instead
         of ``fn`` (a method of an object ``fn`` built). ``given=True`` marks code
         the lesson gives (a layer's constructor and forward): its calls do not
-        count as the learner's code running.
+        count as the learner's code running. ``measure=True`` records in
+        ``facts["peak"]`` the peak of the memory (bytes, through ``tracemalloc``)
+        allocated during the call and not freed before it, the result included.
         """
         if self.stopped:
             return None
         self.checks += 1
         self.learner_calls += not given
+        self.label = label
         copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
         for copy in copies:
             if isinstance(copy, np.ndarray):
@@ -379,16 +563,21 @@ class _Session:
         try:
             # The learner's overflow warnings are part of what is being diagnosed, not
             # noise for the reader: silence them here and describe them in the report.
-            with warnings.catch_warnings(), np.errstate(all="ignore"), _time_limit(limit):
+            with (
+                warnings.catch_warnings(),
+                np.errstate(all="ignore"),
+                _time_limit(limit),
+                _peak_memory(self.facts if measure else None),
+            ):
                 warnings.simplefilter("ignore")
-                result = target(*copies)  # type: ignore[operator]  # the learner's fn, as given
+                result = target(*copies)
         except _TimeUp:
             self._note_time(label, limit)
             return None
-        except SystemExit as error:
-            self._note_failure(error, label, args, read_only)
-            return None
-        except Exception as error:  # noqa: BLE001 -- any learner error becomes a message
+        except KeyboardInterrupt:  # Ctrl-C: the person at the keyboard wants to stop
+            raise
+        except BaseException as error:  # noqa: BLE001 -- any learner error becomes a message
+            # SystemExit, GeneratorExit and the learner's own BaseException subclasses too.
             self._note_failure(error, label, args, read_only)
             return None
         finally:
@@ -404,6 +593,8 @@ class _Session:
         if result is None:
             self.add("none", "your function returned None: did you forget `return`?")
             return None
+        if not given:
+            self._compare_dtypes(result, args)
         if raw:
             return result
         array = self.as_array(result, label)
@@ -416,7 +607,22 @@ class _Session:
                 "expected an array of real numbers",
             )
             return None
-        return array.astype(np.float64) if array.dtype.kind in "iub" else array
+        return self.answer(array.astype(np.float64) if array.dtype.kind in "iub" else array)
+
+    def _compare_dtypes(self, result: Any, args: Sequence[Any]) -> None:
+        """Note a float answer of lower precision than the float input it was given."""
+        inputs = [a.dtype for a in args if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+        parts = result if isinstance(result, tuple | list) and len(result) <= 4 else (result,)
+        answers = [p.dtype for p in parts if isinstance(p, np.ndarray | np.floating)]
+        answers = [d for d in answers if d.kind == "f"]
+        if not inputs or not answers:
+            return
+        asked = _precision_name(max(inputs, key=lambda d: d.itemsize))
+        low = _precision_name(min(answers, key=lambda d: d.itemsize))
+        if low in _LOWER[asked] and self.lower_dtype is None:
+            self.lower_dtype = LOWER_DTYPE.format(
+                low=low, label=self.label, low_digits=_DIGITS[low], asked=asked
+            )
 
     def as_array(self, result: Any, label: str) -> np.ndarray | None:
         """``np.asarray(result)``, or None after saying why the learner's result is not one."""
@@ -510,6 +716,10 @@ class _Session:
         one_d = any(failure.one_d) and self.batch_ran and self.one_d_hint
         if "out of bounds for array of dimension 1" in text:
             message += "; use axis=-1, the class axis of a single vector and of a batch alike"
+        elif _transposed(text):
+            from softmax_course.exercises.forward import TRANSPOSE_BROADCAST
+
+            message += TRANSPOSE_BROADCAST
         elif _keepdims_lost(text):
             message += (
                 "; the per-row values lost their axis: keep it with keepdims=True so that "
@@ -536,6 +746,15 @@ def _join(labels: Sequence[str], total: int) -> str:
     if len(unique) <= 3:
         return ", ".join(unique[:-1]) + " and " + unique[-1]
     return f"{', '.join(unique[:3])} and {len(unique) - 3} more inputs"
+
+
+def _transposed(text: str) -> bool:
+    """numpy's broadcasting error of ``x.T`` (all axes reversed) against ``x.max(axis=-1)``."""
+    match = re.search(r"shapes \(([0-9, ]*)\) \(([0-9, ]*)\)", text)
+    if match is None:
+        return False
+    a, b = (tuple(int(n) for n in part.replace(" ", "").split(",") if n) for part in match.groups())
+    return len(a) >= 3 and a[::-1][:-1] == b
 
 
 def _keepdims_lost(text: str) -> bool:
@@ -568,6 +787,148 @@ def _run(
     hint: str | None = None,
     one_d_hint: bool = False,
 ) -> CheckReport:
+    """Run the battery on ``fn`` in a child process where possible, else here.
+
+    With ``fork`` (Linux), the whole battery runs in one forked child, which
+    sends the report back through a pipe; the parent waits at most
+    :data:`HARD_TIME_LIMIT` seconds and then kills the child. So learner code
+    that swallows the time-limit signal (a bare ``except:`` in a loop), ends
+    the process (``os._exit``) or crashes cannot hang or end the caller's
+    session. Elsewhere the battery runs in this process, as before.
+    """
+
+    def here() -> CheckReport:
+        return _run_here(checker, fn, battery, hint=hint, one_d_hint=one_d_hint)
+
+    if not _CAN_FORK or not callable(fn):
+        return here()
+    return _in_child(here, _Session(checker, fn).title)
+
+
+#: Seconds the parent waits for the child that runs a whole battery before killing it:
+#: the child stops the learner's function itself after TIME_BUDGET seconds, unless the
+#: learner's code swallows that signal.
+HARD_TIME_LIMIT = TIME_BUDGET + 5.0
+
+HARD_STOP = (
+    "your function kept running after the checker's time limit ({seconds:g} s) told it to "
+    "stop, so the checker ended it after {hard:g} s and could check none of its results: a "
+    "bare `except:` (or `except BaseException:`) in a loop swallows that signal; catch "
+    "`except Exception:` instead, and make sure the loop ends"
+)
+ENDED = (
+    "your function ended the process that ran it ({how}) before the checks were done: "
+    "os._exit(), os.kill() or a crash in compiled code; the checker ran it in a separate "
+    "process, so your session is unaffected; return the result instead"
+)
+
+# The child process is forked on Linux only: fork is unavailable on Windows, and on macOS
+# system libraries (Accelerate, used by numpy's BLAS there) are not safe after fork.
+_CAN_FORK = sys.platform.startswith("linux") and hasattr(os, "fork")
+
+
+def _in_child(run: Callable[[], CheckReport], title: str) -> CheckReport:
+    """``run()`` in a forked child; its report, or a report of how the child ended."""
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # Python >= 3.12 warns about fork in a threaded process
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: run the battery, send the outcome, never return
+        os.close(read_end)
+        status = 0
+        try:
+            try:
+                outcome: tuple[str, Any] = ("report", run())
+            except KeyboardInterrupt:
+                outcome = ("interrupted", None)
+            except BaseException as error:  # noqa: BLE001 -- a bug of the checker: re-raised
+                outcome = ("error", error)
+            try:
+                data = pickle.dumps(outcome)
+            except Exception:  # noqa: BLE001 -- an exception that cannot be pickled
+                data = pickle.dumps(("error", RuntimeError(repr(outcome[1]))))
+            for stream in (sys.stdout, sys.stderr):  # the learner's prints, before the report
+                with suppress(Exception):
+                    stream.flush()
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+        except BaseException:  # noqa: BLE001 -- the child must end here whatever happens
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    try:
+        data, finished = _read_until(read_end, time.monotonic() + HARD_TIME_LIMIT)
+    except BaseException:  # Ctrl-C while waiting: end the child, then let it through
+        _kill(pid)
+        raise
+    finally:
+        os.close(read_end)
+    if not finished:
+        _kill(pid)
+        problem = HARD_STOP.format(seconds=TIME_BUDGET, hard=HARD_TIME_LIMIT)
+        return CheckReport(title, passed=False, problems=[problem])
+    status = _reap(pid)
+    if not data:
+        if os.WIFSIGNALED(status):
+            signum = os.WTERMSIG(status)
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            how = f"signal {signal.Signals(signum).name}"
+        else:
+            how = f"exit code {os.WEXITSTATUS(status)}"
+        return CheckReport(title, passed=False, problems=[ENDED.format(how=how)])
+    kind, value = pickle.loads(data)  # noqa: S301 -- written by our own child
+    if kind == "interrupted":
+        raise KeyboardInterrupt
+    if kind == "error":
+        raise value
+    return value
+
+
+def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
+    """Everything written to ``fd`` until end of file; ``finished`` False at the deadline."""
+    chunks = []
+    poller = select.poll()  # not select.select: a kernel may hold descriptors above 1024
+    poller.register(fd, select.POLLIN | select.POLLHUP)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return b"".join(chunks), False
+        if not poller.poll(max(1, int(remaining * 1000))):
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks), True
+        chunks.append(chunk)
+
+
+def _reap(pid: int, seconds: float = 5.0) -> int:
+    """The exit status of the child, which has closed its pipe; killed if it lingers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.001)
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
+
+
+def _kill(pid: int) -> None:
+    with suppress(ProcessLookupError, ChildProcessError):
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _run_here(
+    checker: str,
+    fn: object,
+    battery: Callable[[_Session], None],
+    *,
+    hint: str | None = None,
+    one_d_hint: bool = False,
+) -> CheckReport:
     session = _Session(checker, fn, one_d_hint=one_d_hint)
     if not callable(fn):
         session.add(
@@ -576,16 +937,96 @@ def _run(
             "(pass the function itself, without calling it)",
         )
         return session.report()
+    _CURRENT.append(session)
     try:
         # The references and diagnoses may meet inf or NaN from the learner's answer.
         with np.errstate(all="ignore"):
             battery(session)
     except _NotImplemented:  # a battery can still give up explicitly
         pass
+    finally:
+        _CURRENT.pop()
     if session.only_not_implemented():
         problems = [NOT_IMPLEMENTED] if hint is None else [NOT_IMPLEMENTED, f"hint: {hint}"]
         return CheckReport(session.title, passed=False, problems=problems, checks=0)
     return session.report()
+
+
+# --- softmax computed inside a learner's function: the shift ---------------------------
+
+SPREAD_MEAN = (
+    "overflow for {label}: the softmax inside your function subtracts the mean, not the "
+    "maximum; for logits spread this far apart (such as [-1400, 700, 0]) x - mean(x) still "
+    "has entries above 709 and exp overflows to inf; subtract each row's maximum, "
+    "np.max(z, axis=-1, keepdims=True)"
+)
+SPREAD_NO_SHIFT = (
+    "overflow for {label}: the softmax inside your function does not subtract the maximum, "
+    "so exp(1000) is inf and inf/inf is NaN; subtract each row's maximum first "
+    "(softmax(z - max(z)) equals softmax(z))"
+)
+
+#: Logits spread far apart: the mean of the first row is -233, so x - mean(x) reaches 933
+#: and exp overflows; the second row overflows without any shift (exp(1000)), but not
+#: after subtracting its mean (332). The maxima sit in different columns, so the NaN
+#: pattern tells the two mistakes apart. x - max(x) handles both.
+_SPREAD_ROWS = np.array([[-1400.0, 700.0, 0.0], [1000.0, 0.0, -5.0]])
+_SPREAD_LABEL = "logits spread far apart, [[-1400, 700, 0], [1000, 0, -5]]"
+#: (X, W, b) whose logits X @ W + b are those rows, and a third row in between.
+_SPREAD_REGRESSION = (
+    np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]),
+    _SPREAD_ROWS.copy(),
+    np.zeros(3),
+)
+_SPREAD_REGRESSION_LABEL = (
+    "logits X @ W + b spread far apart, rows [-1400, 700, 0] and [1000, 0, -5]"
+)
+
+
+def _shifted_softmax(how: str) -> Callable[..., np.ndarray]:
+    """A softmax shifted by the mean (``how="mean"``) or not at all (``"none"``)."""
+
+    def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
+        z = np.asarray(z, dtype=np.float64)
+        shift = np.mean(z, axis=axis, keepdims=True) if how == "mean" else 0.0
+        e = np.exp(z - shift)
+        return e / np.sum(e, axis=axis, keepdims=True)
+
+    return softmax
+
+
+def _shift_inside(
+    session: _Session,
+    actual: np.ndarray,
+    formula: Callable[[Callable[..., np.ndarray]], np.ndarray],
+    label: str,
+) -> bool:
+    """Diagnose inf or NaN in ``actual``, an answer computed from a softmax of spread logits.
+
+    ``formula(softmax)`` is the right answer with ``softmax`` in place of the
+    stable one: run with a mean-shifted and an unshifted softmax, it names the
+    cause when ``actual`` reproduces one. Returns True when ``actual`` had inf
+    or NaN (reported here), False when it is finite (nothing reported).
+    """
+    with np.errstate(all="ignore"):
+        if np.all(np.isfinite(actual)):
+            return False
+    candidates = [
+        (["spread_mean"], lambda: formula(_shifted_softmax("mean"))),
+        (["spread_noshift"], lambda: formula(_shifted_softmax("none"))),
+    ]
+    causes, matching = _confirmed_causes(actual, candidates, np.dtype(np.float64))
+    messages = {
+        "spread_mean": SPREAD_MEAN.format(label=label),
+        "spread_noshift": SPREAD_NO_SHIFT.format(label=label),
+    }
+    symptom = (
+        f"nonfinite:{label}",
+        f"returned inf or NaN for {label}: {_fmt(actual)}; every value should be finite "
+        "(subtract each row's maximum before exponentiating)",
+    )
+    session.add_causes(causes, matching, messages, symptom)
+    return True
 
 
 # --- inputs shared by the batteries ---------------------------------------------------
@@ -631,6 +1072,12 @@ def _float(session: _Session, result: np.ndarray, label: str) -> float | None:
             f"returned shape {result.shape} for {label}; expected a single number",
         )
         return None
+    if result.dtype.kind == "f" and result.dtype.itemsize < 8 and session.lower_dtype is None:
+        # The single-number exercises all ask for float64 (their inputs are float64).
+        low = _precision_name(result.dtype)
+        session.lower_dtype = LOWER_DTYPE.format(
+            low=low, label=label, low_digits=_DIGITS[low], asked="float64"
+        )
     return float(result.reshape(()))
 
 
@@ -648,6 +1095,11 @@ def _as_array(value: Any) -> np.ndarray | None:
         return None
 
 
+def _keep_precision(part: np.ndarray) -> np.ndarray:
+    """``part`` as floats: integers and booleans become float64, floats keep their dtype."""
+    return part.astype(np.float64) if part.dtype.kind in "iub" else part
+
+
 def _pair(
     session: _Session, result: Any, template: str, label: str
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -659,8 +1111,11 @@ def _pair(
         ]
         if any(part is None for part in parts):
             return None
-        if all(part.dtype.kind in "fiub" for part in parts):  # type: ignore[union-attr]
-            return parts[0].astype(np.float64), parts[1].astype(np.float64)  # type: ignore[union-attr]
+        if all(part.dtype.kind in "fiub" for part in parts):
+            # float64 copies, judged as answers: a float32 part still counts as float32
+            return tuple(  # type: ignore[return-value]
+                session.answer(_keep_precision(part)) for part in parts
+            )
     what = (
         f"a {type(result).__name__} of length {len(result)}"
         if isinstance(result, tuple | list)

@@ -14,14 +14,19 @@ import numpy as np
 from softmax_course.core import softmax as _ref_softmax
 from softmax_course.exercises._session import (
     _REPEATED,
+    _SPREAD_LABEL,
+    _SPREAD_ROWS,
     _VECTOR,
     FLOAT32_ONLY,
     CheckReport,
+    _check_scratch,
     _close,
+    _expected_got,
     _float32_only,
     _fmt,
     _run,
     _Session,
+    _shift_inside,
 )
 
 __all__ = [
@@ -159,18 +164,35 @@ def _diagnose_vjp(
         elif batch and single_ok:
             session.add(
                 "batch_values",
-                f"right for 1-D s and g but wrong for {label}: expected {_fmt(expected)}, "
-                f"got {_fmt(result)}",
+                f"right for 1-D s and g but wrong for {label}: {_expected_got(expected, result)}",
             )
         else:
             session.add(
                 "values",
-                f"wrong values for {label}: expected {_fmt(expected)}, got {_fmt(result)}",
+                f"wrong values for {label}: {_expected_got(expected, result)}",
             )
         return False
 
 
-def check_softmax_vjp(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckReport:
+def _check_in_place(session: _Session) -> None:
+    """The scratch memory of the VJP on a (4096, 256) batch: one value per row at most."""
+    rng = np.random.default_rng(9)
+    s = _ref_softmax(rng.normal(size=(4096, 256)))
+    g = rng.normal(size=s.shape)
+    _check_scratch(
+        session,
+        [s, g],
+        "s and g of shape (4096, 256)",
+        ["s", "g"],
+        limit=2**20,
+        what="a temporary of the input's size, such as s * g or g - inner",
+        asked="the result and one value per row (np.einsum for the inner products, then out=)",
+    )
+
+
+def check_softmax_vjp(
+    fn: Callable[[np.ndarray, np.ndarray], Any], *, in_place: bool = False
+) -> CheckReport:
     r"""Check a learner's backward pass through softmax, ``fn(s, g)`` = :math:`J^T g`.
 
     Parameters
@@ -179,6 +201,13 @@ def check_softmax_vjp(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckRepor
         ``fn(s, g)`` with ``s = softmax(z)`` and the upstream gradient ``g``
         of the same shape (1-D or a batch, classes on the last axis);
         returns :math:`s \odot (g - \langle s, g \rangle)` of that shape.
+    in_place : bool, optional
+        Lesson 08's VJP without temporaries: also measure (with
+        ``tracemalloc``) the memory the function holds at its peak besides
+        its result, on ``s`` and ``g`` of shape ``(4096, 256)``; more than
+        1 MiB fails. Two live temporaries of the input's size are caught; one
+        freed before the next is made is not (numpy reuses the temporaries of
+        ``s * (g - inner)``), so an ``s * g`` inside ``np.sum`` passes.
 
     Returns
     -------
@@ -198,7 +227,13 @@ def check_softmax_vjp(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckRepor
     >>> check_softmax_vjp(lambda s, g: s * g).problems
     ['the term -s <s, g> is missing: s * g is only diag(s) g; the -s s^T part of the Jacobian gives s * (g - sum(s * g))']
     """  # noqa: E501
-    return _run("check_softmax_vjp", fn, _vjp_battery, one_d_hint=True)
+
+    def battery(session: _Session) -> None:
+        _vjp_battery(session)
+        if in_place and not session.problems:
+            _check_in_place(session)
+
+    return _run("check_softmax_vjp", fn, battery, one_d_hint=True)
 
 
 CHAIN_J_G = (
@@ -294,6 +329,7 @@ def _temperature_layer_battery(session: _Session) -> None:
     cases = [
         (0.5, rng.normal(size=(4, 3)), np.eye(3)[[0, 2, 1, 1]], "T = 0.5, a batch of shape (4, 3)"),
         (3.0, np.array([2.0, -1.0, 0.5, 0.0]), np.eye(4)[1], "T = 3, one sample with K = 4"),
+        (1.0, _SPREAD_ROWS, np.eye(3)[[1, 2]], "T = 1, " + _SPREAD_LABEL),
     ]
     for T, z, y, label in cases:
         layer = session.call([T], f"layer_class({T})", ["temperature"], raw=True, given=True)
@@ -314,11 +350,14 @@ def _temperature_layer_battery(session: _Session) -> None:
         if s is None:
             continue
         s_ref = _ref_softmax(z / T)
+        if s.shape == z.shape and _shift_inside(
+            session, s, lambda sm, z=z, T=T: sm(z / T), f"forward for {label}"
+        ):
+            continue
         if not _close(s, s_ref, z.dtype):
             session.add(
                 "forward",
-                f"forward for {label} does not return softmax(z / T): expected {_fmt(s_ref)}, "
-                f"got {_fmt(s)}",
+                f"forward for {label} does not return softmax(z / T): {_expected_got(s_ref, s)}",
             )
             continue
         # The upstream gradient of half the squared error (s - y)^2 / 2, averaged over samples.

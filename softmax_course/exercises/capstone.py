@@ -17,7 +17,18 @@ from typing import Any
 
 import numpy as np
 
-from softmax_course.exercises._session import CheckReport, _close, _pair, _run, _Session
+from softmax_course.exercises._session import (
+    _SPREAD_LABEL,
+    _SPREAD_REGRESSION,
+    _SPREAD_REGRESSION_LABEL,
+    _SPREAD_ROWS,
+    CheckReport,
+    _close,
+    _pair,
+    _run,
+    _Session,
+    _shift_inside,
+)
 
 __all__ = [
     "check_kl_divergence",
@@ -145,6 +156,7 @@ def _l2_battery(session: _Session) -> None:
     cases = [
         (rng.normal(size=(8, 3)), rng.normal(size=(3, 4)), rng.normal(size=4), 0.1, "lam = 0.1"),
         (rng.normal(size=(5, 2)), rng.normal(size=(2, 3)), rng.normal(size=3), 2.0, "lam = 2"),
+        (*_SPREAD_REGRESSION, 0.1, _SPREAD_REGRESSION_LABEL + ", lam = 0.1"),
     ]
     for X, W, b, lam, label in cases:
         y = np.arange(len(X)) % W.shape[1]
@@ -158,6 +170,17 @@ def _l2_battery(session: _Session) -> None:
             return
         dW, db = pair
         N, K = X.shape[0], W.shape[1]
+
+        def answer(sm, X=X, W=W, b=b, y=y, lam=lam, K=K, N=N):
+            G = (sm(X @ W + b) - np.eye(K)[y]) / N
+            return np.concatenate([(X.T @ G + lam * W).ravel(), G.sum(axis=0)])
+
+        if (
+            dW.shape == W.shape
+            and db.shape == b.shape
+            and _shift_inside(session, np.concatenate([dW.ravel(), db]), answer, label)
+        ):
+            continue
         G = (_softmax(X @ W + b) - np.eye(K)[y]) / N
         data_dW, data_db = X.T @ G, G.sum(axis=0)
         _compare(
@@ -344,6 +367,7 @@ def _logsumexp_battery(session: _Session) -> None:
     cases = [
         (rng.normal(size=(4, 3)), rng.normal(size=4), "N = 4, K = 3"),
         (np.array([[1000.0, 5.0], [-1000.0, -1001.0]]), np.array([1.0, 2.0]), "logits +-1000"),
+        (_SPREAD_ROWS, np.array([1.0, -2.0]), _SPREAD_LABEL),
     ]
     for z, g, label in cases:
         result = session.call([z, g], label, ["z", "g"])
@@ -352,6 +376,12 @@ def _logsumexp_battery(session: _Session) -> None:
                 return
             continue
         S = _softmax(z)
+        if (
+            z is _SPREAD_ROWS
+            and result.shape == z.shape
+            and _shift_inside(session, result, lambda sm, z=z, g=g: g[:, None] * sm(z), label)
+        ):
+            continue
         if not np.all(np.isfinite(result)) and np.abs(z).max() > 100:
             session.add("overflow", f"inf or NaN for {label}: subtract each row's maximum first")
             continue

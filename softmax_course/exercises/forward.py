@@ -28,22 +28,28 @@ from softmax_course.exercises._session import (
     _ONE_ROW,
     _REPEATED,
     _SPREAD,
+    _SPREAD_ROWS,
     _SQUARE,
     _TINY,
     _VECTOR,
     _WIDE,
     FLOAT32_ONLY,
     CheckReport,
+    _check_scratch,
     _close,
     _confirmed_causes,
+    _expected_got,
     _float,
     _float32_only,
     _fmt,
     _run,
     _Session,
+    _shift_inside,
 )
 
 __all__ = [
+    "TRANSPOSE_BROADCAST",
+    "TRANSPOSE_TRICK",
     "AXIS_0",
     "AXIS_FIXED",
     "AXIS_NONE",
@@ -131,6 +137,25 @@ LOG_OVERFLOW = (
 )
 
 
+TRANSPOSE_TRICK = (
+    "inf or NaN for {label}: you shifted x.T by np.max(x, axis=-1), the transpose trick of lesson "
+    "02 (section 6(e)); .T reverses all the axes, so beyond 2-D slice (i, j) is shifted by "
+    "the maximum of slice (j, i) (and a (2, 3, 4) batch does not broadcast at all); "
+    "subtract np.max(x, axis=-1, keepdims=True) without transposing"
+)
+
+TRANSPOSE_BROADCAST = (
+    "; the shapes are those of x.T and np.max(x, axis=-1): .T reverses all the axes, so the "
+    "transpose trick works for 2-D input only (lesson 02, section 6(e)); subtract "
+    "np.max(x, axis=-1, keepdims=True) without transposing"
+)
+
+# A (2, 2, 3) batch whose slice (0, 1) lies 1000 below the others: the transpose trick
+# shifts it by the maximum of slice (1, 0), and gets 0/0 there (and inf/inf in (1, 0)).
+_SQUARE_BATCH = np.zeros((2, 2, 3))
+_SQUARE_BATCH[0, 1] = [-1000.0, -999.0, -998.0]
+_SQUARE_BATCH_LABEL = "a batch of shape (2, 2, 3) whose slice (0, 1) lies 1000 below the others"
+
 MEAN_SHIFT = (
     "overflow for {label}: you subtracted the mean, not the maximum; for logits spread this "
     "far apart x - mean(x) still has entries above 709 and exp overflows to inf; subtract "
@@ -172,6 +197,16 @@ def _first_non_singleton(x: np.ndarray) -> np.ndarray:
 
 _KEYS = {"noshift": "maxshift", "mean": "mean", "global_max": "global_max"}
 _KEYS["log_of_softmax"] = "log_of_softmax"
+_KEYS["transpose"] = "transpose"
+
+
+def _transpose_trick(x: np.ndarray, *, log: bool) -> np.ndarray:
+    """Lesson 02's ``x.T - np.max(x, axis=-1)``: right for 2-D, wrong when axes coincide."""
+    u = x.T - np.max(x, axis=-1)
+    if log:
+        return (u - np.log(np.sum(np.exp(u), axis=0))).T
+    e = np.exp(u)
+    return (e / np.sum(e, axis=0)).T
 
 
 def _softmax_candidates(x: np.ndarray, *, log: bool) -> list[tuple[list[str], Any]]:
@@ -182,6 +217,8 @@ def _softmax_candidates(x: np.ndarray, *, log: bool) -> list[tuple[list[str], An
         (["mean"], lambda: _shifted(x, mean, log=log)),
         (["global_max"], lambda: _shifted(x, np.max(x), log=log)),
     ]
+    if x.ndim >= 3 and x.shape[:-1] == x.shape[:-1][::-1]:  # the trick broadcasts here
+        candidates.append((["transpose"], lambda: _transpose_trick(x, log=log)))
     if log:
         candidates += [
             (["noshift", "log_of_softmax"], lambda: np.log(_shifted(x, 0.0, log=False))),
@@ -226,6 +263,8 @@ def _nonfinite_message(cause: str, x: np.ndarray, label: str, *, log: bool) -> t
         return "global_max", GLOBAL_MAX
     if cause == "log_of_softmax":
         return "log_of_softmax", LOG_OF_SOFTMAX
+    if cause == "transpose":
+        return "transpose", TRANSPOSE_TRICK.format(label=label)
     if x.dtype == np.float32 and np.max(np.abs(x)) < 700:
         return "maxshift", OVERFLOW_FLOAT32
     if np.max(x) > 0:
@@ -319,7 +358,7 @@ def _check_distribution(
 
 def _wrong_values(label: str, reference: np.ndarray, result: np.ndarray) -> str:
     """ "wrong values ...", with the size of the difference when the rounded numbers agree."""
-    text = f"wrong values for {label}: expected {_fmt(reference)}, got {_fmt(result)}"
+    text = f"wrong values for {label}: {_expected_got(reference, result)}"
     if _fmt(reference) == _fmt(result):
         with np.errstate(all="ignore"):
             difference = float(np.max(np.abs(result - reference)))
@@ -327,7 +366,9 @@ def _wrong_values(label: str, reference: np.ndarray, result: np.ndarray) -> str:
     return text
 
 
-def _softmax_battery(session: _Session, *, log: bool, keeps_dtype: bool = False) -> None:
+def _softmax_battery(
+    session: _Session, *, log: bool, keeps_dtype: bool = False, block_rows: int | None = None
+) -> None:
     session.facts["keeps_dtype"] = keeps_dtype
     _check_distribution(session, _VECTOR, "[3.0, 1.0, 0.2]", log=log)
     session.facts["one_row_ok"] = _check_distribution(
@@ -351,8 +392,13 @@ def _softmax_battery(session: _Session, *, log: bool, keeps_dtype: bool = False)
     _check_distribution(session, _FLOAT32_BATCH, "a float32 batch", log=log)
     _check_distribution(session, _INTEGERS, "the integers [1, 2, 3]", log=log)
     _check_distribution(session, _WIDE, "a batch of shape (7, 12)", log=log)
+    # Two batch axes of equal length: x.T - x.max(axis=-1) broadcasts, with the wrong maxima.
+    # (Late in the battery: a missing shift fails here too, and is named by then.)
+    _check_distribution(session, _SQUARE_BATCH, _SQUARE_BATCH_LABEL, log=log)
     _check_distribution(session, _BATCH, "a read-only batch", log=log, read_only=True)
     _check_far_rows(session, log=log)
+    if block_rows is not None and not session.problems:
+        _check_blocked(session, block_rows)
 
 
 def _check_far_rows(session: _Session, *, log: bool) -> None:
@@ -388,7 +434,24 @@ def _check_far_rows(session: _Session, *, log: bool) -> None:
         return
 
 
-def check_softmax(fn: Callable[[np.ndarray], Any], *, keeps_dtype: bool = False) -> CheckReport:
+def _check_blocked(session: _Session, block_rows: int) -> None:
+    """The scratch memory of a blocked softmax on a (4096, 256) batch: a few blocks at most."""
+    x = np.random.default_rng(8).normal(size=(4096, 256))
+    block = block_rows * x.shape[-1] * x.itemsize
+    _check_scratch(
+        session,
+        [x],
+        "a batch of shape (4096, 256)",
+        ["x"],
+        limit=max(8 * block, 2**20),
+        what="whole-batch temporaries such as x - max or exp(...) of the input's size",
+        asked=f"temporaries of one block of {block_rows} rows, written with out=",
+    )
+
+
+def check_softmax(
+    fn: Callable[[np.ndarray], Any], *, keeps_dtype: bool = False, block_rows: int | None = None
+) -> CheckReport:
     """Check a learner's ``softmax(x)`` that normalizes over the last axis.
 
     Parameters
@@ -400,8 +463,16 @@ def check_softmax(fn: Callable[[np.ndarray], Any], *, keeps_dtype: bool = False)
     keeps_dtype : bool, optional
         Also require the result's dtype to be ``np.result_type(x, np.float32)``:
         float32 input stays float32, float64 and integer input give float64
-        (lesson 08's blocked softmax asks for this). By default an answer
-        of lower precision than its input is judged at its own precision.
+        (lesson 08's blocked softmax asks for this). Without it a
+        lower-precision answer still fails, by the precision rule of
+        :mod:`softmax_course.exercises`, with a message saying so.
+    block_rows : int, optional
+        Lesson 08's blocked softmax: also measure (with ``tracemalloc``) the
+        memory the function holds at its peak besides its result, on a
+        ``(4096, 256)`` batch; more than 8 blocks of ``block_rows`` rows (at
+        least 1 MiB) fails. This catches whole-batch temporaries such as
+        ``x - max``; it cannot tell a loop over blocks from one ``out=`` pass
+        over the whole batch, which holds the same memory.
 
     Returns
     -------
@@ -424,7 +495,9 @@ def check_softmax(fn: Callable[[np.ndarray], Any], *, keeps_dtype: bool = False)
     return _run(
         "check_softmax",
         fn,
-        lambda session: _softmax_battery(session, log=False, keeps_dtype=keeps_dtype),
+        lambda session: _softmax_battery(
+            session, log=False, keeps_dtype=keeps_dtype, block_rows=block_rows
+        ),
         one_d_hint=True,
     )
 
@@ -524,7 +597,7 @@ def _vector_battery(session: _Session) -> None:
             else:
                 session.add(
                     "values",
-                    f"wrong values for {label}: got {_fmt(result)}, expected {_fmt(expected)}",
+                    f"wrong values for {label}: {_expected_got(expected, result)}",
                 )
 
 
@@ -697,6 +770,7 @@ def _columns_battery(session: _Session) -> None:
         (np.array([[1.0], [2.0], [3.0], [6.0]]), "one sample, X of shape (4, 1)"),
         (np.array([[0.0, -1000.0], [1.0, -999.0]]), "columns 1000 apart, X of shape (2, 2)"),
         (np.array([[1000.0, 1.0], [5.0, 2.0]]), "X = [[1000, 1], [5, 2]]"),
+        (_SPREAD_ROWS.T.copy(), "columns spread far apart, X = [[-1400, 1000], [700, 0], [0, -5]]"),
     ]
     for X, label in cases:
         result = session.call([X], label, ["X"])
@@ -705,6 +779,10 @@ def _columns_battery(session: _Session) -> None:
         if not session.shape_ok(result, X.shape, label):
             continue
         expected = _ref_softmax(X, axis=0)
+        if X.shape == _SPREAD_ROWS.T.shape and _shift_inside(
+            session, result, lambda sm, X=X: sm(X, axis=0), label
+        ):
+            continue
         if _close(result, expected, X.dtype):
             continue
         with np.errstate(all="ignore"):
@@ -720,7 +798,7 @@ def _columns_battery(session: _Session) -> None:
                 session.add(
                     "values",
                     f"wrong values for {label}: each column should be a softmax over its K "
-                    f"entries; expected {_fmt(expected)}, got {_fmt(result)}",
+                    f"entries; {_expected_got(expected, result)}",
                 )
 
 
@@ -775,7 +853,9 @@ def _breaking_battery(session: _Session) -> None:
             + ("" if np.all(np.isfinite(result)) else " with inf or NaN entries"),
         )
         return
-    X = result.astype(np.float64)
+    # Judged in the batch's own dtype: a float32 batch breaks where float32 underflows
+    # (exp(-104) is 0 in float32, not in float64). Integers are computed in float64.
+    X = result if result.dtype.kind == "f" else result.astype(np.float64)
     with np.errstate(all="ignore"):
         broken = bool(np.any(np.isnan(_global_max_softmax(X))))
     if not broken:
@@ -794,7 +874,9 @@ def check_breaking_batch(make: Callable[[], Any]) -> CheckReport:
     -------
     CheckReport
         ``passed`` when the batch is finite, of shape ``(2, 3)``, and
-        ``exp(X - max(X)) / sum(..., axis=-1)`` has a NaN on it.
+        ``exp(X - max(X)) / sum(..., axis=-1)`` has a NaN on it, computed in
+        the batch's own dtype (float64 for integers): a float32 batch is
+        broken where float32 underflows.
 
     Examples
     --------
