@@ -59,6 +59,7 @@ longdouble, empty arrays).
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import TypeVar
 
 import numpy as np
@@ -599,7 +600,7 @@ def vjp(
 
 def _ce_inputs(
     z: np.ndarray, y: np.ndarray | None, labels: np.ndarray | None
-) -> tuple[object, np.ndarray, np.ndarray] | None:
+) -> tuple[ModuleType, np.ndarray, np.ndarray] | None:
     """``(kernels, z2, targets2)`` for the fused cross-entropy kernels, or None (numpy path)."""
     n_cols = z.shape[-1]
     z2 = z.reshape(-1, n_cols) if z.flags.c_contiguous else None

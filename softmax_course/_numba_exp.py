@@ -59,6 +59,7 @@ expressions and ``'nnan'``/``'ninf'`` would let it drop the NaN select.
 from __future__ import annotations
 
 import math
+from typing import Any, cast
 
 import numpy as np
 from llvmlite import ir
@@ -227,7 +228,9 @@ def _exp_dispatch(x):  # pragma: no cover - replaced by the overload below insid
     raise NotImplementedError
 
 
-@overload(_exp_dispatch, jit_options={"fastmath": _FLAGS, "nogil": True, "cache": True})
+# numba's stubs type ``jit_options`` without ``cache``, which ``overload`` passes on to ``jit``
+# like the other options: hence the cast (to Any, so that it holds with and without numba).
+@overload(_exp_dispatch, jit_options=cast(Any, {"fastmath": _FLAGS, "nogil": True, "cache": True}))
 def _exp_overload(x):
     if x == types.float64:
         return lambda x: exp64(x)

@@ -53,6 +53,8 @@ Numerics, kept identical in formulation to the numpy path of
 
 from __future__ import annotations
 
+from typing import Literal, TypedDict
+
 import numpy as np
 from numba import njit
 
@@ -73,7 +75,18 @@ __all__ = [
 # 'reassoc' lets LLVM vectorize the sums; 'contract' allows fused multiply-adds. No 'nnan'
 # or 'ninf': NaN and inf must behave as IEEE says (they are tested).
 _FLAGS = {"contract", "reassoc"}
-_OPTIONS = {"fastmath": _FLAGS, "nogil": True, "cache": True, "error_model": "numpy"}
+
+
+class _Options(TypedDict):
+    """The keyword arguments every kernel passes to ``njit`` (typed: numba's stubs check them)."""
+
+    fastmath: set[str]
+    nogil: bool
+    cache: bool
+    error_model: Literal["python", "numpy"]
+
+
+_OPTIONS: _Options = {"fastmath": _FLAGS, "nogil": True, "cache": True, "error_model": "numpy"}
 
 
 @njit(**_OPTIONS)

@@ -316,8 +316,13 @@ def cross_entropy_implementations(z: np.ndarray, y: np.ndarray, workers: tuple[i
     return impls
 
 
+def _one_thread(torch: Any, f: Callable[[], object]) -> Callable[[], object]:
+    """``f`` preceded by ``torch.set_num_threads(1)``: a setup run before each timed call."""
+    return lambda: (torch.set_num_threads(1), f())
+
+
 def torch_backward_implementations(
-    z: np.ndarray, s: np.ndarray, g: np.ndarray, labels: np.ndarray, modules: dict[str, object]
+    z: np.ndarray, s: np.ndarray, g: np.ndarray, labels: np.ndarray, modules: dict[str, Any]
 ) -> tuple[dict[str, Callable[[], object]], dict[str, Callable[[], object]]]:
     """Ours and torch's autograd for softmax's backward and for cross-entropy forward + backward.
 
@@ -344,7 +349,7 @@ def torch_backward_implementations(
         impls[TORCH_VJP] = lambda: torch.ops.aten._softmax_backward_data(tg, ts, -1, ts.dtype)
         impls[TORCH_CE] = torch_ce
         for name in (TORCH_VJP, TORCH_CE):
-            setups[name] = lambda f=impls[name]: (torch.set_num_threads(1), f())
+            setups[name] = _one_thread(torch, impls[name])
     return impls, setups
 
 

@@ -112,7 +112,11 @@ def online_logsumexp(chunks: Iterable[ArrayLike], /) -> np.ndarray:
             "chunks; expected [x] for one chunk, or np.array_split(x, n, axis=-1) to split "
             "every row into n chunks"
         )
-    ref = total = running_max = None  # running shift (the max, or 0 if not finite) and sum
+    # running shift (the max, or 0 if not finite) and sum: set by the first chunk, and read
+    # only after it (an empty iterable raises below, before any is read)
+    ref: np.ndarray
+    total: np.ndarray
+    running_max: np.ndarray
     dtype = work = None
     batch_shape: tuple[int, ...] = ()
     for index, chunk in enumerate(chunks):

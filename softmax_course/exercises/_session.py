@@ -22,9 +22,10 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
 
 NOT_IMPLEMENTED = (
     "not implemented yet: replace `raise NotImplementedError` with your code, "
@@ -268,7 +269,7 @@ def _expected_got(expected: np.ndarray, got: np.ndarray) -> str:
     return f"expected {a}, got {b}"
 
 
-def _tolerances(dtype: np.dtype) -> tuple[float, float]:
+def _tolerances(dtype: npt.DTypeLike) -> tuple[float, float]:
     """(rtol, atol) for answers of this precision: about 1000 units in the last place."""
     dtype = np.dtype(dtype)
     if dtype.kind == "f" and dtype.itemsize <= 2:
@@ -278,7 +279,7 @@ def _tolerances(dtype: np.dtype) -> tuple[float, float]:
     return 1e-7, 1e-10  # float64; integer input is computed in float64 too
 
 
-def _close(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> bool:
+def _close(actual: np.ndarray, expected: np.ndarray, dtype: npt.DTypeLike) -> bool:
     """Elementwise agreement at the precision the exercise asks for (``dtype``).
 
     The one precision rule of the checkers: an answer is judged at the precision
@@ -312,7 +313,7 @@ def _close(actual: np.ndarray, expected: np.ndarray, dtype: np.dtype) -> bool:
     return False
 
 
-def _precision_name(dtype: np.dtype) -> str:
+def _precision_name(dtype: npt.DTypeLike) -> str:
     dtype = np.dtype(dtype)
     if dtype.kind == "f" and dtype.itemsize <= 2:
         return "float16"
@@ -557,7 +558,9 @@ class _Session:
         for copy in copies:
             if isinstance(copy, np.ndarray):
                 copy.setflags(write=not read_only)
-        target = self.fn if via is None else via
+        # ``fn`` is whatever the learner passed: calling a non-callable raises TypeError
+        # below, reported like any other exception of the learner's code.
+        target = cast(Callable[..., Any], self.fn) if via is None else via
         limit = min(CALL_TIME_LIMIT, TIME_BUDGET - self._spent)
         start = time.perf_counter()
         try:
@@ -888,7 +891,7 @@ def _in_child(run: Callable[[], CheckReport], title: str) -> CheckReport:
 
 def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
     """Everything written to ``fd`` until end of file; ``finished`` False at the deadline."""
-    chunks = []
+    chunks: list[bytes] = []
     poller = select.poll()  # not select.select: a kernel may hold descriptors above 1024
     poller.register(fd, select.POLLIN | select.POLLHUP)
     while True:
@@ -998,7 +1001,7 @@ def _shifted_softmax(how: str) -> Callable[..., np.ndarray]:
 def _shift_inside(
     session: _Session,
     actual: np.ndarray,
-    formula: Callable[[Callable[..., np.ndarray]], np.ndarray],
+    formula: Callable[..., np.ndarray],
     label: str,
 ) -> bool:
     """Diagnose inf or NaN in ``actual``, an answer computed from a softmax of spread logits.
@@ -1105,16 +1108,17 @@ def _pair(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The two real arrays of a returned pair, or None after noting what came back instead."""
     if isinstance(result, tuple | list) and len(result) == 2:
-        parts = [
+        first, second = (
             session.as_array(part, f"{label} (part {i + 1} of the pair)")
             for i, part in enumerate(result)
-        ]
-        if any(part is None for part in parts):
+        )
+        if first is None or second is None:
             return None
-        if all(part.dtype.kind in "fiub" for part in parts):
+        if first.dtype.kind in "fiub" and second.dtype.kind in "fiub":
             # float64 copies, judged as answers: a float32 part still counts as float32
-            return tuple(  # type: ignore[return-value]
-                session.answer(_keep_precision(part)) for part in parts
+            return (
+                session.answer(_keep_precision(first)),
+                session.answer(_keep_precision(second)),
             )
     what = (
         f"a {type(result).__name__} of length {len(result)}"
