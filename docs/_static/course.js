@@ -40,16 +40,17 @@
   // (a visible edge and a label) and made reachable with the keyboard.
   function markScrollingMath() {
     for (const box of document.querySelectorAll("div.math")) {
-      const scrolls = box.scrollWidth > box.clientWidth + 1;
+      const scroller = box.querySelector("mjx-container") || box;
+      const scrolls = scroller.scrollWidth > scroller.clientWidth + 1;
       box.classList.toggle("math-scrolls", scrolls);
       if (scrolls) {
-        box.setAttribute("tabindex", "0");
-        box.setAttribute("role", "region");
-        box.setAttribute("aria-label", "Equation (scrolls sideways)");
-      } else if (box.getAttribute("role") === "region") {
-        box.removeAttribute("tabindex");
-        box.removeAttribute("role");
-        box.removeAttribute("aria-label");
+        scroller.setAttribute("tabindex", "0");
+        scroller.setAttribute("role", "region");
+        scroller.setAttribute("aria-label", "Equation (scrolls sideways)");
+      } else if (scroller.getAttribute("role") === "region") {
+        scroller.removeAttribute("tabindex");
+        scroller.removeAttribute("role");
+        scroller.removeAttribute("aria-label");
       }
     }
   }
