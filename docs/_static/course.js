@@ -55,6 +55,22 @@
     }
   }
 
+  // Widget outputs wider than a phone scroll too: reachable with the keyboard as well.
+  function markScrollingWidgets() {
+    for (const box of document.querySelectorAll(".jupyter-widgets.widget-html")) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "Widget output (scrolls sideways)");
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    }
+  }
+
   // --- 3. Saved widgets: shown as saved, controls disabled, said so on the widget -------------
   // The site has no Python kernel: a slider could be dragged, but nothing would recompute
   // what it controls. So every control is disabled and the widget says why and what to do.
@@ -93,14 +109,12 @@
           handle.setAttribute("tabindex", "-1");
           if (readout) handle.setAttribute("aria-valuetext", readout.textContent.trim());
         }
-        if (readout) {
-          readout.setAttribute("contenteditable", "false");
-          readout.setAttribute("aria-readonly", "true");
-        }
+        if (readout) readout.setAttribute("contenteditable", "false");
       }
       for (const el of root.querySelectorAll('[title="null"]')) el.removeAttribute("title");
     }
     fixJacobianContrast();
+    markScrollingWidgets();
   }
 
   // --- 4. The Jacobian heat-map: cell colours light enough for its text ----------------------
@@ -133,7 +147,8 @@
     for (const td of document.querySelectorAll(".softmax-course-jacobian td")) {
       const original = td.dataset.courseBackground || td.style.background || td.style.backgroundColor;
       const c = rgb(original || "");
-      if (!c || c.length < 4) continue;
+      if (!c) continue;
+      if (c.length < 4) c.push(1);
       td.dataset.courseBackground = original;
       const text = rgb(getComputedStyle(td).color).slice(0, 3);
       const behind = pageBackground(td.parentElement);
@@ -186,6 +201,22 @@
     };
   }
 
+  // --- 6. Names for the theme's controls that screen readers announce ----------------------
+  // The search buttons show "Search" and a keyboard shortcut but are named "Search" only
+  // (axe: label-content-name-mismatch): let their visible text name them. The navigation's
+  // expand/collapse toggles (<summary>) have an icon only: name them after their section.
+  function nameThemeControls() {
+    for (const button of document.querySelectorAll(".search-button-field[aria-label]")) {
+      button.removeAttribute("aria-label");
+    }
+    for (const summary of document.querySelectorAll("nav details > summary")) {
+      if (summary.textContent.trim() || summary.getAttribute("aria-label")) continue;
+      const link = summary.parentElement.parentElement.querySelector(":scope > a");
+      const title = link ? link.textContent.trim() : "this section";
+      summary.setAttribute("aria-label", `Show or hide the pages of ${title}`);
+    }
+  }
+
   function ready(fn) {
     if (document.readyState !== "loading") fn();
     else document.addEventListener("DOMContentLoaded", fn);
@@ -193,6 +224,7 @@
 
   ready(() => {
     fixSidebarToggles();
+    nameThemeControls();
     fixSearch();
     freezeWidgets();
     // Widgets and formulas render after load (html-manager, MathJax): redo what depends on them.
