@@ -27,14 +27,27 @@ extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.mathjax",
+    "sphinx.ext.autosummary",
     "numpydoc",
+    "sphinx_copybutton",
+    "sphinx_codeautolink",
     "course_site",
+    "course_links",
 ]
 
 # Only these sources: the landing page, the reference pages and the lessons.
 # Any notebooks/NN_*.ipynb is a lesson (a new one is picked up without a change here).
 root_doc = "index"
-include_patterns = ["index.md", "api.md", "performance.md", "sources.md", "lessons/[0-9][0-9]_*.ipynb"]
+# ``api/*.md`` are written by course_site at the start of each build (one page per module).
+include_patterns = [
+    "index.md",
+    "api.md",
+    "api/*.md",
+    "glossary.md",
+    "performance.md",
+    "sources.md",
+    "lessons/[0-9][0-9]_*.ipynb",
+]
 exclude_patterns = ["_build", "_ext", "_vendor", "**/.ipynb_checkpoints"]
 
 # Warnings are errors (sphinx-build -W) and every cross-reference must resolve.
@@ -43,7 +56,12 @@ nitpicky = True
 # intersphinx inventory to link them to, so they are shown as plain text, not checked.
 nitpick_ignore_regex = [
     ("py:class", r"(numpy|np|numpy\.typing|npt|collections\.abc|typing|os|pathlib)\..+"),
-    ("py:class", r"(ArrayLike|NDArray|Callable|Sequence|Iterable|Iterator|Mapping|Any)"),
+    (
+        "py:class",
+        r"(ArrayLike|NDArray|DTypeLike|Axis|Callable|Sequence|Iterable|Iterator|Mapping|Any)",
+    ),
+    # autodoc_type_aliases: an alias inside a subscript (tuple[ArrayLike, ...]) is resolved so.
+    ("py:class", r"TypeAliasForwardRef"),
     ("py:(class|meth|func|obj)", r"(matplotlib|mpl|ipywidgets)\..+"),
     ("py:class", r"(Axes|Figure|Line2D|BarContainer)"),
     # Private helpers named in annotations; they are not part of the reference.
@@ -70,6 +88,16 @@ nb_ipywidgets_js = {"widgets-mathjax.js": {}, "html-manager/embed.js": {}}
 # --- API reference: autodoc + numpydoc ---
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
+# The package annotates with ``from __future__ import annotations``: these names are shown as
+# written (``ArrayLike``), not expanded into numpy's union of buffer and sequence protocols.
+autodoc_type_aliases = {
+    "ArrayLike": "ArrayLike",
+    "NDArray": "NDArray",
+    "DTypeLike": "DTypeLike",
+    "Axis": "Axis",
+}
+# Summary tables on the module pages; the entries themselves are written by autodoc there.
+autosummary_generate = False
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
@@ -78,12 +106,43 @@ numpydoc_xref_param_type = False
 # --- math: MathJax 3 from the site itself (no CDN) ---
 mathjax_path = "mathjax/tex-chtml.js"
 
+# --- code: names link to the reference, a copy button strips prompts and outputs ---
+# sphinx-codeautolink follows ``import softmax_course as sc`` through each lesson's cells, so
+# ``sc.softmax(z)`` links to the entry of ``softmax_course.softmax``.
+codeautolink_concat_default = True  # a lesson's cells run in one namespace, top to bottom
+codeautolink_warn_on_missing_inventory = False
+codeautolink_warn_on_failed_resolve = False
+# The examples that show a traceback (``Traceback ...`` then ``...``) cannot be matched to their
+# highlighted HTML by codeautolink; they stay unlinked instead of failing the build.
+# tests/test_html.py checks that the lessons' and the reference's other code is linked.
+suppress_warnings = ["codeautolink.match_block"]
+# Only the ">>> " and "... " prompts of examples are prompts; output lines are not copied.
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+copybutton_remove_prompts = True
+copybutton_exclude = ".linenos, .gp, .go"
+# Copy buttons on code (lessons' input cells, examples), not on stored outputs.
+copybutton_selector = ", ".join(
+    f"div.{kind} pre"
+    for kind in (
+        "cell_input",
+        "highlight-pycon",
+        "highlight-python",
+        "highlight-default",
+        "doctest",
+        "highlight-bash",
+    )
+)
+
 # --- HTML ---
 html_theme = "sphinx_book_theme"
 html_title = "Softmax and its derivatives"
 html_static_path = ["_vendor", "_static"]
 html_css_files = ["course.css"]
-html_copy_source = True  # the .ipynb behind each lesson's download button
+# Fixes of the theme and of the saved widgets, loaded on every page (see the file's comments).
+html_js_files = [("course.js", {"defer": "defer"})]
+html_copy_source = True  # the .ipynb behind each lesson's download button (stored only there)
 html_show_sourcelink = False
 html_last_updated_fmt = None  # no build date on the pages (reproducible output)
 # The light/dark switch starts at "auto" (without it the theme logs an error on a first visit).
@@ -96,4 +155,5 @@ html_theme_options = {
     "use_repository_button": False,
     "navigation_with_keys": False,
     "show_navbar_depth": 1,
+    "extra_footer": f"<p>softmax_course {release}</p>",
 }

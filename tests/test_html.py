@@ -145,14 +145,16 @@ def test_index_lists_every_lesson_in_order_under_its_title(site):
     in_map = [
         (href, text)
         for (href, text), (after, _) in zip(links, links[1:], strict=False)
-        if href.startswith("lessons/") and after.startswith("_downloads/")
+        if href.startswith("lessons/") and after.startswith("_sources/")
     ]
     expected = [(f"lessons/{nb.stem}.html", _first_heading(nb)) for nb in LESSONS]
     assert [h for h, _ in in_map] == [h for h, _ in expected]
     for (_, text), (_, heading) in zip(in_map, expected, strict=True):
         # Rendered as text: `code` and *emphasis* marks are dropped.
         assert text == heading.replace("`", "").replace("*", "")
-    downloads = [h for h, _ in links if h.startswith("_downloads/")]
+    # One copy of each notebook in the site: the one the pages' download buttons use.
+    assert not (site / "_downloads").exists()
+    downloads = [h for h, _ in links if h.startswith("_sources/") and h.endswith(".ipynb")]
     assert [Path(h).name for h in downloads] == [nb.name for nb in LESSONS]
     for href, notebook in zip(downloads, LESSONS, strict=True):
         assert (site / href).read_bytes() == notebook.read_bytes()
@@ -161,7 +163,7 @@ def test_index_lists_every_lesson_in_order_under_its_title(site):
 def test_every_lesson_has_questions_on_the_landing_page(site):
     text = (site / "index.html").read_text(encoding="utf-8")
     for notebook, next_one in zip(LESSONS, [*LESSONS[1:], None], strict=True):
-        start = text.index('href="_downloads/', text.index(f'href="lessons/{notebook.stem}.html'))
+        start = text.index('href="_sources/', text.index(f'href="lessons/{notebook.stem}.html'))
         end = text.index(f'href="lessons/{next_one.stem}.html', start) if next_one else None
         assert "<li><p>" in text[start:end], f"no questions listed for {notebook.stem}"
 
@@ -208,8 +210,21 @@ def test_saved_widgets_are_rendered_by_the_vendored_widget_manager(site):
         assert any(s.startswith("../_static/html-manager/embed.js") for s in srcs), srcs
 
 
-def test_the_api_reference_documents_every_public_name(site):
-    ids = {a.get("id") for _, a in _parse(site / "api.html").tags}
+def test_the_api_reference_has_a_page_per_module_with_a_summary_table(site):
+    pages = sorted((site / "api").glob("softmax_course.*.html"))
+    names = {p.stem for p in pages}
+    assert {"softmax_course.core", "softmax_course.nn", "softmax_course.autodiff"} <= names
+    index_links = {href for href, _ in _parse(site / "api.html").links}
+    ids = set()
+    for page in pages:
+        assert f"api/{page.name}" in index_links, page.name
+        tags = _parse(page)
+        ids |= {a.get("id") for _, a in tags.tags}
+        tables = [a for a in tags.all("table") if "autosummary" in a.get("class", "")]
+        assert tables, f"{page.name} has no summary table"
+        text = page.read_text(encoding="utf-8")
+        # numpy's ArrayLike by its name, not its expansion into buffer and sequence protocols.
+        assert "_SupportsArray" not in text and "_NestedSequence" not in text, page.name
     public = [
         name
         for name in softmax_course.__all__
@@ -217,10 +232,38 @@ def test_the_api_reference_documents_every_public_name(site):
     ]
     missing = [name for name in public if f"softmax_course.{name}" not in ids]
     assert not missing, missing
-    assert "module-softmax_course.nn" in ids
-    text = (site / "api.html").read_text(encoding="utf-8")
-    assert "&gt;&gt;&gt; " in text  # the doctest examples
-    assert 'class="math' in text  # the Notes' formulas
+    assert "softmax_course.nn.Linear" in ids  # submodules' classes, under their module's name
+    core = (site / "api" / "softmax_course.core.html").read_text(encoding="utf-8")
+    assert "ArrayLike" in core
+    assert "&gt;&gt;&gt; " in core  # the doctest examples
+    assert 'class="math' in core  # the Notes' formulas
+
+
+def test_lesson_code_links_to_the_reference_and_has_no_test_markers(site):
+    linked = 0
+    for notebook in LESSONS:
+        text = _page(site, notebook).read_text(encoding="utf-8")
+        assert "NBVAL_IGNORE_OUTPUT" not in re.sub(r"<p>.*?</p>", "", text, flags=re.S), notebook
+        linked += len(re.findall(r'class="sphinx-codeautolink-a"[^>]*href="[^"]*api/', text))
+        linked += len(re.findall(r'href="[^"]*api/[^"]*#softmax_course[^"]*"[^>]*>\s*<code', text))
+    assert linked > 100, linked
+
+
+def test_each_lesson_links_glossary_terms_once(site):
+    for notebook in LESSONS:
+        tags = _parse(_page(site, notebook))
+        terms = [href for href, _ in tags.links if "glossary.html#term-" in href]
+        assert terms, f"no glossary link in {notebook.stem}"
+        assert len(terms) == len(set(terms)), f"a term linked twice in {notebook.stem}"
+    glossary = (site / "glossary.html").read_text(encoding="utf-8")
+    for term in ("logit", "probability-simplex", "Kronecker-delta", "vector-Jacobian-product"):
+        assert f'id="term-{term}"' in glossary, term
+
+
+def test_exercise_marks_do_not_need_an_emoji_font(site):
+    for notebook in LESSONS:
+        text = _page(site, notebook).read_text(encoding="utf-8")
+        assert "\u274c" not in text and "\u2705" not in text, notebook.stem
 
 
 def test_the_search_index_finds_kronecker_in_lesson_04(site):
@@ -236,3 +279,96 @@ def test_the_search_index_finds_kronecker_in_lesson_04(site):
     ]
     lesson04 = next(nb for nb in LESSONS if nb.name.startswith("04_"))
     assert f"lessons/{lesson04.stem}" in [docs[i] for i in hits]
+
+
+# --- links between lessons, written the way JupyterLab resolves them (docs/_ext/course_links.py)
+
+
+def _markdown_notebook(*cells: str) -> str:
+    return json.dumps(
+        {
+            "cells": [
+                {"cell_type": "markdown", "id": f"c{i}", "metadata": {}, "source": c}
+                for i, c in enumerate(cells)
+            ],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+def _build_fixture(tmp_path: Path, link_in_b: str):
+    """A two-notebook project with the site's link resolution, built with -W."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(REPO / 'docs' / '_ext')!r})\n"
+        "extensions = ['myst_nb', 'course_links']\n"
+        "nb_execution_mode = 'off'\n"
+        "myst_enable_extensions = ['dollarmath']\n"
+        "myst_heading_anchors = 3\n"
+        "exclude_patterns = ['_build']\n",
+        encoding="utf-8",
+    )
+    (src / "index.md").write_text("# Fixture\n\n```{toctree}\na\nb\n```\n", encoding="utf-8")
+    (src / "a.ipynb").write_text(
+        _markdown_notebook(
+            "# Lesson A",
+            "## 3. Subtracting a constant: the proof, and why the constant is the maximum\n\ntext",
+            "## 4. What $J$ looks like, and why\n\ntext",
+            "### 4.1 Less deep\n\ntext",
+            "#### 4.1.1 A `deep` heading\n\ntext",
+            "See [section 4](#4.-What-$J$-looks-like,-and-why) and "
+            "[the deep one](#4.1.1-A-deep-heading).",
+        ),
+        encoding="utf-8",
+    )
+    (src / "b.ipynb").write_text(
+        _markdown_notebook("# Lesson B", f"## 1. Links\n\n{link_in_b}"), encoding="utf-8"
+    )
+    out = tmp_path / "html"
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-E", "-W", "-q", "-b", "html", str(src), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return out, result
+
+
+def _ids(page: Path) -> set[str]:
+    return {a.get("id") for _, a in _parse(page).tags if a.get("id")}
+
+
+def test_jupyterlab_anchors_resolve_to_the_right_heading(tmp_path):
+    out, result = _build_fixture(
+        tmp_path,
+        "[section 3 of lesson A](a.ipynb#3.-Subtracting-a-constant:-the-proof,-and-why-the-"
+        "constant-is-the-maximum), [its deep section](a.ipynb#4.1.1-A-deep-heading) and "
+        "[lesson A](a.ipynb).",
+    )
+    assert result.returncode == 0, result.stderr
+    a_ids = _ids(out / "a.html")
+    links_a = dict((text, href) for href, text in _parse(out / "a.html").links)
+    section4 = links_a["section 4"]
+    assert section4.startswith("#") and section4[1:] in a_ids
+    assert "what-j-looks-like" in section4
+    deep = links_a["the deep one"]
+    assert deep.startswith("#") and deep[1:] in a_ids and "deep" in deep
+    links_b = dict((text, href) for href, text in _parse(out / "b.html").links)
+    page, anchor = links_b["section 3 of lesson A"].split("#")
+    assert page == "a.html" and anchor in a_ids and "subtracting-a-constant" in anchor
+    page, anchor = links_b["its deep section"].split("#")
+    assert page == "a.html" and anchor in a_ids and "deep" in anchor
+    assert links_b["lesson A"] == "a.html"
+
+
+def test_an_unknown_jupyterlab_anchor_fails_the_build(tmp_path):
+    _, result = _build_fixture(tmp_path, "[gone](a.ipynb#3.-No-such-heading)")
+    assert result.returncode != 0
+    assert "3.-No-such-heading" in result.stderr

@@ -1,0 +1,312 @@
+"""Links the lessons' text to the rest of the site, at build time (the notebooks are unchanged).
+
+* **Links between lessons.** The lessons link to each other the way JupyterLab resolves links:
+  ``[section 3 of lesson 03](03_numerical_stability.ipynb#3.-Subtracting-a-constant:-...)`` or
+  ``[section 4](#4.-What-$J$-looks-like,-and-why)``, where the anchor is the heading's rendered
+  text with each space replaced by ``-`` (:func:`jupyterlab_anchor`). Each such anchor is mapped
+  to the id Sphinx gives that heading; an anchor that matches no heading is left to MyST, which
+  reports it (a build error under ``-W``).
+* **Glossary.** The first use of each term of ``glossary.md`` in a lesson's prose links to its
+  definition (:data:`GLOSSARY_FORMS` lists the words that count as a use).
+* **Names in prose.** Inline code naming a function of the package (``softmax_vjp``,
+  ``sc.softmax``, ``softmax_course.one_hot(y, K)``) links to its reference entry. Names in code
+  cells are linked by sphinx-codeautolink.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import unquote
+
+from docutils import nodes
+from docutils.transforms import Transform
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.transforms.post_transforms import SphinxPostTransform
+
+LESSON_PREFIX = "lessons/"
+
+# --- links between lessons -------------------------------------------------------------------
+
+
+def jupyterlab_anchor(title: nodes.Element) -> str:
+    """The id JupyterLab gives a Markdown heading: its text, spaces replaced by ``-``.
+
+    JupyterLab takes the heading element's ``textContent`` before MathJax typesets it, so
+    inline math keeps its ``$`` delimiters (``4. What $J$ looks like`` gives
+    ``4.-What-$J$-looks-like``) and inline code, emphasis and links count by their text.
+    """
+    parts = []
+    for node in title.children:
+        parts.append(_anchor_text(node))
+    return "".join(parts).strip().replace(" ", "-")
+
+
+def _anchor_text(node: nodes.Node) -> str:
+    if isinstance(node, nodes.math):
+        return f"${node.astext()}$"
+    if isinstance(node, nodes.Text):
+        return str(node)
+    if isinstance(node, nodes.Element):
+        return "".join(_anchor_text(child) for child in node.children)
+    return node.astext()
+
+
+def _normalise(anchor: str) -> str:
+    return unquote(anchor).strip()
+
+
+def section_anchors(document: nodes.document) -> dict[str, str]:
+    """``{JupyterLab anchor: Sphinx section id}`` for every heading of a document."""
+    anchors: dict[str, str] = {}
+    for section in document.findall(nodes.section):
+        if not section.children or not isinstance(section[0], nodes.title) or not section["ids"]:
+            continue
+        anchors.setdefault(jupyterlab_anchor(section[0]), section["ids"][0])
+    return anchors
+
+
+class ResolveJupyterLabAnchors(Transform):
+    """``[text](#JupyterLab-anchor)`` within a page: point it at the heading's id.
+
+    Runs before MyST's ``ResolveAnchorIds`` (priority 879), which reports any local anchor
+    still unknown after this.
+    """
+
+    default_priority = 870
+
+    def apply(self, **kwargs: Any) -> None:
+        env = getattr(self.document.settings, "env", None)
+        anchors = section_anchors(self.document)
+        if env is not None:
+            env.course_jl_anchors = getattr(env, "course_jl_anchors", {})
+            env.course_jl_anchors[env.docname] = anchors
+        slugs = getattr(self.document, "myst_slugs", {})
+        for ref in list(self.document.findall(nodes.reference)):
+            if not ref.get("id_link") or not str(ref.get("refuri", "")).startswith("#"):
+                continue
+            target = _normalise(ref["refuri"][1:])
+            if target in slugs or target in self.document.ids:
+                continue
+            section_id = anchors.get(target)
+            if section_id is None:
+                continue  # MyST reports it
+            del ref["id_link"]
+            del ref["refuri"]
+            ref["refid"] = section_id
+            ref["internal"] = True
+            if not ref.children:
+                ref += nodes.Text(self.document.ids[section_id][0].astext())
+
+
+class ResolveJupyterLabLinks(SphinxPostTransform):
+    """``[text](other.ipynb#JupyterLab-anchor)``: the other page's heading, by its id.
+
+    Runs before MyST's reference resolver (priority 9), which reports what is left.
+    """
+
+    default_priority = 5
+
+    def run(self, **kwargs: Any) -> None:
+        all_anchors: dict[str, dict[str, str]] = getattr(self.env, "course_jl_anchors", {})
+        for node in list(self.document.findall(addnodes.pending_xref)):
+            if node.get("reftype") != "myst" or node.get("refdomain") != "doc":
+                continue
+            target_doc, anchor = node.get("reftarget"), node.get("reftargetid")
+            if not anchor or target_doc not in all_anchors:
+                continue
+            anchor = _normalise(anchor)
+            slugs = self.env.metadata.get(target_doc, {}).get("myst_slugs", {})
+            if anchor in slugs:
+                continue
+            section_id = all_anchors[target_doc].get(anchor)
+            if section_id is None:
+                continue  # MyST reports it
+            slug = next((s for s, (_, sid, _t) in slugs.items() if sid == section_id), None)
+            if slug is not None:
+                node["reftargetid"] = slug
+                continue
+            uri = self.app.builder.get_relative_uri(
+                node.get("refdoc", self.env.docname), target_doc
+            )
+            ref = nodes.reference("", "", internal=True, refuri=f"{uri}#{section_id}")
+            ref += node[0].deepcopy() if node.children else nodes.Text(target_doc)
+            node.replace_self(ref)
+
+
+def purge_anchors(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    getattr(env, "course_jl_anchors", {}).pop(docname, None)
+
+
+def merge_anchors(app: Sphinx, env: BuildEnvironment, docnames: list[str], other) -> None:
+    env.course_jl_anchors = getattr(env, "course_jl_anchors", {})
+    env.course_jl_anchors.update(
+        {d: a for d, a in getattr(other, "course_jl_anchors", {}).items() if d in docnames}
+    )
+
+
+# --- glossary --------------------------------------------------------------------------------
+
+# term of glossary.md -> the words that count as a use of it in a lesson's prose.
+GLOSSARY_FORMS: dict[str, str] = {
+    "logit": r"logits?",
+    "probability simplex": r"probability simplex|simplex",
+    "softmax": r"softmax",
+    "temperature": r"temperature",
+    "Jacobian": r"Jacobians?",
+    "Kronecker delta": r"Kronecker delta",
+    "vector-Jacobian product": r"vector-Jacobian products?|VJPs?",
+    "Jacobian-vector product": r"Jacobian-vector products?|JVPs?",
+    "one-hot": r"one-hot",
+    "logsumexp": r"logsumexp|log-sum-exp",
+    "log-softmax": r"log-softmax",
+    "log-likelihood": r"(?:negative )?log-likelihood",
+    "cross-entropy": r"cross-entropy",
+    "KL divergence": r"KL divergence|Kullback-Leibler divergence",
+    "entropy": r"entropy",
+    "broadcasting": r"broadcasting|broadcasts?",
+    "online normalizer": r"online normalizer|online softmax",
+    "finite differences": r"finite differences?|central differences?",
+    "gradient check": r"gradient checks?|gradcheck",
+    "chain rule": r"chain rule",
+    "overflow": r"overflows?",
+    "underflow": r"underflows?",
+    "machine epsilon": r"machine epsilon",
+    "backpropagation": r"backpropagation|backprop",
+    "argmax": r"argmax",
+}
+_SKIP_INSIDE = (
+    nodes.title,
+    nodes.literal,
+    nodes.literal_block,
+    nodes.math,
+    nodes.math_block,
+    nodes.reference,
+    nodes.raw,
+    nodes.target,
+    addnodes.pending_xref,
+    addnodes.download_reference,
+    nodes.caption,
+)
+
+
+def _in_prose(node: nodes.Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if isinstance(parent, _SKIP_INSIDE):
+            return False
+        if isinstance(parent, nodes.container) and "cell_output" in parent.get("classes", []):
+            return False
+        parent = parent.parent
+    return True
+
+
+def _forms_pattern() -> re.Pattern[str]:
+    alternatives = [f"(?P<t{index}>{forms})" for index, forms in enumerate(GLOSSARY_FORMS.values())]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
+
+
+_FORMS = _forms_pattern()
+_TERMS = list(GLOSSARY_FORMS)
+
+
+def link_glossary_terms(app: Sphinx, doctree: nodes.document) -> None:
+    """Link the first use of each glossary term in a lesson's prose to its definition."""
+    if not app.env.docname.startswith(LESSON_PREFIX):
+        return
+    seen: set[str] = set()
+    for text in list(doctree.findall(nodes.Text)):
+        if len(seen) == len(_TERMS):
+            break
+        if not isinstance(text.parent, (nodes.paragraph, nodes.emphasis, nodes.strong)):
+            continue
+        if not _in_prose(text):
+            continue
+        source = str(text)
+        pieces: list[nodes.Node] = []
+        position = 0
+        for match in _FORMS.finditer(source):
+            term = _TERMS[int(next(k for k, v in match.groupdict().items() if v)[1:])]
+            if term in seen:
+                continue
+            seen.add(term)
+            pieces.append(nodes.Text(source[position : match.start()]))
+            xref = addnodes.pending_xref(
+                "",
+                nodes.inline(match.group(0), match.group(0), classes=["xref", "std", "std-term"]),
+                refdomain="std",
+                reftype="term",
+                reftarget=term.lower(),
+                refexplicit=True,
+                refwarn=True,
+                refdoc=app.env.docname,
+            )
+            pieces.append(xref)
+            position = match.end()
+        if pieces:
+            pieces.append(nodes.Text(source[position:]))
+            parent = text.parent
+            index = parent.index(text)
+            parent.remove(text)
+            for offset, piece in enumerate(pieces):
+                parent.insert(index + offset, piece)
+
+
+# --- names of the package in prose -----------------------------------------------------------
+
+_CODE_NAME = re.compile(r"^(?:sc\.|softmax_course\.)?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?)(?:\(.*\))?$")
+
+
+def _api_targets() -> dict[str, str]:
+    """``{name as written: documented target}`` for the package's public API."""
+    from course_site import api_modules
+
+    targets: dict[str, str] = {}
+    for modname, (current, names) in api_modules().items():
+        short = modname.rsplit(".", 1)[1]
+        for name in names:
+            full = f"{current}.{name}"
+            if current == "softmax_course":
+                targets.setdefault(name, full)
+            targets.setdefault(f"{short}.{name}", full)
+    return targets
+
+
+def link_code_names(app: Sphinx, doctree: nodes.document) -> None:
+    """Inline code naming a public function or class links to its reference entry."""
+    if not app.env.docname.startswith(LESSON_PREFIX):
+        return
+    targets = getattr(app, "_course_api_targets", None)
+    if targets is None:
+        targets = app._course_api_targets = _api_targets()
+    for literal in list(doctree.findall(nodes.literal)):
+        if not _in_prose(literal) or isinstance(literal.parent, nodes.title):
+            continue
+        if isinstance(literal.parent, _SKIP_INSIDE):
+            continue
+        match = _CODE_NAME.match(literal.astext().strip())
+        if not match or match.group(1) not in targets:
+            continue
+        xref = addnodes.pending_xref(
+            "",
+            literal.deepcopy(),
+            refdomain="py",
+            reftype="obj",
+            reftarget=targets[match.group(1)],
+            refexplicit=True,
+            refwarn=True,
+            refdoc=app.env.docname,
+        )
+        literal.replace_self(xref)
+
+
+def setup(app: Sphinx) -> dict[str, object]:
+    app.add_transform(ResolveJupyterLabAnchors)
+    app.add_post_transform(ResolveJupyterLabLinks)
+    app.connect("env-purge-doc", purge_anchors)
+    app.connect("env-merge-info", merge_anchors)
+    app.connect("doctree-read", link_glossary_terms)
+    app.connect("doctree-read", link_code_names)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
