@@ -97,6 +97,20 @@ lock: venv
 	done
 	rm -f .lock-before.txt .lock-before.3.* .lock-after.3.*
 
+# Browser end-to-end check: JupyterLab + Debian Chromium via Playwright (installs chromium if missing).
+e2e: venv
+	BIN=$(BIN) scripts/e2e.sh
+
+# The course website (docs/: Sphinx + myst-nb + sphinx-book-theme): build/html/index.html.
+# Lessons shown with their stored outputs (no kernel runs), warnings are errors, MathJax and
+# the widget manager are served by the site itself. `make e2e` runs the browser check too.
+html: venv
+	rm -rf build/html build/html.doctrees
+	$(BIN)/python scripts/build_html.py build/html
+
+html-e2e: html
+	SITE_DIR=build/html E2E_TESTS=tests/e2e/test_site.py BIN=$(BIN) scripts/e2e.sh
+
 # --- every documented install route, as CI runs it (.ci/run) --------------------------------
 DIST ?= dist
 ROUTES ?= build/routes

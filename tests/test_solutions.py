@@ -433,7 +433,7 @@ def test_every_exercise_is_indexed_linked_and_solved(lesson):
     for number, text, code in found:
         assert (lesson, number) in index, f"lesson {lesson} exercise {number} is not indexed"
         name = index[lesson, number]
-        assert f"`softmax_course.solutions.{name}`" in text and "Worked solution" in text, (
+        assert f"`solutions.{name}`" in text and "Worked solution" in text, (
             f"lesson {lesson} exercise {number} does not link its solution {name}"
         )
         checker, kwargs = _checker_call(code)

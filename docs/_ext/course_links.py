@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -111,9 +112,16 @@ class ResolveJupyterLabLinks(SphinxPostTransform):
 
     def run(self, **kwargs: Any) -> None:
         all_anchors: dict[str, dict[str, str]] = getattr(self.env, "course_jl_anchors", {})
+        lessons_dir = Path(self.env.srcdir, LESSON_PREFIX).resolve()
         for node in list(self.document.findall(addnodes.pending_xref)):
             if node.get("reftype") != "myst" or node.get("refdomain") != "doc":
                 continue
+            # docs/lessons is a symbolic link to notebooks/: Sphinx resolves the link target's
+            # path through it, so a lesson-to-lesson link arrives as an absolute path in
+            # notebooks/ rather than as the document name lessons/NN_name.
+            target = Path(str(node.get("reftarget")))
+            if target.is_absolute() and target.parent == lessons_dir:
+                node["reftarget"] = LESSON_PREFIX + target.name
             target_doc, anchor = node.get("reftarget"), node.get("reftargetid")
             if not anchor or target_doc not in all_anchors:
                 continue
