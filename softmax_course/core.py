@@ -79,12 +79,14 @@ def _fast_rowwise(
 ) -> np.ndarray:
     """Run a blocked row kernel of :mod:`softmax_course._fast` on ``x`` with the class axis last.
 
-    ``x`` is flattened to ``(N, K)`` (a view, or a copy for a non-contiguous
-    array of 3+ dimensions). The kernel writes straight into ``out`` when it
+    ``x`` is flattened to ``(N, K)`` (a view, or a C-contiguous copy of a
+    strided array). The kernel writes straight into ``out`` when it
     is a view-compatible buffer that is either ``x`` itself or disjoint from
     it; otherwise it writes into a fresh array that is copied into ``out``.
     """
-    x2 = x.reshape(-1, x.shape[-1])
+    # Rows are read from a C-contiguous array: the compiled kernels need one, and a strided
+    # input then gives the same bits as its contiguous copy on either backend.
+    x2 = np.ascontiguousarray(x.reshape(-1, x.shape[-1]))
     if out is None:
         result = np.empty(x.shape, dtype=x.dtype)
         kernel(x2, result.reshape(x2.shape), temperature, workers=workers)
