@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -14,6 +13,7 @@ import numpy as np
 from softmax_course.exercises._session import (
     CheckReport,
     _float,
+    _peak_memory,
     _run,
     _scalar_close,
     _Session,
@@ -112,18 +112,10 @@ def _generate(values: np.ndarray) -> Iterator[float]:
 
 def _peak_while_reading(session: _Session, values: np.ndarray, label: str) -> tuple[Any, int]:
     """fn on a stream of ``values``, and the peak of the memory it allocated meanwhile."""
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    tracemalloc.reset_peak()
-    baseline = tracemalloc.get_traced_memory()[0]
-    try:
+    facts: dict[str, Any] = {}
+    with _peak_memory(facts):
         result = session.call([_generate(values)], label, ["values"])
-        peak = tracemalloc.get_traced_memory()[1] - baseline
-    finally:
-        if not was_tracing:
-            tracemalloc.stop()
-    return result, peak
+    return result, facts["peak"]
 
 
 def _check_memory(session: _Session) -> None:
