@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import sys
@@ -50,7 +51,7 @@ def test_extras_match_what_they_enable():
     assert extras["plotting"] == ["matplotlib>=3.8"]
     assert extras["widgets"] == ["ipywidgets>=8.1"]
     course = " ".join(extras["course"])
-    for needed in ("softmax-course[plotting,widgets]", "scipy", "jupyterlab", "ipykernel"):
+    for needed in ("softmax-course[plotting,widgets,fast]", "scipy", "jupyterlab", "ipykernel"):
         assert needed in course, needed
     assert not any("jupyterlab" in r for r in extras["plotting"] + extras["widgets"])
     assert PROJECT["scripts"] == {"softmax-course": "softmax_course.cli:main"}
@@ -58,13 +59,18 @@ def test_extras_match_what_they_enable():
 
 def test_the_lessons_and_what_they_import_are_in_the_course_extra():
     """Every third-party module a lesson imports is provided by the course extra."""
-    provided = {"numpy", "matplotlib", "scipy", "ipywidgets", "softmax_course", "IPython"}
+    provided = {"numpy", "matplotlib", "scipy", "ipywidgets", "softmax_course", "IPython", "numba"}
     optional = {"torch"}  # lesson 08 times it only when it happens to be installed
     stdlib = set(sys.stdlib_module_names)
+    seen = set()
     for lesson in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        imported = set(re.findall(r"^\s*(?:import|from) ([A-Za-z_]\w*)", lesson.read_text(), re.M))
+        cells = json.loads(lesson.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        imported = set(re.findall(r"^\s*(?:import|from) ([A-Za-z_]\w*)", code, re.M))
+        seen |= imported
         imported = {name for name in imported if name not in stdlib}
         assert imported <= provided | optional, f"{lesson.name}: {imported - provided}"
+    assert {"numpy", "matplotlib", "numba"} <= seen  # the scan reads the lessons' code
 
 
 def test_the_sdist_carries_the_lessons_and_leaves_the_tests_out():
