@@ -8,11 +8,17 @@ the helper functions (``ValueError``/``TypeError``) stay English, as in numpy an
 
 The language is, in order of precedence:
 
-0. inside ``with using_language(code):``, that language (for this thread or task only);
-1. the one given to :func:`set_language` (``None`` forgets it);
-2. the environment variable ``SOFTMAX_COURSE_LANG`` (for a whole run: ``make lab LANG=zh``);
-3. the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), when it is one of the course's languages;
-4. English.
+1. inside ``with using_language(code):``, that language (for this thread or task only);
+2. the one given to :func:`set_language` (``None`` forgets it);
+3. the environment variable ``SOFTMAX_COURSE_LANG`` (for a whole run: ``make lab LANG=zh``);
+4. the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), when it is one of the course's languages;
+5. English.
+
+The checkers mark their messages with ``N_`` (a :class:`Message`, defined at import and
+translated each time it is used), ``gettext`` or ``ngettext`` (at the time of the check);
+``scripts/messages.py`` (``make messages``) extracts them into the catalogs. A checker runs its
+battery in a forked child process with the language of its caller (see
+``softmax_course.exercises._session``).
 
 Examples
 --------
@@ -37,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "translate",
     "LANGUAGES",
     "Message",
     "N_",
@@ -46,6 +51,7 @@ __all__ = [
     "ngettext",
     "normalize_language",
     "set_language",
+    "translate",
     "using_language",
 ]
 
