@@ -65,8 +65,11 @@ def test_the_standard_library_reads_the_compiled_catalogs(language, word):
         messages.DOMAIN, messages.LOCALE, languages=[language], fallback=False
     )
     assert word in translations.gettext("{title}: passed")
-    more = ("{inputs} and {count} more inputs", "{inputs} and {count} more inputs")
-    forms = {translations.ngettext(*more, n) for n in (1, 2, 5)}
+    every = (
+        "every input tried ({total} call), the first {first}",
+        "every input tried ({total} calls), the first {first}",
+    )
+    forms = {translations.ngettext(*every, n) for n in (1, 2, 5)}
     assert len(forms) == (3 if language == "ru" else 1)
 
 
