@@ -784,12 +784,21 @@ def _join(labels: Sequence[str], total: int) -> str:
     if len(unique) == 1:
         return unique[0]
     if len(unique) <= 3:
-        # TRANSLATORS: {inputs} is a comma-separated list of inputs, {last} the last one.
-        return _("{inputs} and {last}").format(inputs=", ".join(unique[:-1]), last=unique[-1])
+        # TRANSLATORS: {inputs} is a list of inputs, {last} the last one.
+        return _("{inputs} and {last}").format(inputs=_listed(unique[:-1]), last=unique[-1])
     more = len(unique) - 3
     return ngettext(
         "{inputs} and {count} more inputs", "{inputs} and {count} more inputs", more
-    ).format(inputs=", ".join(unique[:3]), count=more)
+    ).format(inputs=_listed(unique[:3]), count=more)
+
+
+def _listed(items: Sequence[str]) -> str:
+    """``items`` as a list in words: "a, b, c" (the separator is the language's)."""
+    text = items[0]
+    for item in items[1:]:
+        # TRANSLATORS: the separator of a list of inputs ("、" in Chinese and Japanese).
+        text = _("{inputs}, {next}").format(inputs=text, next=item)
+    return text
 
 
 def _transposed(text: str) -> bool:
