@@ -342,6 +342,8 @@ def _unbroadcast_battery(session: _Session) -> None:
              ((1, 3, 1), "g (2, 3, 4) to (1, 3, 1)"), ((2, 3, 4), "g (2, 3, 4) to (2, 3, 4)"),
              ((), "g (2, 3, 4) to ()")]  # fmt: skip
     for shape, label in cases:
+        # The same label, in the learner's language.
+        label = _("g {source} to {target}").format(source=g.shape, target=shape)
         result = session.call([g, shape], label, ["g", "shape"])
         if result is None:
             if session.cannot_run():
