@@ -7,19 +7,42 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# The translated lessons, generated from the English ones and translations/<lang>/*.po.
+TRANSLATED_LANGUAGES := zh_CN ru ja
+TRANSLATED := $(sort $(wildcard $(TRANSLATED_LANGUAGES:%=notebooks/%/[0-9][0-9]_*.ipynb)))
+
+# `make lab LANG=zh` (zh, zh_CN, ru, ja, en; any case, - or _, .UTF-8 suffix) opens the lessons
+# in that language. LANG is also the POSIX locale, and make would hand `LANG=zh` to every
+# recipe, where no locale is called "zh": given on the command line, it is read here as the
+# course's language (COURSE_LANG=zh says the same) and the recipes get C.UTF-8 instead.
+ifeq ($(origin LANG),command line)
+COURSE_LANG := $(LANG)
+override LANG := C.UTF-8
+export LANG
+endif
+COURSE_LANG ?=
+_lang_base := $(firstword $(subst ., ,$(subst @, ,$(subst -,_,$(COURSE_LANG)))))
+LESSON_LANG := $(strip \
+	$(if $(filter zh zh_CN zh_cn ZH zh_Hans zh_hans,$(_lang_base)),zh_CN) \
+	$(if $(filter ru ru_RU ru_ru RU,$(_lang_base)),ru) \
+	$(if $(filter ja ja_JP ja_jp JA,$(_lang_base)),ja) \
+	$(if $(filter en en_US en_GB en_us en_gb EN,$(_lang_base)),en))
+LAB_DIR := $(if $(filter-out en,$(LESSON_LANG)),notebooks/$(LESSON_LANG),notebooks)
 # JupyterLab opens a browser only where there is a display; override with LAB_ARGS.
 LAB_ARGS ?= $(if $(DISPLAY),,--no-browser)
 # Jupyter refuses to start as root unless told; containers often run as root.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PORT ?= 8888
 
-.PHONY: help venv lab test lint unit notebooks execute lock clean bench
+.PHONY: help venv lab test lint unit notebooks execute translations lock clean bench
 .PHONY: e2e html html-e2e portability wheel wheel-check lab-check floors newest
 
 help:
 	@echo "make lab       set up .venv and start JupyterLab on notebooks/ (127.0.0.1, token auth)"
+	@echo "               LANG=zh, ru or ja: the lessons in Chinese, Russian or Japanese"
 	@echo "make test      set up .venv and run lint, unit/property/doctests and strict nbval"
 	@echo "make execute   re-run every notebook top to bottom and store its outputs (NB=path for one)"
+	@echo "make translations  generate notebooks/<lang>/ from the catalogs and execute them"
 	@echo "make html      build the course website into build/html/ (lessons as stored, API reference)"
 	@echo "make html-e2e  build it and check every page in Chromium with the network blocked"
 	@echo "make portability  re-run every lesson as CPUs with other SIMD/BLAS kernels compute it"
@@ -42,16 +65,22 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 lab: venv
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
+	@$(if $(COURSE_LANG),$(if $(LESSON_LANG),:,echo "make lab: no lessons in language \
+	'$(COURSE_LANG)'; the course has en, zh (zh_CN), ru and ja" >&2; exit 2),:)
+	@$(if $(filter-out en,$(LESSON_LANG)),test -n "$$(ls $(LAB_DIR)/*.ipynb 2>/dev/null)" || \
+	{ echo "make lab: no lessons in $(LAB_DIR)/; make translations generates them" >&2; exit 2; },:)
+	$(if $(LESSON_LANG),SOFTMAX_COURSE_LANG=$(LESSON_LANG) )$(BIN)/jupyter lab \
+		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--ServerApp.root_dir=$(LAB_DIR) $(LAB_ROOT) $(LAB_ARGS)
 
 lint: venv
 	$(BIN)/ruff check softmax_course tests notebooks scripts conftest.py setup.py
 	$(BIN)/ruff format --check softmax_course tests scripts conftest.py setup.py
 	$(BIN)/mypy
-	$(BIN)/nbstripout --verify $(NBSTRIPOUT_ARGS) $(NOTEBOOKS)
+	$(BIN)/nbstripout --verify $(NBSTRIPOUT_ARGS) $(NOTEBOOKS) $(TRANSLATED)
 
-# Unit, property and doctests, then every notebook in strict nbval mode (see pyproject).
+# Unit, property and doctests, then every notebook in strict nbval mode (see pyproject):
+# the English lessons and the translated ones in notebooks/<lang>/.
 test: lint
 	$(BIN)/python -m pytest
 
@@ -68,6 +97,15 @@ execute: venv
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
 		--ExecutePreprocessor.record_timing=False $(NB)
 	$(BIN)/nbstripout $(NBSTRIPOUT_ARGS) $(NB)
+
+# The translated lessons: generated from the English notebooks and the catalogs of
+# translations/ (refused while a message is missing or fuzzy), then executed and stored like
+# the English ones. LANGS=ru for one language. Nothing in notebooks/<lang>/ is edited by hand.
+LANGS ?= $(TRANSLATED_LANGUAGES)
+translations: venv
+	$(BIN)/python scripts/i18n.py build $(LANGS)
+	$(MAKE) --no-print-directory execute \
+		NB="$(sort $(wildcard $(LANGS:%=notebooks/%/[0-9][0-9]_*.ipynb)))"
 
 # Stored outputs must not depend on the CPU: re-run the lessons (strict nbval) with numpy's
 # SIMD dispatch lowered, other OpenBLAS kernels and 1 or 2 BLAS threads (NB=path for one).
