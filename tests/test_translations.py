@@ -405,3 +405,34 @@ def test_the_language_cell_chooses_the_checkers_language():
             assert i18n.language() == language
         finally:
             i18n.set_language(previous)
+
+
+def test_the_site_resolves_a_translated_heading_by_its_english_anchor():
+    """docs/_ext/course_links.py: the empty anchor leaves the title and becomes a section id."""
+    pytest.importorskip("sphinx")
+    from docutils import nodes
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    try:
+        import course_links
+    finally:
+        sys.path.remove(str(ROOT / "docs" / "_ext"))
+    document = new_document("lesson", get_default_settings(Parser))
+    section = nodes.section(ids=["slug"])
+    title = nodes.title()
+    title += nodes.raw("", '<a id="3.-Shift-&quot;x&quot;"></a>', format="html")
+    title += nodes.Text("3. Сдвиг ")
+    title += nodes.math("", "x")
+    section += title
+    document += section
+    document.ids["slug"] = section
+    course_links.adopt_explicit_anchors(document)
+    assert not list(title.findall(nodes.raw))
+    assert section["ids"] == ["slug", '3.-Shift-"x"']
+    assert course_links.section_anchors(document) == {
+        "3.-Сдвиг-$x$": "slug",
+        '3.-Shift-"x"': "slug",
+    }
