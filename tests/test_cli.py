@@ -165,7 +165,7 @@ def test_lab_in_a_language_tells_the_checkers(tmp_path, monkeypatch):
     fake_checkout(tmp_path, monkeypatch)
     calls = []
     real = importlib.util.find_spec
-    monkeypatch.setattr(  # JupyterLab is not started: the test needs it not installed
+    monkeypatch.setattr(  # JupyterLab is never started: it need not be installed
         importlib.util,
         "find_spec",
         lambda name, *a: object() if name == "jupyterlab" else real(name),
