@@ -649,7 +649,8 @@ def reader_facing_texts():
         for pattern in patterns:
             for path in sorted((ROOT / folder).glob(pattern)):
                 yield str(path.relative_to(ROOT)), path.read_text()
-    yield "README.md", (ROOT / "README.md").read_text()
+    for path in [ROOT / "README.md", *sorted(ROOT.glob("README.*.md")), *TRANSLATED]:
+        yield str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")
 
 
 def test_no_seed_ids_in_lessons_package_or_docs():

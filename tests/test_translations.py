@@ -436,3 +436,30 @@ def test_the_site_resolves_a_translated_heading_by_its_english_anchor():
         "3.-Сдвиг-$x$": "slug",
         '3.-Shift-"x"': "slug",
     }
+
+
+# --- the READMEs of the languages -------------------------------------------------------------
+
+README_LINK = re.compile(r"\]\(([^)\s#]+)(?:#[^)\s]*)?\)")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_readme_of_a_language_maps_its_lessons_and_names_its_commands(language):
+    """README.<lang>.md: every lesson of the course linked in its language, the two ways to
+    open them in that language, and every relative link resolving to a file."""
+    text = (ROOT / f"README.{language}.md").read_text(encoding="utf-8")
+    targets = README_LINK.findall(text)
+    lessons = [t for t in targets if t.startswith("notebooks/")]
+    assert lessons == [f"notebooks/{language}/{lesson.name}" for lesson in LESSONS]
+    short = language.split("_")[0]
+    assert f"make lab LANG={short}" in text and f"--lang {short}" in text
+    assert "](README.md)" in text and "make test" in text
+    missing = [t for t in targets if "://" not in t and not (ROOT / t).exists()]
+    assert not missing, f"README.{language}.md links to files that do not exist: {missing}"
+
+
+def test_the_english_readme_links_every_language():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for language in LANGUAGES:
+        assert f"](README.{language}.md)" in readme
+    assert "make lab LANG=zh" in readme and "--lang zh" in readme
