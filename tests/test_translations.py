@@ -463,3 +463,43 @@ def test_the_english_readme_links_every_language():
     for language in LANGUAGES:
         assert f"](README.{language}.md)" in readme
     assert "make lab LANG=zh" in readme and "--lang zh" in readme
+
+
+# --- make lab LANG=... ------------------------------------------------------------------------
+
+
+def make(*arguments: str, extra: Path | None = None) -> str:
+    import subprocess
+
+    files = ["-f", "Makefile", *(["-f", str(extra)] if extra else [])]
+    return subprocess.run(
+        ["make", "--no-print-directory", *files, *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+@pytest.mark.parametrize(
+    "lang, language",
+    [("zh", "zh_CN"), ("zh_CN", "zh_CN"), ("zh-CN", "zh_CN"), ("ru", "ru"), ("ja_JP.UTF-8", "ja")],
+)
+def test_make_lab_in_a_language_opens_its_lessons_and_tells_the_checkers(lang, language):
+    command = make("--dry-run", "--assume-old=.venv/.installed", "lab", f"LANG={lang}")
+    assert f"SOFTMAX_COURSE_LANG={language} " in command
+    assert f"--ServerApp.root_dir=notebooks/{language} " in command
+    assert "--ServerApp.ip=127.0.0.1" in command
+
+
+def test_make_lab_without_a_language_opens_the_english_lessons():
+    command = make("--dry-run", "--assume-old=.venv/.installed", "lab")
+    assert "--ServerApp.root_dir=notebooks " in command and "SOFTMAX_COURSE_LANG" not in command
+
+
+def test_lang_given_to_make_is_not_the_locale_of_its_recipes(tmp_path):
+    """``make lab LANG=zh``: no POSIX locale is called "zh"; the recipes get a real one."""
+    probe = tmp_path / "probe.mk"
+    probe.write_text('probe:\n\t@echo "$$LANG|$(LESSON_LANG)"\n')
+    assert make("probe", "LANG=zh", extra=probe).strip() == "C.UTF-8|zh_CN"
+    assert make("probe", "COURSE_LANG=ru", extra=probe).strip().endswith("|ru")
