@@ -642,14 +642,14 @@ SEED_ID = re.compile(
 
 
 def reader_facing_texts():
-    for path in NOTEBOOKS:
+    for path in NOTEBOOKS + TRANSLATED:
         for index, cell in enumerate(json.loads(path.read_text())["cells"]):
-            yield f"{path.name} cell {index}", "".join(cell["source"]) + stored_text(cell)
+            yield f"{notebook_id(path)} cell {index}", "".join(cell["source"]) + stored_text(cell)
     for folder, patterns in (("softmax_course", ("**/*.py",)), ("docs", ("*.md", "*.yml"))):
         for pattern in patterns:
             for path in sorted((ROOT / folder).glob(pattern)):
                 yield str(path.relative_to(ROOT)), path.read_text()
-    for path in [ROOT / "README.md", *sorted(ROOT.glob("README.*.md")), *TRANSLATED]:
+    for path in [ROOT / "README.md", *sorted(ROOT.glob("README.*.md"))]:
         yield str(path.relative_to(ROOT)), path.read_text(encoding="utf-8")
 
 
