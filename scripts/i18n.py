@@ -563,6 +563,10 @@ def main(argv: list[str]) -> int:
     if argv[0] == "build":
         allow_missing = "--allow-missing" in argv[1:]
         rest = [a for a in argv[1:] if a != "--allow-missing"]
+        unknown = [a for a in rest if a not in LANGUAGES and not re.fullmatch(r"\d\d?", a)]
+        if unknown:
+            print(f"build: {unknown} are neither {'/'.join(LANGUAGES)} nor a lesson number")
+            return 2
         languages = [a for a in rest if a in LANGUAGES] or list(LANGUAGES)
         lessons = [a for a in rest if a not in LANGUAGES]
         return build(languages, lessons, allow_missing=allow_missing)
