@@ -104,8 +104,7 @@ execute: venv
 LANGS ?= $(TRANSLATED_LANGUAGES)
 translations: venv
 	$(BIN)/python scripts/i18n.py build $(LANGS)
-	$(MAKE) --no-print-directory execute \
-		NB="$(sort $(wildcard $(LANGS:%=notebooks/%/[0-9][0-9]_*.ipynb)))"
+	$(MAKE) --no-print-directory execute NB="$$(echo $(LANGS:%=notebooks/%/[0-9][0-9]_*.ipynb))"
 
 # Stored outputs must not depend on the CPU: re-run the lessons (strict nbval) with numpy's
 # SIMD dispatch lowered, other OpenBLAS kernels and 1 or 2 BLAS threads (NB=path for one).
