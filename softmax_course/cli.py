@@ -23,6 +23,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -88,8 +89,8 @@ def _title(path: Path) -> str:
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] == "markdown":
             for line in "".join(cell["source"]).splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
+                if line.startswith("# "):  # a translated title carries an empty anchor
+                    return re.sub(r"<[^>]*>", "", line[2:]).strip()
     return path.stem
 
 
