@@ -176,8 +176,8 @@ wheel-check: wheel
 		"softmax-course[course] @ $$(ls $(abspath $(DIST))/*.whl)" pytest nbval hypothesis
 	$(ROUTES)/wheel/venv/bin/python scripts/check_wheel.py $(ROUTES)/wheel
 
-# `make lab` (also `make lab LANG=zh`) and `softmax-course lab DIR` each start, listen on 127.0.0.1 only, refuse
-# requests without the token and answer with it; then they are stopped.
+# `make lab` (also `make lab LANG=zh`) and `softmax-course lab DIR` each start, listen on
+# 127.0.0.1 only, refuse requests without the token and answer with it; then they are stopped.
 lab-check: venv
 	$(BIN)/python scripts/check_lab.py -- make --no-print-directory lab 'PORT={port}' LAB_ARGS=--no-browser
 	$(BIN)/python scripts/check_lab.py -- make --no-print-directory lab 'PORT={port}' LAB_ARGS=--no-browser LANG=zh
