@@ -7,19 +7,42 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+# The translated lessons, generated from the English ones and translations/<lang>/*.po.
+TRANSLATED_LANGUAGES := zh_CN ru ja
+TRANSLATED := $(sort $(wildcard $(TRANSLATED_LANGUAGES:%=notebooks/%/[0-9][0-9]_*.ipynb)))
+
+# `make lab LANG=zh` (zh, zh_CN, ru, ja, en; any case, - or _, .UTF-8 suffix) opens the lessons
+# in that language. LANG is also the POSIX locale, and make would hand `LANG=zh` to every
+# recipe, where no locale is called "zh": given on the command line, it is read here as the
+# course's language (COURSE_LANG=zh says the same) and the recipes get C.UTF-8 instead.
+ifeq ($(origin LANG),command line)
+COURSE_LANG := $(LANG)
+override LANG := C.UTF-8
+export LANG
+endif
+COURSE_LANG ?=
+_lang_base := $(firstword $(subst ., ,$(subst @, ,$(subst -,_,$(COURSE_LANG)))))
+LESSON_LANG := $(strip \
+	$(if $(filter zh zh_CN zh_cn ZH zh_Hans zh_hans,$(_lang_base)),zh_CN) \
+	$(if $(filter ru ru_RU ru_ru RU,$(_lang_base)),ru) \
+	$(if $(filter ja ja_JP ja_jp JA,$(_lang_base)),ja) \
+	$(if $(filter en en_US en_GB en_us en_gb EN,$(_lang_base)),en))
+LAB_DIR := $(if $(filter-out en,$(LESSON_LANG)),notebooks/$(LESSON_LANG),notebooks)
 # JupyterLab opens a browser only where there is a display; override with LAB_ARGS.
 LAB_ARGS ?= $(if $(DISPLAY),,--no-browser)
 # Jupyter refuses to start as root unless told; containers often run as root.
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PORT ?= 8888
 
-.PHONY: help venv lab test lint unit notebooks execute lock clean bench
+.PHONY: help venv lab test lint unit notebooks execute translations lock clean bench
 .PHONY: e2e html html-e2e portability wheel wheel-check lab-check floors newest messages
 
 help:
 	@echo "make lab       set up .venv and start JupyterLab on notebooks/ (127.0.0.1, token auth)"
+	@echo "               LANG=zh, ru or ja: the lessons in Chinese, Russian or Japanese"
 	@echo "make test      set up .venv and run lint, unit/property/doctests and strict nbval"
 	@echo "make execute   re-run every notebook top to bottom and store its outputs (NB=path for one)"
+	@echo "make translations  generate notebooks/<lang>/ from the catalogs and execute them"
 	@echo "make html      build the course website into build/html/ (lessons as stored, API reference)"
 	@echo "make html-e2e  build it and check every page in Chromium with the network blocked"
 	@echo "make portability  re-run every lesson as CPUs with other SIMD/BLAS kernels compute it"
@@ -43,16 +66,22 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 lab: venv
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
-		--ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
+	@$(if $(COURSE_LANG),$(if $(LESSON_LANG),:,echo "make lab: no lessons in language \
+	'$(COURSE_LANG)'; the course has en, zh (zh_CN), ru and ja" >&2; exit 2),:)
+	@$(if $(filter-out en,$(LESSON_LANG)),test -n "$$(ls $(LAB_DIR)/*.ipynb 2>/dev/null)" || \
+	{ echo "make lab: no lessons in $(LAB_DIR)/; make translations generates them" >&2; exit 2; },:)
+	$(if $(LESSON_LANG),SOFTMAX_COURSE_LANG=$(LESSON_LANG) )$(BIN)/jupyter lab \
+		--ServerApp.ip=127.0.0.1 --ServerApp.port=$(PORT) \
+		--ServerApp.root_dir=$(LAB_DIR) $(LAB_ROOT) $(LAB_ARGS)
 
 lint: venv
 	$(BIN)/ruff check softmax_course tests notebooks scripts conftest.py setup.py
 	$(BIN)/ruff format --check softmax_course tests scripts conftest.py setup.py
 	$(BIN)/mypy
-	$(BIN)/nbstripout --verify $(NBSTRIPOUT_ARGS) $(NOTEBOOKS)
+	$(BIN)/nbstripout --verify $(NBSTRIPOUT_ARGS) $(NOTEBOOKS) $(TRANSLATED)
 
-# Unit, property and doctests, then every notebook in strict nbval mode (see pyproject).
+# Unit, property and doctests, then every notebook in strict nbval mode (see pyproject):
+# the English lessons and the translated ones in notebooks/<lang>/.
 test: lint
 	$(BIN)/python -m pytest
 
@@ -69,6 +98,14 @@ execute: venv
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
 		--ExecutePreprocessor.record_timing=False $(NB)
 	$(BIN)/nbstripout $(NBSTRIPOUT_ARGS) $(NB)
+
+# The translated lessons: generated from the English notebooks and the catalogs of
+# translations/ (refused while a message is missing or fuzzy), then executed and stored like
+# the English ones. LANGS=ru for one language. Nothing in notebooks/<lang>/ is edited by hand.
+LANGS ?= $(TRANSLATED_LANGUAGES)
+translations: venv
+	$(BIN)/python scripts/i18n.py build $(LANGS)
+	$(MAKE) --no-print-directory execute NB="$$(echo $(LANGS:%=notebooks/%/[0-9][0-9]_*.ipynb))"
 
 # Stored outputs must not depend on the CPU: re-run the lessons (strict nbval) with numpy's
 # SIMD dispatch lowered, other OpenBLAS kernels and 1 or 2 BLAS threads (NB=path for one).
@@ -146,10 +183,11 @@ wheel-check: wheel
 		"softmax-course[course] @ $$(ls $(abspath $(DIST))/*.whl)" pytest nbval hypothesis
 	$(ROUTES)/wheel/venv/bin/python scripts/check_wheel.py $(ROUTES)/wheel
 
-# `make lab` and `softmax-course lab DIR` each start, listen on 127.0.0.1 only, refuse
-# requests without the token and answer with it; then they are stopped.
+# `make lab` (also `make lab LANG=zh`) and `softmax-course lab DIR` each start, listen on
+# 127.0.0.1 only, refuse requests without the token and answer with it; then they are stopped.
 lab-check: venv
 	$(BIN)/python scripts/check_lab.py -- make --no-print-directory lab 'PORT={port}' LAB_ARGS=--no-browser
+	$(BIN)/python scripts/check_lab.py -- make --no-print-directory lab 'PORT={port}' LAB_ARGS=--no-browser LANG=zh
 	rm -rf $(ROUTES)/lab-lessons
 	$(BIN)/python scripts/check_lab.py -- $(BIN)/python -m softmax_course lab $(ROUTES)/lab-lessons --port '{port}' --no-browser
 

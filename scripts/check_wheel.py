@@ -7,6 +7,8 @@ a fresh venv with the wheel from dist/ and its ``course`` extra at the lock's pi
 
 1. ``softmax-course lessons ROUTE_DIR/lessons`` copies the nine lessons; a second copy
    without ``--force`` is refused and changes nothing; ``python -m softmax_course`` works.
+   ``--lang zh|ru|ja`` copies the translated lessons of ``notebooks/<lang>/`` byte for byte
+   (they run under strict nbval in ``make test``: their code cells are the English ones).
 2. The package imported is the installed one; ``help(softmax_course)`` names no
    ``notebooks/`` folder; ``py.typed`` ships; its checkers speak Chinese (the ``.mo`` ship).
 3. The installed package's doctests pass with an empty pytest configuration.
@@ -24,6 +26,7 @@ import tarfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("zh_CN", "ru", "ja")
 HARNESS = ["conftest.py", "requirements.lock", "tests/__init__.py", "tests/figures.py"]
 HARNESS += ["tests/nbval_sanitize.cfg"]
 PYTEST_INI = """[pytest]
@@ -42,11 +45,18 @@ def run(*command: str | Path, cwd: Path, check: bool = True) -> subprocess.Compl
 
 
 def check_sdist(dist: Path, lessons: list[str]) -> None:
-    """The sdist carries the lessons (the wheel built from it copies them) and no tests."""
+    """The sdist carries the lessons (the wheel built from it copies them) and no tests.
+
+    ``lessons``: their paths under ``notebooks/`` (``01_x.ipynb``, ``ru/01_x.ipynb``).
+    """
     (sdist,) = dist.glob("*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = [name.split("/", 1)[1] for name in archive.getnames() if "/" in name]
-    shipped = sorted(n.split("/")[-1] for n in names if n.startswith("notebooks/"))
+    shipped = sorted(
+        n.removeprefix("notebooks/")
+        for n in names
+        if n.startswith("notebooks/") and n[-6:] == ".ipynb"
+    )
     assert shipped == lessons, f"{sdist.name} carries lessons {shipped}"
     leaked = [n for n in names if n.startswith(("tests/", "scripts/")) or n == "conftest.py"]
     assert not leaked, f"{sdist.name} carries {leaked[:5]}: its tests could not run"
@@ -59,8 +69,13 @@ def main(route: Path) -> int:
     python = bin_dir / "python"
     lessons = route / "lessons"
     expected = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    translated = {
+        language: sorted(p.name for p in (ROOT / "notebooks" / language).glob("[0-9][0-9]_*.ipynb"))
+        for language in LANGUAGES
+    }
+    every = expected + [f"{lang}/{name}" for lang, names in translated.items() for name in names]
 
-    check_sdist(ROOT / "dist", expected)
+    check_sdist(ROOT / "dist", sorted(every))
     run(bin_dir / "softmax-course", "lessons", lessons, cwd=route)
     copied = sorted(p.name for p in lessons.glob("*.ipynb"))
     assert copied == expected, f"copied {copied}, expected {expected}"
@@ -73,6 +88,17 @@ def main(route: Path) -> int:
     run(python, "-m", "softmax_course", "lessons", lessons, "--force", cwd=route)
     assert (lessons / expected[0]).read_bytes() == (ROOT / "notebooks" / expected[0]).read_bytes()
     run(python, "-m", "softmax_course", "list", cwd=route)
+    for language, names in translated.items():
+        if not names:
+            print(f"note: no lessons in notebooks/{language}/ (make translations makes them)")
+            continue
+        target = route / f"lessons-{language}"
+        run(bin_dir / "softmax-course", "lessons", target, "--lang", language, cwd=route)
+        assert sorted(p.name for p in target.glob("*.ipynb")) == names, language
+        for name in names:
+            original = ROOT / "notebooks" / language / name
+            assert (target / name).read_bytes() == original.read_bytes(), f"{language}/{name}"
+        print(f"ok: the wheel's {len(names)} lessons in {language}")
 
     probe = (
         "import pydoc, softmax_course as sc, pathlib;"

@@ -6,6 +6,10 @@ who installed it with pip::
     softmax-course list              # the lessons in this installation
     softmax-course lessons DIR       # copy them into DIR (never overwrites without --force)
     softmax-course lab DIR           # copy them if DIR has none, then start JupyterLab there
+    softmax-course lab DIR --lang zh # the lessons in Chinese (zh), Russian (ru) or Japanese (ja)
+
+With ``--lang``, the translated lessons are used (English by default), and ``lab`` starts
+JupyterLab with ``SOFTMAX_COURSE_LANG`` set, so the exercise checkers speak that language too.
 
 ``lab`` starts JupyterLab on 127.0.0.1 only, with Jupyter's token
 authentication kept (open the ``...?token=...`` URL it prints), as
@@ -19,6 +23,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +32,7 @@ from importlib import resources
 from pathlib import Path
 
 from softmax_course import __version__
+from softmax_course.i18n import ENVIRONMENT_VARIABLE, LANGUAGES, normalize_language
 
 __all__ = ["lessons_source", "list_lessons", "copy_lessons", "lab_command", "main"]
 
@@ -34,17 +40,37 @@ LESSON_PATTERN = "[0-9][0-9]_*.ipynb"
 COURSE_EXTRA = "pip install 'softmax-course[course]'"
 
 
-def lessons_source() -> Path:
-    """The folder that holds the lessons of this installation.
+def _language_folder(language: str | None) -> str:
+    """The lessons' subfolder of a language: ``""`` for English, else its catalog name."""
+    if language is None:
+        return ""
+    normalized = normalize_language(language)
+    if normalized is None:
+        raise ValueError(
+            f"language must be one of the course's languages {', '.join(LANGUAGES)} "
+            f"(or zh, zh-CN, ...), got {language!r}"
+        )
+    return "" if normalized == "en" else normalized
+
+
+def lessons_source(language: str | None = None) -> Path:
+    """The folder that holds the lessons of this installation, in ``language``.
 
     An installed wheel has them in ``softmax_course/lessons/`` (copied there
-    when the wheel is built); a source checkout or editable install reads the
-    repository's ``notebooks/``.
+    when the wheel is built), the translated ones in ``lessons/<language>/``;
+    a source checkout or editable install reads the repository's ``notebooks/``
+    (``notebooks/<language>/``).
+
+    Parameters
+    ----------
+    language : str, optional
+        ``"en"`` (the default), ``"zh"``/``"zh_CN"``, ``"ru"`` or ``"ja"``.
     """
-    packaged = Path(str(resources.files("softmax_course"))) / "lessons"
+    folder = _language_folder(language)
+    packaged = Path(str(resources.files("softmax_course"))) / "lessons" / folder
     if any(packaged.glob(LESSON_PATTERN)):
         return packaged
-    checkout = Path(__file__).resolve().parent.parent / "notebooks"
+    checkout = Path(__file__).resolve().parent.parent / "notebooks" / folder
     if any(checkout.glob(LESSON_PATTERN)):
         return checkout
     raise FileNotFoundError(
@@ -53,9 +79,9 @@ def lessons_source() -> Path:
     )
 
 
-def list_lessons() -> list[Path]:
-    """Every lesson notebook of this installation, in course order."""
-    return sorted(lessons_source().glob(LESSON_PATTERN))
+def list_lessons(language: str | None = None) -> list[Path]:
+    """Every lesson notebook of this installation in ``language``, in course order."""
+    return sorted(lessons_source(language).glob(LESSON_PATTERN))
 
 
 def _title(path: Path) -> str:
@@ -63,12 +89,14 @@ def _title(path: Path) -> str:
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         if cell["cell_type"] == "markdown":
             for line in "".join(cell["source"]).splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
+                if line.startswith("# "):  # a translated title carries an empty anchor
+                    return re.sub(r"<[^>]*>", "", line[2:]).strip()
     return path.stem
 
 
-def copy_lessons(destination: str | os.PathLike[str], *, force: bool = False) -> list[Path]:
+def copy_lessons(
+    destination: str | os.PathLike[str], *, force: bool = False, language: str | None = None
+) -> list[Path]:
     """Copy every lesson into ``destination`` (created if needed); return the new paths.
 
     Parameters
@@ -78,6 +106,8 @@ def copy_lessons(destination: str | os.PathLike[str], *, force: bool = False) ->
     force : bool, default False
         Overwrite lessons already in ``destination``. Without it, an existing
         lesson file is an error and nothing is copied.
+    language : str, optional
+        The lessons' language (English by default; ``"zh"``, ``"ru"``, ``"ja"``).
 
     Raises
     ------
@@ -88,7 +118,7 @@ def copy_lessons(destination: str | os.PathLike[str], *, force: bool = False) ->
     target = Path(destination)
     if target.exists() and not target.is_dir():
         raise FileExistsError(f"destination {str(target)!r} is a file, expected a folder")
-    sources = list_lessons()
+    sources = list_lessons(language)
     clashes = [target / p.name for p in sources if (target / p.name).exists()]
     if clashes and not force:
         raise FileExistsError(
@@ -123,21 +153,26 @@ def lab_command(directory: Path, *, port: int = 8888, browser: bool | None = Non
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    source = lessons_source()
+    try:
+        source = lessons_source(args.lang)
+    except FileNotFoundError as error:
+        print(f"softmax-course: {error}", file=sys.stderr)
+        return 1
     print(f"lessons in {source}:")
-    for path in list_lessons():
+    for path in list_lessons(args.lang):
         print(f"  {path.name:<36} {_title(path)}")
     return 0
 
 
 def _cmd_lessons(args: argparse.Namespace) -> int:
     try:
-        copied = copy_lessons(args.directory, force=args.force)
-    except FileExistsError as error:
+        copied = copy_lessons(args.directory, force=args.force, language=args.lang)
+    except (FileExistsError, FileNotFoundError) as error:
         print(f"softmax-course: {error}", file=sys.stderr)
         return 1
     print(f"copied {len(copied)} lessons into {Path(args.directory).resolve()}")
-    print(f"start with {copied[0].name}; `softmax-course lab {args.directory}` opens them")
+    lang = f" --lang {args.lang}" if args.lang else ""
+    print(f"start with {copied[0].name}; `softmax-course lab {args.directory}{lang}` opens them")
     return 0
 
 
@@ -151,12 +186,19 @@ def _cmd_lab(args: argparse.Namespace) -> int:
         return 2
     directory = Path(args.directory).resolve()
     if not any(directory.glob(LESSON_PATTERN)):
-        copied = copy_lessons(directory)
+        try:
+            copied = copy_lessons(directory, language=args.lang)
+        except FileNotFoundError as error:
+            print(f"softmax-course: {error}", file=sys.stderr)
+            return 1
         print(f"copied {len(copied)} lessons into {directory}")
     command = lab_command(directory, port=args.port, browser=args.browser)
+    environment = dict(os.environ)
+    if args.lang:  # the checkers speak the lessons' language (softmax_course.i18n)
+        environment[ENVIRONMENT_VARIABLE] = normalize_language(args.lang) or "en"
     print("starting JupyterLab on 127.0.0.1 (open the URL with ?token=... it prints)")
     try:
-        return subprocess.call(command)
+        return subprocess.call(command, env=environment)
     except KeyboardInterrupt:  # Jupyter shuts itself down on the same Ctrl-C
         return 130
 
@@ -170,11 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p_list = sub.add_parser("list", help="list the lessons this installation ships")
+    _add_lang(p_list)
     p_list.set_defaults(run=_cmd_list)
 
     p_lessons = sub.add_parser("lessons", help="copy the lessons into DIR")
     p_lessons.add_argument("directory", metavar="DIR", help="folder to copy into (created)")
     p_lessons.add_argument("--force", action="store_true", help="overwrite lessons already in DIR")
+    _add_lang(p_lessons)
     p_lessons.set_defaults(run=_cmd_lessons)
 
     p_lab = sub.add_parser(
@@ -191,8 +235,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="open a browser (default: only where there is a display)",
     )
+    _add_lang(p_lab)
     p_lab.set_defaults(run=_cmd_lab)
     return parser
+
+
+def _language(value: str) -> str:
+    if normalize_language(value) is None:
+        raise argparse.ArgumentTypeError(
+            f"no lessons in {value!r}: the course has en, zh (zh_CN), ru and ja"
+        )
+    return value
+
+
+def _add_lang(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        type=_language,
+        default=None,
+        metavar="LANG",
+        help="the lessons' language: en (default), zh, ru or ja",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

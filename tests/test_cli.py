@@ -130,3 +130,50 @@ def test_a_missing_optional_dependency_names_its_extra(
     with pytest.raises(ImportError, match=rf"pip install 'softmax-course\[{extra}\]'"):
         getattr(target, call)()
     assert requirement in EXTRAS[extra], f"the {extra} extra provides {requirement}"
+
+
+def fake_checkout(tmp_path: Path, monkeypatch, languages=("", "ru")) -> Path:
+    """A checkout whose notebooks/ holds one English lesson and its Russian translation."""
+    root = tmp_path / "checkout"
+    for folder in languages:
+        (root / "notebooks" / folder).mkdir(parents=True, exist_ok=True)
+        (root / "notebooks" / folder / "01_x.ipynb").write_text(f"lesson in {folder or 'en'}")
+    monkeypatch.setattr(cli, "__file__", str(root / "softmax_course" / "cli.py"))
+    return root
+
+
+@pytest.mark.parametrize("lang, folder", [(None, ""), ("en", ""), ("RU", "ru"), ("ru-RU", "ru")])
+def test_lessons_in_a_language_come_from_its_folder(tmp_path, monkeypatch, lang, folder):
+    root = fake_checkout(tmp_path, monkeypatch)
+    assert cli.lessons_source(lang) == root / "notebooks" / folder
+    copied = cli.copy_lessons(tmp_path / "course", language=lang)
+    assert [p.read_text() for p in copied] == [f"lesson in {folder or 'en'}"]
+
+
+def test_lessons_in_a_language_this_installation_lacks_say_so(tmp_path, monkeypatch, capsys):
+    fake_checkout(tmp_path, monkeypatch)
+    assert cli.main(["lessons", str(tmp_path / "course"), "--lang", "ja"]) == 1
+    assert "no lessons found" in capsys.readouterr().err
+    assert not (tmp_path / "course").exists()
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["lessons", str(tmp_path / "course"), "--lang", "fr"])
+    assert refused.value.code == 2
+    assert "no lessons in 'fr'" in capsys.readouterr().err
+
+
+def test_lab_in_a_language_tells_the_checkers(tmp_path, monkeypatch):
+    fake_checkout(tmp_path, monkeypatch)
+    calls = []
+    real = importlib.util.find_spec
+    monkeypatch.setattr(  # JupyterLab is never started: it need not be installed
+        importlib.util,
+        "find_spec",
+        lambda name, *a: object() if name == "jupyterlab" else real(name),
+    )
+    monkeypatch.setattr(cli.subprocess, "call", lambda command, env: calls.append(env) or 0)
+    monkeypatch.delenv("SOFTMAX_COURSE_LANG", raising=False)
+    assert cli.main(["lab", str(tmp_path / "course"), "--lang", "ru", "--no-browser"]) == 0
+    assert calls[0]["SOFTMAX_COURSE_LANG"] == "ru"
+    assert (tmp_path / "course" / "01_x.ipynb").read_text() == "lesson in ru"
+    assert cli.main(["lab", str(tmp_path / "english"), "--no-browser"]) == 0
+    assert "SOFTMAX_COURSE_LANG" not in calls[1]

@@ -76,6 +76,8 @@ def test_the_lessons_and_what_they_import_are_in_the_course_extra():
 def test_the_sdist_carries_the_lessons_and_leaves_the_tests_out():
     manifest = (ROOT / "MANIFEST.in").read_text()
     assert "include notebooks/[0-9][0-9]_*.ipynb" in manifest
+    for language in ("zh_CN", "ru", "ja"):  # the translated lessons (setup.py ships them)
+        assert f"notebooks/{language}/[0-9][0-9]_*.ipynb" in manifest, language
     for pruned in ("prune tests", "prune scripts", "prune docs"):
         assert pruned in manifest
 
@@ -113,3 +115,24 @@ def test_the_wheel_ships_the_compiled_catalogs_of_the_checkers():
     assert compiled == expected
     for path in compiled:
         assert any(fnmatch(path, pattern) for pattern in patterns), path
+
+
+def test_the_wheel_ships_the_lessons_of_every_language(tmp_path, monkeypatch):
+    """setup.py's list of what goes to softmax_course/lessons/, on a checkout of its own."""
+    import importlib.util
+
+    for folder in ("", "ru", "ja"):
+        (tmp_path / "notebooks" / folder).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "notebooks" / folder / "01_x.ipynb").write_text("{}")
+    (tmp_path / "notebooks" / "ru" / "notes.ipynb").write_text("{}")  # not a lesson
+    spec = importlib.util.spec_from_file_location("course_setup", ROOT / "setup.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setattr("setuptools.setup", lambda **kwargs: None)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    shipped = [(str(path.relative_to(tmp_path)), name) for path, name in module.shipped()]
+    assert shipped == [
+        ("notebooks/01_x.ipynb", "01_x.ipynb"),
+        ("notebooks/ru/01_x.ipynb", "ru/01_x.ipynb"),
+        ("notebooks/ja/01_x.ipynb", "ja/01_x.ipynb"),
+    ]

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ def jupyterlab_anchor(title: nodes.Element) -> str:
 
 
 def _anchor_text(node: nodes.Node) -> str:
+    if isinstance(node, nodes.raw):  # inline HTML counts by its text, as in the browser
+        return re.sub(r"<[^>]*>", "", node.astext())
     if isinstance(node, nodes.math):
         return f"${node.astext()}$"
     if isinstance(node, nodes.Text):
@@ -59,6 +62,36 @@ def _normalise(anchor: str) -> str:
     return unquote(anchor).strip()
 
 
+# A translated lesson's heading carries the English heading's JupyterLab id in an empty anchor
+# before its text, so that links made for the English lesson still reach it (scripts/i18n.py
+# build): `## <a id="3.-Shift-invariance"></a>3. 平移不变性`.
+_EXPLICIT_ANCHOR = re.compile(r'<a\s+id="([^"]*)"\s*>')
+
+
+def adopt_explicit_anchors(document: nodes.document) -> None:
+    """Move each heading's ``<a id="..."></a>`` into its section's ids.
+
+    The anchor's raw HTML leaves the title (so it is not copied into tables of contents, where
+    its id would appear twice) and its id becomes one of the section's, which the links to it
+    resolve to (:func:`section_anchors`).
+    """
+    for title in list(document.findall(nodes.title)):
+        section = title.parent
+        if not isinstance(section, nodes.section):
+            continue
+        for raw in list(title.findall(nodes.raw)):
+            text = raw.astext()
+            anchors = [html.unescape(a) for a in _EXPLICIT_ANCHOR.findall(text)]
+            if anchors or text.strip() == "</a>":
+                raw.parent.remove(raw)
+            for anchor in anchors:
+                if anchor not in document.ids:
+                    section["ids"].append(anchor)
+                    document.ids[anchor] = section
+        if title.children and isinstance(title[0], nodes.Text):
+            title[0] = nodes.Text(str(title[0]).lstrip())
+
+
 def section_anchors(document: nodes.document) -> dict[str, str]:
     """``{JupyterLab anchor: Sphinx section id}`` for every heading of a document."""
     anchors: dict[str, str] = {}
@@ -66,6 +99,8 @@ def section_anchors(document: nodes.document) -> dict[str, str]:
         if not section.children or not isinstance(section[0], nodes.title) or not section["ids"]:
             continue
         anchors.setdefault(jupyterlab_anchor(section[0]), section["ids"][0])
+        for explicit in section["ids"][1:]:  # adopted from an explicit anchor
+            anchors.setdefault(explicit, section["ids"][0])
     return anchors
 
 
@@ -80,6 +115,7 @@ class ResolveJupyterLabAnchors(Transform):
 
     def apply(self, **kwargs: Any) -> None:
         env = getattr(self.document.settings, "env", None)
+        adopt_explicit_anchors(self.document)
         anchors = section_anchors(self.document)
         if env is not None:
             env.course_jl_anchors = getattr(env, "course_jl_anchors", {})
