@@ -86,7 +86,9 @@ def collect(source: Path, workdir: Path) -> list[Submission]:
     paths = sorted(
         p for p in source.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and p.is_file()
     )
-    submissions = [Submission(_student(p.relative_to(source)), p) for p in paths]
+    # the folders all submissions share (a zip's top folder) are not part of the names
+    base = Path(os.path.commonpath([p.parent for p in paths])) if paths else source
+    submissions = [Submission(_student(p.relative_to(base)), p) for p in paths]
     seen: dict[str, int] = {}
     for s in submissions:  # two notebooks that map to one name keep both
         seen[s.student] = seen.get(s.student, 0) + 1

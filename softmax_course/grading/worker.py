@@ -61,6 +61,38 @@ def _literal(node: ast.AST) -> bool:
     return True
 
 
+#: Modules the lessons import for figures and widgets only: not imported while grading (they
+#: cost seconds per submission); their names are bound to a placeholder module instead.
+DISPLAY_ONLY = (
+    "matplotlib",
+    "ipywidgets",
+    "IPython",
+    "softmax_course.plotting",
+    "softmax_course.widgets",
+)
+
+
+def _display_only(node: ast.stmt) -> bool:
+    """An import of display-only modules (and of nothing else)."""
+    if isinstance(node, ast.Import):
+        names = [alias.name for alias in node.names]
+    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        package = node.module == "softmax_course"
+        names = [f"{node.module}.{a.name}" for a in node.names] if package else [node.module]
+    else:
+        return False
+    return all(any(n == m or n.startswith(m + ".") for m in DISPLAY_ONLY) for n in names)
+
+
+def _placeholders(node: ast.stmt) -> list[str]:
+    """The names a skipped display-only import would have bound."""
+    if isinstance(node, ast.Import):
+        return [a.asname or a.name.split(".")[0] for a in node.names]
+    if isinstance(node, ast.ImportFrom):
+        return [a.asname or a.name for a in node.names if a.name != "*"]
+    return []
+
+
 def learner_statements(source: str) -> ast.Module | None:
     """The statements of a cell the grader runs (imports, defs, classes, literal constants)."""
     lines = [
@@ -73,7 +105,12 @@ def learner_statements(source: str) -> ast.Module | None:
     body: list[ast.stmt] = [
         node
         for node in tree.body
-        if isinstance(node, _KEPT) or (isinstance(node, ast.Assign) and _literal(node.value))
+        if isinstance(node, _KEPT)
+        or (
+            isinstance(node, ast.Assign)
+            and all(isinstance(t, ast.Name) for t in node.targets)
+            and _literal(node.value)
+        )
     ]
     return ast.Module(body=body, type_ignores=[])
 
@@ -107,22 +144,32 @@ def guess_lesson(cells: list[str], filename: str = "") -> str | None:
 
 
 def _watched() -> dict[str, types.ModuleType]:
-    prefixes = ("softmax_course", "numpy", "scipy")
+    """The namespaces the checkers read: the package's modules, numpy's and scipy.special's
+    top level, builtins, math, os and sys (the few where a replaced function changes a
+    verdict; numpy's hundreds of private modules are not watched, to keep calls cheap)."""
     found = {
         name: module
         for name, module in list(sys.modules.items())
-        if isinstance(module, types.ModuleType) and name.split(".")[0] in prefixes
+        if isinstance(module, types.ModuleType)
+        and (name.split(".")[0] == "softmax_course" or name in ("numpy", "scipy.special"))
     }
-    for module in (builtins, np, __import__("math"), __import__("warnings"), os, sys):
+    for module in (builtins, np, __import__("math"), os, sys):
         found[module.__name__] = module
     return found
 
 
 def _snapshot() -> dict[str, tuple[types.ModuleType, dict[str, Any], dict[str, Any]]]:
-    """Each watched module, a copy of its namespace and the code of its functions."""
+    """Each watched module, its functions, classes and submodules, and their code.
+
+    Data (locks, caches, counters) is left out: modules change it legitimately.
+    """
     shots = {}
     for name, module in _watched().items():
-        space = dict(vars(module))
+        space = {
+            k: v
+            for k, v in vars(module).items()
+            if callable(v) or isinstance(v, types.ModuleType) or k in _PROTECTED
+        }
         codes = {k: v.__code__ for k, v in space.items() if isinstance(v, types.FunctionType)}
         shots[name] = (module, space, codes)
     return shots
@@ -141,12 +188,6 @@ def _restore(
             sys.modules[name] = module
             changed.append(f"sys.modules[{name!r}]")
         current = vars(module)
-        for key in set(current) - set(space):
-            if name == "sys" or key.startswith("__") or isinstance(current[key], types.ModuleType):
-                continue  # the interpreter's own bookkeeping, a submodule imported since
-            with contextlib.suppress(AttributeError, TypeError):
-                delattr(module, key)
-                changed.append(f"{name}.{key}")
         for key, value in space.items():
             if name == "sys" and key not in _PROTECTED:
                 continue
@@ -166,6 +207,18 @@ def _restore(
 
 _MISSING = object()
 
+TAMPERED = (
+    "your function replaced {names} of the grader while it ran; the grader put them back "
+    "and counts this call as failed"
+)
+
+
+def _put_back(session: Any, shots: dict[str, Any]) -> None:
+    """After a call of the learner's function: undo what it replaced, and say so."""
+    changed = _restore(shots)
+    if changed:
+        session.add("tampering", TAMPERED.format(names=", ".join(sorted(set(changed))[:5])))
+
 
 # --- running the submission's definitions -------------------------------------------------
 
@@ -180,6 +233,10 @@ def _run_cells(cells: list[str]) -> tuple[dict[str, Any], list[str]]:
         if module is None:
             failed.append(f"code cell {number}: not valid Python (not run)")
             continue
+        for node in [n for n in module.body if _display_only(n)]:
+            module.body.remove(node)
+            for name in _placeholders(node):
+                namespace[name] = types.ModuleType(name, "not imported while grading")
         if not module.body:
             continue
         try:
@@ -270,6 +327,7 @@ def grade_notebook(
     sys.modules["softmax_course.solutions"] = None  # type: ignore[assignment]
     shots = _snapshot()
     _write(out, {**result, "current": "(the notebook's definitions)"})
+    _session.AFTER_CALL.append(lambda session: _put_back(session, shots))
     namespace, result["cells"] = _run_cells(cells)
     result["tampering"] = sorted(set(_restore(shots)))
     for exercise in (e for e in EXERCISES if e.lesson == lesson):
