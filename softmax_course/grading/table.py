@@ -8,7 +8,7 @@ keyword arguments. ``reference`` names the worked solution in
 (:mod:`softmax_course.grading.fresh`); ``draw`` names how those inputs are drawn
 (None: the exercise has no inputs to draw, or its answer is not unique).
 Discussion exercises have no function: the teacher scores them by hand, with
-the rubric below (shown in the instructor edition only).
+the rubrics of :mod:`softmax_course.grading.rubrics` (instructor edition only).
 """
 
 from __future__ import annotations
@@ -53,12 +53,14 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Discussion:
-    """A free-text exercise: the teacher scores it by hand (0 to ``points``) with the rubric."""
+    """A free-text exercise: the teacher scores it by hand, 0 to ``points``.
+
+    Its rubric is in :mod:`softmax_course.grading.rubrics` (instructor edition only).
+    """
 
     id: str
     title: str
     points: float
-    rubric: tuple[str, ...]
 
     @property
     def lesson(self) -> str:
@@ -138,39 +140,10 @@ EXERCISES: tuple[Exercise, ...] = (
 )
 
 DISCUSSIONS: tuple[Discussion, ...] = (
+    Discussion("01.logits_not_unique", "Exercise 2: is your answer the only one?", 2.0),
+    Discussion("02.which_axis", "Exercise 4 (discussion): which axis?", 3.0),
     Discussion(
-        "01.logits_not_unique",
-        "Exercise 2: is your answer the only one?",
-        2.0,
-        (
-            "1 point: no; adding the same constant c to every logit gives the same softmax "
-            "(softmax(z + c) = softmax(z)), so log(p) + c works for every c.",
-            "1 point: says why: the factor e^c cancels between numerator and denominator.",
-        ),
-    ),
-    Discussion(
-        "02.which_axis",
-        "Exercise 4 (discussion): which axis?",
-        3.0,
-        (
-            "1 point: the softmax runs over the keys, the last axis (axis=-1): one distribution "
-            "per (sample, query) pair, the maximum subtracted per pair.",
-            "1 point: says what normalizing over the queries would mean instead (each key "
-            "distributing itself over the queries: another question).",
-            "1 point: for another normalized axis a: the sum over axis a is 1 for every index of "
-            "the other axes, and each slice equals the softmax of that slice alone.",
-        ),
-    ),
-    Discussion(
-        "04.quadratic_form_proof",
-        "Exercise 4 (pen and paper): v^T J v and when it is zero",
-        3.0,
-        (
-            "1 point: expands v^T (diag(s) - s s^T) v = sum_i s_i v_i^2 - (sum_i s_i v_i)^2.",
-            "1 point: reads it as the variance of v under the distribution s, hence >= 0.",
-            "1 point: zero exactly when v is constant on the classes with s_i > 0 "
-            "(v = c * ones when every s_i > 0).",
-        ),
+        "04.quadratic_form_proof", "Exercise 4 (pen and paper): v^T J v and when it is zero", 3.0
     ),
 )
 

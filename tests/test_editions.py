@@ -1,0 +1,130 @@
+"""The student and instructor editions (scripts/editions.py, `make student`/`make instructor`):
+no worked solution reaches the student copy, which still passes strict nbval."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from softmax_course import solutions
+from softmax_course.grading.rubrics import RUBRICS
+
+REPO = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("editions", REPO / "scripts" / "editions.py")
+assert _spec and _spec.loader
+editions = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(editions)
+
+pytestmark = pytest.mark.timeout(900)
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory):
+    return editions.build("student", tmp_path_factory.mktemp("ed") / "student")
+
+
+@pytest.fixture(scope="module")
+def instructor(tmp_path_factory):
+    return editions.build("instructor", tmp_path_factory.mktemp("ed") / "instructor")
+
+
+def _texts(root: Path):
+    for path in root.rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".ipynb", ".md", ".txt", ".toml", ".cfg"):
+            yield path, path.read_text(encoding="utf-8")
+
+
+def _solution_blocks() -> list[str]:
+    """The bodies of the lessons' Solution blocks and their worked-solution lines (from git)."""
+    found = []
+    for lesson in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in json.loads(lesson.read_text(encoding="utf-8"))["cells"]:
+            text = "".join(cell["source"])
+            if cell["cell_type"] != "markdown":
+                continue
+            for block in re.findall(r"<summary>Solution</summary>(.*?)</details>", text, re.S):
+                found += [line.strip() for line in block.splitlines() if len(line.strip()) > 40]
+            found += [line for line in text.splitlines() if "Worked solution" in line]
+    return found
+
+
+def test_no_solution_text_or_function_reaches_the_student_edition(student):
+    assert not (student / "softmax_course" / "solutions.py").exists()
+    assert not (student / "softmax_course" / "grading" / "rubrics.py").exists()
+    blocks = _solution_blocks()
+    assert len(blocks) > 30  # the lessons' worked-solution lines and Solution blocks
+    bodies = []
+    for name in solutions.__all__:
+        source = inspect.getsource(getattr(solutions, name))
+        body = source.split('"""')[-1]  # the code after the docstring
+        bodies += [line.strip() for line in body.splitlines() if len(line.strip()) > 50]
+    rubric_lines = [line for lines in RUBRICS.values() for line in lines]
+    for path, text in _texts(student):
+        flat = " ".join(text.split())
+        assert "Worked solution" not in text, path
+        assert not [b for b in blocks if " ".join(b.split()) in flat], path
+        assert not [r for r in rubric_lines if r in text], path
+        if path.suffix != ".ipynb":  # the lessons' own code may share a line with a solution
+            assert not [b for b in bodies if b in text and path.name != "CHANGELOG.md"], path
+
+
+def test_student_package_cannot_import_the_solutions(student):
+    code = (
+        "import softmax_course, importlib.util\n"
+        "assert softmax_course.__file__.startswith(%r), softmax_course.__file__\n"
+        "assert importlib.util.find_spec('softmax_course.solutions') is None\n"
+        "from softmax_course.exercises import check_softmax\n"
+        "import numpy as np\n"
+        "print(check_softmax(lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True)).passed)\n"
+    ) % str(student)
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=student,
+        env={**os.environ, "PYTHONPATH": str(student)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"  # the checkers work (that softmax overflows)
+
+
+def test_instructor_edition_keeps_solutions_and_adds_rubrics(instructor):
+    assert (instructor / "softmax_course" / "solutions.py").exists()
+    rubrics = (instructor / "RUBRICS.md").read_text(encoding="utf-8")
+    for lines in RUBRICS.values():
+        assert all(line in rubrics for line in lines)
+    lesson = "02_broadcasting_and_axes.ipynb"
+    assert (instructor / "notebooks" / lesson).read_bytes() == (
+        REPO / "notebooks" / lesson
+    ).read_bytes()
+
+
+def test_student_lessons_keep_every_code_cell(student):
+    for lesson in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        original = json.loads(lesson.read_text(encoding="utf-8"))
+        copy = json.loads((student / "notebooks" / lesson.name).read_text(encoding="utf-8"))
+        code = [c for c in original["cells"] if c["cell_type"] == "code"]
+        assert code == [c for c in copy["cells"] if c["cell_type"] == "code"]
+
+
+def test_student_lesson_passes_strict_nbval(student):
+    lesson = "notebooks/02_broadcasting_and_axes.ipynb"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", lesson],
+        cwd=student,
+        env={**os.environ, "PYTHONPATH": str(student)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout
