@@ -79,12 +79,12 @@ def test_no_solution_text_or_function_reaches_the_student_edition(student):
 def test_student_package_cannot_import_the_solutions(student):
     code = (
         "import softmax_course, importlib.util\n"
-        "assert softmax_course.__file__.startswith(%r), softmax_course.__file__\n"
+        f"assert softmax_course.__file__.startswith({str(student)!r}), softmax_course.__file__\n"
         "assert importlib.util.find_spec('softmax_course.solutions') is None\n"
         "from softmax_course.exercises import check_softmax\n"
         "import numpy as np\n"
         "print(check_softmax(lambda x: np.exp(x) / np.exp(x).sum(-1, keepdims=True)).passed)\n"
-    ) % str(student)
+    )
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=student,
