@@ -83,13 +83,13 @@ class CheckReport:
         How many calls of the learner's function were checked (not shown in
         the display, so that stored notebook outputs survive a larger battery).
     score : float
-        Between 0 and 1, by the rule in :data:`softmax_course.grading.SCORE_RULE`: 1 only
+        Between 0 and 1, by the rule in ``softmax_course.grading.SCORE_RULE``: 1 only
         when passed, otherwise the share of the calls after which no problem was noted
         (below 1), and 0 for a stub, a function stopped by the time limit or one that
         ended its process. Not shown in the display.
     exercise : str
         The exercise's identifier: ``"02.my_softmax"`` style when the function's name is
-        one of the course's exercises (:mod:`softmax_course.grading`), else the title.
+        one of the course's exercises (``softmax_course.grading``), else the title.
     version : str
         The version of softmax_course whose checker wrote the report.
     seed : int or None
@@ -844,7 +844,7 @@ def _run(
 
 
 def _score(report: CheckReport, session: _Session) -> float:
-    """The score rule (:data:`softmax_course.grading.SCORE_RULE`) applied to a session."""
+    """The score rule (``softmax_course.grading.SCORE_RULE``) applied to a session."""
     if report.passed:
         return 1.0
     if session.stopped or session.checks == 0:

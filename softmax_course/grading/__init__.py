@@ -1,6 +1,6 @@
 """The teacher's kit: scores, grading mode, inputs drawn at grading time, batch grading.
 
-**The score rule** (:data:`SCORE_RULE`): every :class:`~softmax_course.exercises.CheckReport`
+**The score rule** (``SCORE_RULE``): every ``softmax_course.exercises.CheckReport``
 carries a ``score`` between 0 and 1, its ``exercise`` identifier and the course
 ``version``. A report that passes scores 1. Otherwise the score is the share of
 the checker's calls of the learner's function after which no problem was noted
@@ -9,7 +9,7 @@ the checker's calls of the learner's function after which no problem was noted
 its process and a non-callable score 0. The named mistakes are the report's
 ``problems``.
 
-**Grading mode** (``SOFTMAX_COURSE_GRADING=1`` or :func:`grading`): a check
+**Grading mode** (``SOFTMAX_COURSE_GRADING=1`` or ``grading``): a check
 that does not pass raises ``AssertionError`` with the report as its message,
 and each checker also runs inputs drawn from a seed
 (``SOFTMAX_COURSE_SEED``, reported in ``report.seed``) against the worked
@@ -17,7 +17,7 @@ solution, so an answer hard-coded to the lesson's inputs fails. Learners,
 outside grading mode, see the same reports as before.
 
 **Batch grading**: ``python -m softmax_course grade SUBMISSIONS`` (see
-:mod:`softmax_course.grading.batch`).
+``softmax_course.grading.batch``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Batch grading: ``python -m softmax_course grade SUBMISSIONS`` (a folder or a zip of notebooks).
 
-Each notebook is one submission, graded by :mod:`softmax_course.grading.worker`
+Each notebook is one submission, graded by ``softmax_course.grading.worker``
 in its own process, in its own empty temporary folder, with the same seed for
 the whole class. Several run at once (``--jobs``). A worker that makes no
 progress for ``--timeout`` seconds is killed with every process it started;

@@ -1,7 +1,7 @@
 """Inputs drawn at grading time: an answer hard-coded to the checkers' fixed inputs fails.
 
 In grading mode each checker call also runs the learner's function on
-:data:`DRAWS_PER_EXERCISE` inputs drawn from ``numpy.random.default_rng([seed,
+``DRAWS_PER_EXERCISE`` inputs drawn from ``numpy.random.default_rng([seed,
 crc32(exercise id)])`` and compares every answer with the exercise's worked
 solution at the precision rule of the checkers (float64: ``rtol=1e-7``,
 ``atol=1e-10``). The same seed draws the same inputs, so the same scores. The
@@ -166,7 +166,7 @@ def fresh_battery(
     *,
     show_hidden: bool = False,
 ) -> Callable[[_Session], None]:
-    """A checker battery of :data:`DRAWS_PER_EXERCISE` inputs drawn from ``seed``.
+    """A checker battery of ``DRAWS_PER_EXERCISE`` inputs drawn from ``seed``.
 
     ``reference`` answers them (None: the answer is judged by its softmax, for
     ``draw="probabilities"``). A wrong answer is counted, and told as a count

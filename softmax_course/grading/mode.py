@@ -2,8 +2,8 @@
 
 Outside grading mode a checker only labels its report (exercise, version).
 In grading mode (the environment variable ``SOFTMAX_COURSE_GRADING=1``, or the
-:func:`grading` context manager) it also runs the inputs drawn at grading time
-(:mod:`softmax_course.grading.fresh`) when the worked solutions are installed
+``grading`` context manager) it also runs the inputs drawn at grading time
+(``softmax_course.grading.fresh``) when the worked solutions are installed
 (the instructor edition), and raises ``AssertionError`` with the report as its
 message when the function does not pass, so nbgrader, otter-grader and pytest
 count the check cell as failed.
@@ -29,7 +29,7 @@ __all__ = ["Settings", "current", "finish", "grading", "references"]
 
 @dataclass
 class Settings:
-    """What grading mode does (one set per process; :func:`grading` changes it for a block)."""
+    """What grading mode does (one set per process; ``grading`` changes it for a block)."""
 
     active: bool = False
     seed: int | None = None
@@ -55,7 +55,7 @@ _REFERENCES: list[ModuleType | None] = []  # the worked solutions, loaded once
 
 
 def current() -> Settings:
-    """The settings in force: the innermost :func:`grading` block, else the environment."""
+    """The settings in force: the innermost ``grading`` block, else the environment."""
     return _STACK[-1] if _STACK else _from_environment()
 
 
@@ -110,7 +110,7 @@ _PROCESS_SEED: list[int] = []  # the seed drawn once when the environment gives 
 
 
 def references() -> ModuleType | None:
-    """:mod:`softmax_course.solutions`, or None in the student edition (no worked solutions)."""
+    """``softmax_course.solutions``, or None in the student edition (no worked solutions)."""
     if not _REFERENCES:
         try:
             from softmax_course import solutions

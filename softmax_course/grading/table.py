@@ -2,13 +2,13 @@
 
 The table is the grader's contract with the notebooks: an exercise is found in a
 submission by the name of the function (or class) its exercise cell defines, and
-checked by the named checker of :mod:`softmax_course.exercises` with the listed
+checked by the named checker of ``softmax_course.exercises`` with the listed
 keyword arguments. ``reference`` names the worked solution in
-:mod:`softmax_course.solutions` that answers the inputs drawn at grading time
-(:mod:`softmax_course.grading.fresh`); ``draw`` names how those inputs are drawn
+``softmax_course.solutions`` that answers the inputs drawn at grading time
+(``softmax_course.grading.fresh``); ``draw`` names how those inputs are drawn
 (None: the exercise has no inputs to draw, or its answer is not unique).
 Discussion exercises have no function: the teacher scores them by hand, with
-the rubrics of :mod:`softmax_course.grading.rubrics` (instructor edition only).
+the rubrics of ``softmax_course.grading.rubrics`` (instructor edition only).
 """
 
 from __future__ import annotations
@@ -30,11 +30,11 @@ class Exercise:
     function : str
         The name the exercise cell defines (a function, or a class for a layer).
     checker : str
-        The checker's name in :mod:`softmax_course.exercises`.
+        The checker's name in ``softmax_course.exercises``.
     kwargs : dict
         Keyword arguments of the checker call in the lesson.
     reference : str or None
-        The worked solution in :mod:`softmax_course.solutions` for fresh inputs.
+        The worked solution in ``softmax_course.solutions`` for fresh inputs.
     draw : str or None
         The kind of input drawn at grading time (a key of ``fresh.DRAWS``).
     """
@@ -55,7 +55,7 @@ class Exercise:
 class Discussion:
     """A free-text exercise: the teacher scores it by hand, 0 to ``points``.
 
-    Its rubric is in :mod:`softmax_course.grading.rubrics` (instructor edition only).
+    Its rubric is in ``softmax_course.grading.rubrics`` (instructor edition only).
     """
 
     id: str

@@ -1,6 +1,6 @@
 """Grade one submitted notebook in this process: ``python -m softmax_course.grading.worker``.
 
-The batch grader (:mod:`softmax_course.grading.batch`) starts one such process per
+The batch grader (``softmax_course.grading.batch``) starts one such process per
 submission, in an empty temporary folder that holds only a copy of the notebook.
 How the learner's functions are found and checked:
 
@@ -16,7 +16,7 @@ How the learner's functions are found and checked:
    builtin the code replaced is put back and the replacement is reported), and
    each exercise of the lesson is checked by the grader's checker in grading
    mode, the learner's function running in a child process as always
-   (:mod:`softmax_course.exercises`). Results are written after each exercise,
+   (``softmax_course.exercises``). Results are written after each exercise,
    so that a crash of this process costs only the exercise being checked.
 """
 
