@@ -184,27 +184,13 @@ def test_learners_display_is_unchanged_by_the_new_fields():
     assert "score" not in str(report) + report._repr_markdown_() + report._repr_html_()
 
 
-def _nbgrader_grade(cell, max_points):
-    """nbgrader's rule for an autograder cell (nbgrader.utils.determine_grade, 0.9.6):
-    an error output (or a stderr stream) scores 0, an execute_result that is a number
-    scores that number, anything else the full points."""
-    for output in cell["outputs"]:
-        if output["output_type"] == "error" or (
-            output["output_type"] == "stream" and output["name"] == "stderr"
-        ):
-            return 0.0
-        if output["output_type"] == "execute_result":
-            try:
-                return float(output["data"]["text/plain"])
-            except ValueError:
-                return max_points
-    return max_points
-
-
 @pytest.mark.parametrize("grading_env", ["1", "0"])
-def test_nbgrader_scores_a_failing_check_cell_0_in_grading_mode(grading_env, tmp_path):
+def test_nbgrader_scores_a_failing_check_cell_0_in_grading_mode(grading_env):
+    """nbgrader's own scoring function (nbgrader.utils.determine_grade) on executed cells."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
+    # softmax-course[grading] (Python >= 3.11, where nbgrader 0.9.6 installs)
+    determine_grade = pytest.importorskip("nbgrader.utils").determine_grade
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_code_cell(
@@ -216,15 +202,23 @@ def test_nbgrader_scores_a_failing_check_cell_0_in_grading_mode(grading_env, tmp
         nbformat.v4.new_code_cell("check_softmax(wrong)"),
         nbformat.v4.new_code_cell("check_softmax(right)"),
     ]
-    env = {**os.environ, "SOFTMAX_COURSE_GRADING": grading_env, "SOFTMAX_COURSE_SEED": "3"}
+    for number, cell in enumerate(nb.cells[1:]):  # nbgrader "autograder tests", 3 points each
+        cell.metadata["nbgrader"] = {
+            "grade": True,
+            "solution": False,
+            "locked": True,
+            "points": 3,
+            "grade_id": f"check_{number}",
+            "schema_version": 3,
+        }
     old = dict(os.environ)
-    os.environ.update(env)
+    os.environ.update(SOFTMAX_COURSE_GRADING=grading_env, SOFTMAX_COURSE_SEED="3")
     try:
         nbclient.NotebookClient(nb, timeout=120, allow_errors=True).execute()
     finally:
         os.environ.clear()
         os.environ.update(old)
-    wrong, right = (_nbgrader_grade(cell, 3.0) for cell in nb.cells[1:])
+    wrong, right = (determine_grade(cell)[0] for cell in nb.cells[1:])
     assert right == 3.0
     # grading mode: 0; the learner's mode displays the report, which nbgrader gives full marks
     assert wrong == (0.0 if grading_env == "1" else 3.0)
