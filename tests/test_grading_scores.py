@@ -22,7 +22,12 @@ from tests import (
     test_exercises_threads,
     test_exercises_training,
 )
-from tests.exercise_learners import PITFALLS, StubTemperatureLayer
+from tests.exercise_learners import (
+    ALL_CHECKERS,
+    PITFALLS,
+    StubTemperatureLayer,
+    _bad_functions,
+)
 
 IDS = [e.id for e in EXERCISES]
 
@@ -85,6 +90,9 @@ def _known_mistakes():
         yield pytest.param(checker, fn, id=f"pitfall-{fn.__name__}")
     for case, checker, fn, _ in test_exercises_threads.NAMED:
         yield pytest.param(checker, fn, id=f"thread-{case}")
+    for checker in ALL_CHECKERS:  # functions that raise, return None, NaN, a string...
+        for fn in _bad_functions(1):
+            yield pytest.param(checker, fn, id=f"{checker.__name__}-{fn.__name__}")
 
 
 @pytest.mark.parametrize(("checker", "fn"), list(_known_mistakes()))

@@ -271,7 +271,7 @@ def test_the_teachers_page_is_in_the_reference_and_names_the_outputs(site):
     index_links = {href for href, _ in _parse(site / "index.html").links}
     assert "teachers.html" in index_links
     text = page.read_text(encoding="utf-8")
-    for needed in ("make student", "SOFTMAX_COURSE_GRADING", "grades.csv", "results.json"):
+    for needed in ("RUBRICS.md", "SOFTMAX_COURSE_GRADING", "grades.csv", "results.json"):
         assert needed in text, needed
 
 
