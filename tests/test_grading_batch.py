@@ -75,10 +75,10 @@ def test_feedback_hides_the_drawn_inputs(graded):
 def test_learner_statements_keep_definitions_only():
     module = learner_statements(
         "import numpy as np\n%timeit f()\nexercises.check_softmax = None\nK = 3\n"
-        "Y = np.eye(K)\ndef f(x):\n    return x\nclass L:\n    pass\nf(1)\n"
+        "Y = np.eye(K)\ndef f(x):\n    return x\nclass L:\n    pass\nf(1)\ng = f\nh = np.exp\n"
     )
     kinds = [type(node).__name__ for node in module.body]
-    assert kinds == ["Import", "Assign", "FunctionDef", "ClassDef"]
+    assert kinds == ["Import", "Assign", "FunctionDef", "ClassDef", "Assign", "Assign"]
     assert learner_statements("def f(:\n") is None
 
 

@@ -118,7 +118,8 @@ def _start(
     attempts: int,
 ) -> _Running:
     folder = Path(tempfile.mkdtemp(prefix="softmax-grade-"))
-    notebook = folder / "submission.ipynb"
+    name = submission.path.name  # kept: a lesson's file name tells the lesson
+    notebook = folder / (name if re.fullmatch(r"[\w.-]+\.ipynb", name) else "submission.ipynb")
     shutil.copyfile(submission.path, notebook)
     out = folder / "result.json"
     command = [sys.executable, "-m", "softmax_course.grading.worker", str(notebook), str(out)]

@@ -7,8 +7,9 @@ How the learner's functions are found and checked:
 1. The grader's own modules are imported first (numpy, the checkers, the worked
    solutions as references), and a snapshot is taken of their namespaces.
 2. From every code cell, in order, only the top-level ``import`` statements, the
-   ``def`` and ``class`` statements and assignments of literal constants are run
-   (each cell with a time limit, its output discarded, its errors noted). The
+   ``def`` and ``class`` statements and assignments of a constant or a name
+   (``EPS = 1e-12``, ``softmax = my_softmax``) are run (each cell with a time
+   limit, its output discarded, its errors noted). The
    rest of the notebook, check calls included, is not run: the lesson's own
    demonstrations cost time, and a statement that replaces or patches a checker
    never runs. ``softmax_course.solutions`` cannot be imported by that code.
@@ -54,6 +55,11 @@ _KEPT = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.
 
 
 def _literal(node: ast.AST) -> bool:
+    """A literal constant, or a name or dotted name (``softmax = my_softmax``): no call."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    if isinstance(node, ast.Name):
+        return True
     try:
         ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -94,7 +100,7 @@ def _placeholders(node: ast.stmt) -> list[str]:
 
 
 def learner_statements(source: str) -> ast.Module | None:
-    """The statements of a cell the grader runs (imports, defs, classes, literal constants)."""
+    """The statements of a cell the grader runs (imports, defs, classes, constants, aliases)."""
     lines = [
         "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
     ]  # IPython magics and shell escapes are not Python
@@ -127,16 +133,17 @@ def _defined(source: str) -> set[str]:
 
 
 def guess_lesson(cells: list[str], filename: str = "") -> str | None:
-    """The lesson whose exercise functions the notebook defines most (ties: the file name)."""
+    """The lesson of the file name's first two digits if it defines one of its exercise
+    functions, else the lesson whose exercise functions it defines most."""
     names = set().union(*(_defined(c) for c in cells)) if cells else set()
     counts: dict[str, int] = {}
     for exercise in EXERCISES:
         counts[exercise.lesson] = counts.get(exercise.lesson, 0) + (exercise.function in names)
+    stem = Path(filename).name[:2]
+    if counts.get(stem):  # a lesson's file name ("03_numerical_stability.ipynb") decides
+        return stem
     best = max(counts.values(), default=0)
     tied = sorted(lesson for lesson, n in counts.items() if n == best)
-    stem = Path(filename).name[:2]
-    if stem in tied:
-        return stem
     return tied[0] if best else (stem if stem in counts else None)
 
 
