@@ -36,6 +36,7 @@ PORT ?= 8888
 
 .PHONY: help venv lab test lint unit notebooks execute translations lock clean bench
 .PHONY: e2e html html-e2e portability wheel wheel-check lab-check floors newest messages
+.PHONY: student instructor grade-class
 
 help:
 	@echo "make lab       set up .venv and start JupyterLab on notebooks/ (127.0.0.1, token auth)"
@@ -49,6 +50,10 @@ help:
 	@echo "make e2e       run the lessons in JupyterLab in Chromium and move the widgets (slow, opt-in)"
 	@echo "make bench     time the package vs scipy.special and a copy floor (BENCH_ARGS=--quick)"
 	@echo "make messages  extract the checkers' messages, update the zh_CN/ru/ja catalogs, compile, check"
+
+	@echo "make student   the student edition (no worked solutions) in build/student (SITE=1: + site)"
+	@echo "make instructor  the instructor edition (solutions, rubrics) in build/instructor"
+	@echo "make grade-class  grade a generated class of 120 submissions, check every score, time it"
 	@echo "make lock      re-resolve requirements.lock from pyproject.toml (uv; keeps existing pins)"
 	@echo "make wheel     build the sdist and the wheel (lessons inside) into dist/"
 	@echo "make wheel-check  install the wheel in a fresh venv, copy the lessons, strict nbval there"
@@ -117,6 +122,18 @@ portability: venv
 # missing or fuzzy (exit status 1 until every message is translated).
 messages: venv
 	$(BIN)/python scripts/messages.py all
+
+# The editions for a class (scripts/editions.py): `make lab` stays the self-study edition.
+SITE ?=
+student: venv
+	$(BIN)/python scripts/editions.py student build/student $(if $(SITE),--site)
+
+instructor: venv
+	$(BIN)/python scripts/editions.py instructor build/instructor $(if $(SITE),--site)
+
+# The batch grader's acceptance run: 120 generated submissions, 2 at a time (a few minutes).
+grade-class: venv
+	$(BIN)/python scripts/grade_class.py --size 120 --jobs 2
 
 # Timings of softmax_course vs scipy.special and a copy floor; BENCH_ARGS=--quick for < 1 min.
 BENCH_ARGS ?=

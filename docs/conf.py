@@ -46,6 +46,7 @@ include_patterns = [
     "glossary.md",
     "performance.md",
     "sources.md",
+    "teachers.md",
     "lessons/[0-9][0-9]_*.ipynb",
 ]
 exclude_patterns = ["_build", "_ext", "_vendor", "**/.ipynb_checkpoints"]

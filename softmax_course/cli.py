@@ -237,6 +237,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_lang(p_lab)
     p_lab.set_defaults(run=_cmd_lab)
+
+    p_grade = sub.add_parser(
+        "grade",
+        help="grade a class: a folder or zip of submitted notebooks -> CSV, results.json, feedback",
+        description="Grade each submitted notebook in its own process with the course's "
+        "checkers, on inputs drawn from one seed; write grades.csv, results/<student>.json "
+        "(Gradescope format) and feedback/<student>.md into --out.",
+    )
+    p_grade.add_argument("submissions", metavar="SUBMISSIONS", help="folder or .zip of .ipynb")
+    p_grade.add_argument("--out", default="grades", help="output folder (default: grades)")
+    p_grade.add_argument("--seed", type=int, help="seed of the drawn inputs (default: random)")
+    p_grade.add_argument("--jobs", type=int, help="submissions at once (default: CPU count)")
+    p_grade.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds without progress before a stop"
+    )
+    p_grade.add_argument("--lesson", help="the lesson (01..09) when names do not tell")
+    p_grade.add_argument(
+        "--show-hidden", action="store_true", help="let feedback show the drawn inputs"
+    )
+    p_grade.set_defaults(run=_cmd_grade)
     return parser
 
 
@@ -256,6 +276,22 @@ def _add_lang(parser: argparse.ArgumentParser) -> None:
         metavar="LANG",
         help="the lessons' language: en (default), zh, ru or ja",
     )
+
+
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from softmax_course.grading.batch import run
+
+    csv_path = run(
+        Path(args.submissions),
+        Path(args.out),
+        seed=args.seed,
+        jobs=args.jobs,
+        timeout=args.timeout,
+        lesson=args.lesson,
+        show_hidden=args.show_hidden,
+    )
+    print(f"wrote {csv_path}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

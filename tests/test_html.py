@@ -266,6 +266,15 @@ def test_exercise_marks_do_not_need_an_emoji_font(site):
         assert "\u274c" not in text and "\u2705" not in text, notebook.stem
 
 
+def test_the_teachers_page_is_in_the_reference_and_names_the_outputs(site):
+    page = site / "teachers.html"
+    index_links = {href for href, _ in _parse(site / "index.html").links}
+    assert "teachers.html" in index_links
+    text = page.read_text(encoding="utf-8")
+    for needed in ("RUBRICS.md", "SOFTMAX_COURSE_GRADING", "grades.csv", "results.json"):
+        assert needed in text, needed
+
+
 def test_the_search_index_finds_kronecker_in_lesson_04(site):
     raw = (site / "searchindex.js").read_text(encoding="utf-8")
     index = json.loads(raw[raw.index("(") + 1 : raw.rindex(")")])

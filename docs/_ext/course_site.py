@@ -183,7 +183,7 @@ def _ancestors(node: nodes.Node):
 
 
 API_MARKER = "<!-- api-by-module -->"
-API_SKIP = {"solutions"}  # the exercises' worked solutions
+API_SKIP = {"solutions", "grading"}  # worked solutions; the grader: docs/teachers.md
 API_DIR = "api"
 
 

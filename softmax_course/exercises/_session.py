@@ -85,12 +85,34 @@ class CheckReport:
     checks : int
         How many calls of the learner's function were checked (not shown in
         the display, so that stored notebook outputs survive a larger battery).
+    score : float
+        Between 0 and 1, by the rule in ``softmax_course.grading.SCORE_RULE``: 1 only
+        when passed, otherwise the share of the calls after which no problem was noted
+        (below 1), and 0 for a stub, a function stopped by the time limit or one that
+        ended its process. Not shown in the display.
+    exercise : str
+        The exercise's identifier: ``"02.my_softmax"`` style when the function's name is
+        one of the course's exercises (``softmax_course.grading``), else the title.
+    version : str
+        The version of softmax_course whose checker wrote the report.
+    seed : int or None
+        The seed of the inputs drawn at grading time, when grading mode drew any.
     """
 
     title: str
     passed: bool
     problems: list[str] = field(default_factory=list)
     checks: int = 0
+    score: float | None = None
+    exercise: str = ""
+    version: str = ""
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.score is None:  # the reports built without a session: all or nothing
+            self.score = 1.0 if self.passed else 0.0
+        if not self.exercise:
+            self.exercise = self.title
 
     def __post_init__(self) -> None:
         # Messages defined at import (N_) are put in words now, in the checker's language.
@@ -360,6 +382,9 @@ LOWER_UNKNOWN = N_(
 
 _CURRENT: list[_Session] = []  # the session whose battery is running (innermost last)
 
+#: Called with the session after every call of the learner's function (empty but in grading).
+AFTER_CALL: list[Callable[[_Session], None]] = []
+
 
 def _note_precision(low: str, asked: str, actual: np.ndarray) -> None:
     """Tell the running session that an answer matched only at the ``low`` precision."""
@@ -481,6 +506,7 @@ class _Session:
         self.precision: str | None = None  # a LOWER_PRECISION message, kept apart
         self.lower_dtype: str | None = None  # a LOWER_DTYPE message, kept apart
         self._spent = 0.0
+        self.failed_calls: set[int] = set()  # the calls after which a problem was noted
 
     def answer(self, array: np.ndarray) -> np.ndarray:
         """Remember ``array`` as an answer of the learner's (its precision is judged)."""
@@ -492,6 +518,7 @@ class _Session:
 
     def note_precision(self, low: str, asked: str, made_of_low: bool) -> None:
         """An answer matched only at the ``low`` precision (the first such answer is told)."""
+        self.failed_calls.add(self.checks)
         if self.precision is None:
             why = LOWER_NUMBERS if made_of_low else LOWER_UNKNOWN
             self.precision = LOWER_PRECISION.format(
@@ -504,6 +531,7 @@ class _Session:
             )
 
     def add(self, key: str, message: str) -> None:
+        self.failed_calls.add(self.checks)
         self.problems.setdefault(key, message)
 
     def has(self, *keys: str) -> bool:
@@ -533,7 +561,9 @@ class _Session:
         elif self.lower_dtype is not None and "keeps_dtype" not in self.problems:
             # A fact about the answer's dtype: always told (unless a checker of dtypes did)
             problems.insert(0, self.lower_dtype)
-        return CheckReport(self.title, passed=not problems, problems=problems, checks=self.checks)
+        report = CheckReport(self.title, passed=not problems, problems=problems, checks=self.checks)
+        report.score = _score(report, self)
+        return report
 
     def call(
         self,
@@ -595,6 +625,8 @@ class _Session:
             return None
         finally:
             self._spent += time.perf_counter() - start
+            for hook in AFTER_CALL:  # the batch grader puts back what the call replaced
+                hook(self)
         self.returned += not given
         if any(isinstance(a, np.ndarray) and a.ndim >= 2 for a in args):
             self.batch_ran = True
@@ -634,6 +666,8 @@ class _Session:
             return
         asked = _precision_name(max(inputs, key=lambda d: d.itemsize))
         low = _precision_name(min(answers, key=lambda d: d.itemsize))
+        if low in _LOWER[asked]:
+            self.failed_calls.add(self.checks)
         if low in _LOWER[asked] and self.lower_dtype is None:
             self.lower_dtype = LOWER_DTYPE.format(
                 low=low, label=self.label, low_digits=_DIGITS[low], asked=asked
@@ -721,6 +755,7 @@ class _Session:
         first = next((a for a in args if isinstance(a, np.ndarray)), None)
         failure.one_d.append(first is not None and first.ndim == 1)
         failure.shapes.append(None if first is None else first.shape)
+        self.failed_calls.add(self.checks)
         self.problems.setdefault(key, None)
 
     def _failure_message(self, key: str) -> str:
@@ -857,8 +892,25 @@ def _run(
             return _run_here(checker, fn, battery, hint=hint, one_d_hint=one_d_hint)
 
     if not _CAN_FORK or not callable(fn):
-        return here()
-    return _in_child(here, _Session(checker, fn).title)
+        return _graded(checker, fn, here())
+    return _graded(checker, fn, _in_child(here, _Session(checker, fn).title))
+
+
+def _score(report: CheckReport, session: _Session) -> float:
+    """The score rule (``softmax_course.grading.SCORE_RULE``) applied to a session."""
+    if report.passed:
+        return 1.0
+    if session.stopped or session.checks == 0:
+        return 0.0
+    failed = min(max(len(session.failed_calls), 1), session.checks)
+    return (session.checks - failed) / session.checks
+
+
+def _graded(checker: str, fn: object, report: CheckReport) -> CheckReport:
+    """The report with its exercise and version; in grading mode fresh inputs, and a raise."""
+    from softmax_course.grading.mode import finish  # the grading package imports this one
+
+    return finish(checker, fn, report)
 
 
 #: Seconds the parent waits for the child that runs a whole battery before killing it:
