@@ -79,7 +79,7 @@ def normalize_language(code: str) -> str | None:
     Returns
     -------
     str or None
-        One of :data:`LANGUAGES`, or ``None`` if the course has no such language.
+        One of ``LANGUAGES``, or ``None`` if the course has no such language.
     """
     if not isinstance(code, str):
         raise TypeError(f"code must be a str, got {type(code).__name__}")
@@ -124,7 +124,7 @@ def set_language(code: str | None) -> str | None:
 
 
 def language() -> str:
-    """The language the checkers speak now (one of :data:`LANGUAGES`)."""
+    """The language the checkers speak now (one of ``LANGUAGES``)."""
     local = _local.get()
     if local is not None:
         return local
