@@ -260,7 +260,7 @@ def test_large_input_takes_the_compiled_path_under_auto(monkeypatch):
     kernels = backend._load()
     original = kernels.softmax
     monkeypatch.setattr(kernels, "softmax", lambda *a: calls.append(a) or original(*a))
-    x = np.ones((backend.MIN_ELEMENTS // 10 + 1, 10))
+    x = np.ones((backend.min_elements(np.dtype(np.float64)) // 10 + 1, 10))
     with sc.set_backend("auto"):
         sc.softmax(x)
         small = sc.softmax(np.ones((3, 4)))
