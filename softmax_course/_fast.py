@@ -232,8 +232,14 @@ def _compiled_rows(
     loops do several times more work per byte than a copy, so a thread pays earlier).
     """
     del n_cols, itemsize, block_bytes  # the same signature as the numpy path's helpers
-    by_size = max(1, nbytes // COMPILED_BYTES_PER_WORKER)
-    parallel.run_ranges(kernel, n_rows, max(1, min(workers, n_rows, by_size)))
+    parallel.run_ranges(kernel, n_rows, _compiled_workers(workers, n_rows, nbytes))
+
+
+def _compiled_workers(workers: int, n_tasks: int, nbytes: int) -> int:
+    """Threads for the compiled path: at most one per task and per ``COMPILED_BYTES_PER_WORKER``."""
+    per_worker = COMPILED_BYTES_PER_WORKER
+    by_size = nbytes // per_worker if per_worker > 0 else workers
+    return max(1, min(workers, n_tasks, by_size))
 
 
 def _wide_compiled(x: np.ndarray, block_bytes: int | None) -> bool:
@@ -244,7 +250,7 @@ def _wide_compiled(x: np.ndarray, block_bytes: int | None) -> bool:
 def _chunk_runner(compiled: ModuleType, n_cols: int, nbytes_row: int, workers: int):
     """``each(phase, *args)``: ``phase(*args, first, stop)`` over the chunks of a long row."""
     n_chunks = -(-n_cols // compiled.WIDE_CHUNK)
-    used = max(1, min(workers, n_chunks, nbytes_row // COMPILED_BYTES_PER_WORKER))
+    used = _compiled_workers(workers, n_chunks, nbytes_row)
 
     def each(phase: Callable[..., object], *args: object) -> None:
         parallel.run_ranges(lambda a, b: phase(*args, a, b), n_chunks, used)
