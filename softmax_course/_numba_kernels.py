@@ -31,6 +31,14 @@ its result written once; the other passes re-read the row from the CPU cache
 * cross-entropy gradient: 3 passes, as softmax, with the target subtracted
   in the last one (and a fourth over ``y`` for probability targets: its sum).
 
+Other layouts, with the same operations per row: rows of at most
+:data:`ACROSS_K` classes (log-softmax, logsumexp, the loss) are computed in
+transposed tiles of :data:`TILE_ROWS` rows, every loop running across rows;
+shorter rows than :data:`SMALL_K` otherwise in flat groups; and a row longer
+than a block (:mod:`softmax_course._fast` decides) in column chunks of
+:data:`WIDE_CHUNK` values, one phase at a time (``wide_*``), shared among the
+workers.
+
 Numerics, kept identical in formulation to the numpy path of
 :mod:`softmax_course._fast`:
 
@@ -43,7 +51,8 @@ Numerics, kept identical in formulation to the numpy path of
 * logsumexp and log-softmax take ``log1p`` of the sum of the terms *other*
   than one maximum's exact 1 (``r = sum_{x_j < m} e_j + (ties - 1)``), which
   keeps ``logsumexp([0, -40]) = log1p(e^-40)`` accurate;
-* sums are accumulated in float64, in chunks of :data:`CHUNK`, and
+* in softmax's sums the terms that are exactly 1 are counted apart (see
+  ``_exp_sum_into``); sums are accumulated in float64, in chunks of :data:`CHUNK`, and
   vectorized (``fastmath`` ``'reassoc'`` on the kernels, which is not on
   :func:`~softmax_course._numba_exp.exp`): a different summation order
   from numpy's pairwise sum, a few ulp of difference at most for these sums
