@@ -300,3 +300,22 @@ def test_every_target_of_the_benchmark_has_a_reason_for_a_miss():
     records = _fake_report()["records"]
     for verdict in bench.verdicts(records):
         assert perf_report._why(verdict["target"]), verdict["target"]
+
+
+def test_perf_report_shows_the_avx2_level_when_the_run_has_it():
+    perf_report = _perf_report()
+    report = _fake_report()
+    report["machine"]["numpy_dispatch"] = "AVX512_SPR"
+    avx2 = _fake_report()
+    avx2["machine"]["NPY_DISABLE_CPU_FEATURES"] = "X86_V4 AVX512_ICL AVX512_SPR"
+    avx2["records"][1]["min_s"] = 0.010  # 5.0x the floor at that level
+    avx2["verdicts"] = bench.verdicts(avx2["records"], forward_only=True)
+    report["avx2"] = avx2
+    docs = perf_report.docs_section(report)
+    assert "### softmax at numpy dispatch AVX512_SPR" in docs
+    assert "### softmax at numpy's AVX2 level (NPY_DISABLE_CPU_FEATURES='X86_V4" in docs
+    native, lower = docs.split("### softmax at numpy's AVX2 level", 1)
+    assert "| float64 | (4096, 1000) | 2.000 | 3.0x |" in native.split("### Every", 1)[0]
+    assert "| float64 | (4096, 1000) | 2.000 | 5.0x |" in lower.split("### Every", 1)[0]
+    assert docs.count("### Targets at") == 2
+    assert "Targets at numpy's AVX2 level" in perf_report.readme_section(report)
