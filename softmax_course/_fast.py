@@ -83,6 +83,8 @@ __all__ = [
 BLOCK_BYTES = 1 << 20
 #: Up to this many classes, row reductions use a column loop / einsum (see module doc).
 SMALL_K = 16
+#: The compiled kernels use a second worker from this many bytes of input on.
+COMPILED_BYTES_PER_WORKER = 1 << 20
 #: An array of a few blocks is cut into at least this many (smaller) blocks, down to a
 #: quarter of :data:`BLOCK_BYTES`, so that threads get even shares (see :func:`_rows_per_block`).
 MIN_BLOCKS = 8
@@ -223,16 +225,105 @@ def _compiled_rows(
     block_bytes: int | None,
     workers: int,
 ) -> None:
-    """``kernel(first_row, stop_row)`` over row blocks, shared among up to ``workers`` threads."""
-    if _is_wide(n_cols, itemsize, block_bytes):
-        rows = 1
-    else:
-        rows = _rows_per_block(n_rows, n_cols, itemsize, block_bytes)
+    """``kernel(first_row, stop_row)`` over contiguous row ranges, one per worker.
 
-    def run(first: int, stop: int) -> None:
-        kernel(first * rows, min(stop * rows, n_rows))
+    No cache blocks: a compiled kernel reads each row from memory once whatever the
+    range. Workers start from :data:`COMPILED_BYTES_PER_WORKER` of input (the compiled
+    loops do several times more work per byte than a copy, so a thread pays earlier).
+    """
+    del n_cols, itemsize, block_bytes  # the same signature as the numpy path's helpers
+    parallel.run_ranges(kernel, n_rows, _compiled_workers(workers, n_rows, nbytes))
 
-    _run_blocks(run, _n_blocks(n_rows, rows), nbytes, workers)
+
+def _compiled_workers(workers: int, n_tasks: int, nbytes: int) -> int:
+    """Threads for the compiled path: at most one per task and per ``COMPILED_BYTES_PER_WORKER``."""
+    per_worker = COMPILED_BYTES_PER_WORKER
+    by_size = nbytes // per_worker if per_worker > 0 else workers
+    return max(1, min(workers, n_tasks, by_size))
+
+
+def _wide_compiled(x: np.ndarray, block_bytes: int | None) -> bool:
+    """True when the rows are long enough to be cut into column chunks (compiled path)."""
+    return x.shape[0] < MIN_BLOCKS and _is_wide(x.shape[1], x.itemsize, block_bytes)
+
+
+def _chunk_runner(compiled: ModuleType, n_cols: int, nbytes_row: int, workers: int):
+    """``each(phase, *args)``: ``phase(*args, first, stop)`` over the chunks of a long row."""
+    n_chunks = -(-n_cols // compiled.WIDE_CHUNK)
+    used = _compiled_workers(workers, n_chunks, nbytes_row)
+
+    def each(phase: Callable[..., object], *args: object) -> None:
+        parallel.run_ranges(lambda a, b: phase(*args, a, b), n_chunks, used)
+
+    return n_chunks, each
+
+
+def _softmax_wide_compiled(
+    compiled: ModuleType, x: np.ndarray, out: np.ndarray, t: np.generic, workers: int
+) -> None:
+    """Softmax of long rows: 3 phases over column chunks (max; exp and sum; scale)."""
+    n_chunks, each = _chunk_runner(compiled, x.shape[1], x[0].nbytes, workers)
+    chunk_max = np.empty(n_chunks, dtype=x.dtype)
+    chunk_sum = np.empty(n_chunks)
+    chunk_ones = np.empty(n_chunks, dtype=np.int64)
+    in_place = bool(np.may_share_memory(x, out))
+    for i in range(x.shape[0]):
+        each(compiled.wide_max, x, i, chunk_max)
+        m = np.max(chunk_max)  # exact: no order; a NaN reaches every term below anyway
+        each(compiled.wide_exp_sum, x, i, m, t, out, in_place, chunk_sum, chunk_ones)
+        total = x.dtype.type(_in_order(chunk_sum) + int(chunk_ones.sum()))
+        each(compiled.wide_scale, out, i, x.dtype.type(1) / total)
+
+
+def _rest_of_chunks(
+    compiled: ModuleType, each: Callable[..., None], x: np.ndarray, i: int, m, t, n_chunks: int
+) -> float:
+    """``r``: the sum of a long row's terms but one maximum's 1 (see ``_numba_kernels._rest``)."""
+    chunk_sum = np.empty(n_chunks)
+    chunk_ties = np.empty(n_chunks, dtype=np.int64)
+    each(compiled.wide_rest, x, i, m, t, chunk_sum, chunk_ties)
+    ties = int(chunk_ties.sum())
+    r = _in_order(chunk_sum)
+    return r + (ties - 1) if ties > 1 else r
+
+
+def _log_softmax_wide_compiled(
+    compiled: ModuleType, x: np.ndarray, out: np.ndarray, t: np.generic, workers: int
+) -> None:
+    """Log-softmax of long rows: 3 phases over column chunks (max; sum; shift)."""
+    n_chunks, each = _chunk_runner(compiled, x.shape[1], x[0].nbytes, workers)
+    chunk_max = np.empty(n_chunks, dtype=x.dtype)
+    for i in range(x.shape[0]):
+        each(compiled.wide_max, x, i, chunk_max)
+        m = np.max(chunk_max)
+        r = x.dtype.type(_rest_of_chunks(compiled, each, x, i, m, t, n_chunks))
+        log_norm = np.log1p(r) if np.isfinite(m) else x.dtype.type(np.nan)
+        each(compiled.wide_shift, x, i, m, t, log_norm, out)
+
+
+def _logsumexp_wide_compiled(
+    compiled: ModuleType, x: np.ndarray, out: np.ndarray, workers: int
+) -> None:
+    """Log-sum-exp of long rows: 2 phases over column chunks (max; sum)."""
+    n_chunks, each = _chunk_runner(compiled, x.shape[1], x[0].nbytes, workers)
+    chunk_max = np.empty(n_chunks, dtype=x.dtype)
+    one = x.dtype.type(1)
+    for i in range(x.shape[0]):
+        each(compiled.wide_max, x, i, chunk_max)
+        m = np.max(chunk_max)
+        if not np.isfinite(m):  # +inf or all -inf: the maximum, unless a NaN is there
+            out[i] = np.nan if np.isnan(x[i]).any() else m
+            continue
+        r = x.dtype.type(_rest_of_chunks(compiled, each, x, i, m, one, n_chunks))
+        out[i] = np.log1p(r) + m
+
+
+def _in_order(values: np.ndarray) -> float:
+    """The float64 sum of ``values`` one after the other (a fixed order: the same bits)."""
+    total = 0.0
+    for v in values.tolist():
+        total += v
+    return total
 
 
 def _blocks(n_rows: int, rows: int, first: int = 0, stop: int | None = None):
@@ -254,6 +345,9 @@ def softmax_rows(
     compiled = backend.kernels_for(x, out)
     if compiled is not None:
         t = x.dtype.type(temperature)
+        if _wide_compiled(x, block_bytes):
+            _softmax_wide_compiled(compiled, x, out, t, workers)
+            return out
         kernel = compiled.softmax_inplace if np.may_share_memory(x, out) else compiled.softmax
         _compiled_rows(
             lambda a, b: kernel(x, out, t, a, b),
@@ -293,6 +387,9 @@ def log_softmax_rows(
     compiled = backend.kernels_for(x, out)
     if compiled is not None:
         t = x.dtype.type(temperature)
+        if _wide_compiled(x, block_bytes):
+            _log_softmax_wide_compiled(compiled, x, out, t, workers)
+            return out
         _compiled_rows(
             lambda a, b: compiled.log_softmax(x, out, t, a, b),
             n_rows, n_cols, x.itemsize, x.nbytes, block_bytes, workers,
@@ -350,6 +447,9 @@ def logsumexp_rows(
     n_rows, n_cols = x.shape
     compiled = backend.kernels_for(x, out)
     if compiled is not None:
+        if _wide_compiled(x, block_bytes):
+            _logsumexp_wide_compiled(compiled, x, out, workers)
+            return out
         _compiled_rows(
             lambda a, b: compiled.logsumexp(x, out, a, b),
             n_rows, n_cols, x.itemsize, x.nbytes, block_bytes, workers,
@@ -539,7 +639,7 @@ def vjp_rows(
     gives the per-row inner product without an ``(N, K)`` product temporary.
     """
     n_rows, n_cols = s.shape
-    compiled = backend.kernels_for(s, g, out)
+    compiled = backend.kernels_for(s, g, out, uses_exp=False)
     if compiled is not None:
         _compiled_rows(
             lambda a, b: compiled.vjp(s, g, out, a, b),

@@ -66,7 +66,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic, overload
 
-__all__ = ["exp", "exp32", "exp64", "exp_array"]
+__all__ = ["exp", "exp32", "exp64", "exp_array", "log1p64", "log1p_array"]
 
 # float64 constants
 LOG2E = 1.4426950408889634  # 1 / ln 2
@@ -241,3 +241,58 @@ def _exp_overload(x):
 
 #: ``exp`` for compiled code: :func:`exp64` or :func:`exp32` chosen by the argument's type.
 exp = _exp_dispatch
+
+
+# --- log1p, for the log-normalizers of many short rows at once --------------------------
+#
+# fdlibm's ``log`` (``e_log.c``, error below 1 ulp) made branch-free, and log1p from it as
+# in fdlibm's ``s_log1p.c``: ``u = 1 + r`` rounds, ``u - 1`` and ``r - (u - 1)`` are exact,
+# and ``log1p(r) = log(u) + (r - (u - 1)) / u`` to first order in that rounding error.
+# numba's ``np.log1p`` is a scalar C library call per value; this vectorizes.
+
+LG1 = 6.666666666666735130e-01
+LG2 = 3.999999999940941908e-01
+LG3 = 2.857142874366239149e-01
+LG4 = 2.222219843214978396e-01
+LG5 = 1.818357216161805012e-01
+LG6 = 1.531383769920937332e-01
+LG7 = 1.479819860511658591e-01
+
+
+# error_model="numpy": a float division by zero gives inf/NaN instead of raising, so that
+# the divisions below carry no check and vectorize.
+@njit(fastmath=_FLAGS, cache=True, nogil=True, error_model="numpy")
+def log1p64(r):
+    """``log(1 + r)`` in float64 for ``r >= 0`` (NaN and ``inf`` pass through); < 2 ulp."""
+    u = 1.0 + r
+    ix = _float64_as_int64(u)
+    # u = 2**k * (1 + f) with 1 + f in [sqrt(2)/2, sqrt(2)): fdlibm's (musl's) reduction
+    hx = (ix >> 32) + (0x3FF00000 - 0x3FE6A09E)
+    k = (hx >> 20) - 0x3FF
+    hx = (hx & 0x000FFFFF) + 0x3FE6A09E
+    f = _int64_as_float64((hx << 32) | (ix & 0xFFFFFFFF)) - 1.0
+    kf = _int64_as_float64(k + SHIFT_BITS) - SHIFT  # float(k) without a conversion
+    c = (r - (u - 1.0)) / u  # the rounding error of 1 + r, to first order
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    t1 = w * (LG2 + w * (LG4 + w * LG6))
+    t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)))
+    big = t2 + t1
+    hfsq = 0.5 * f * f
+    result = kf * LN2_HI - ((hfsq - (s * (hfsq + big) + (kf * LN2_LO + c))) - f)
+    return result if r < np.inf else r  # NaN and +inf
+
+
+@njit(fastmath=_FLAGS, cache=True, nogil=True, error_model="numpy")
+def _log1p_array64(x, out):
+    for i in range(x.shape[0]):
+        out[i] = log1p64(x[i])
+
+
+def log1p_array(x: np.ndarray) -> np.ndarray:
+    """Elementwise :func:`log1p64` of a 1-D float64 array (for tests)."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    out = np.empty_like(x)
+    _log1p_array64(x, out)
+    return out

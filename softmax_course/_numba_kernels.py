@@ -31,6 +31,14 @@ its result written once; the other passes re-read the row from the CPU cache
 * cross-entropy gradient: 3 passes, as softmax, with the target subtracted
   in the last one (and a fourth over ``y`` for probability targets: its sum).
 
+Other layouts, with the same operations per row: rows of at most
+:data:`ACROSS_K` classes (log-softmax, logsumexp, the loss) are computed in
+transposed tiles of :data:`TILE_ROWS` rows, every loop running across rows;
+shorter rows than :data:`SMALL_K` otherwise in flat groups; and a row longer
+than a block (:mod:`softmax_course._fast` decides) in column chunks of
+:data:`WIDE_CHUNK` values, one phase at a time (``wide_*``), shared among the
+workers.
+
 Numerics, kept identical in formulation to the numpy path of
 :mod:`softmax_course._fast`:
 
@@ -43,12 +51,15 @@ Numerics, kept identical in formulation to the numpy path of
 * logsumexp and log-softmax take ``log1p`` of the sum of the terms *other*
   than one maximum's exact 1 (``r = sum_{x_j < m} e_j + (ties - 1)``), which
   keeps ``logsumexp([0, -40]) = log1p(e^-40)`` accurate;
-* sums are accumulated in float64, in chunks of :data:`CHUNK`, and
+* in softmax's sums the terms that are exactly 1 are counted apart (see
+  ``_exp_sum_into``); sums are accumulated in float64, in chunks of :data:`CHUNK`, and
   vectorized (``fastmath`` ``'reassoc'`` on the kernels, which is not on
   :func:`~softmax_course._numba_exp.exp`): a different summation order
   from numpy's pairwise sum, a few ulp of difference at most for these sums
   of positive terms;
-* divisions stay divisions (not multiplications by a reciprocal), as in numpy.
+* a division by a row's total (or by ``N``) is a multiplication by its reciprocal: one
+  division per row instead of one per element (a division takes several times the cycles
+  of a multiplication, and ``e / total`` and ``e * (1 / total)`` differ by at most an ulp).
 """
 
 from __future__ import annotations
@@ -58,7 +69,7 @@ from typing import Literal, TypedDict
 import numpy as np
 from numba import njit
 
-from softmax_course._numba_exp import exp
+from softmax_course._numba_exp import exp, log1p64
 
 __all__ = [
     "ce_grad_labels",
@@ -146,6 +157,15 @@ def _rest(x, i, m, t):
     of the others plus ``ties - 1``. Accumulated in float64 (also for float32
     input) and returned in the dtype of ``x``.
     """
+    r, ties = _rest_parts(x, i, m, t)
+    if ties > 1:
+        r += ties - 1
+    return x.dtype.type(r)
+
+
+@njit(**_OPTIONS)
+def _rest_parts(x, i, m, t):
+    """:func:`_rest` before its last step: the float64 sum of the other terms, and the ties."""
     zero = x.dtype.type(0)
     n = x.shape[1]
     r = 0.0
@@ -165,30 +185,49 @@ def _rest(x, i, m, t):
                 part += zero if is_max else exp((v - m) / t)
                 ties += 1 if is_max else 0
         r += part
-    if ties > 1:
-        r += ties - 1
-    return x.dtype.type(r)
+    return r, ties
 
 
 @njit(**_OPTIONS)
 def _exp_sum_into(x, i, m, t, out):
-    """``out[i, j] = e^((x_ij - m)/t)``; returns the row's sum (float64, chunked like ``_rest``)."""
+    """``out[i, j] = e^((x_ij - m)/t)``; returns ``(r, ones)``, the row's sum is ``r + ones``.
+
+    The terms that are exactly 1 (the maximum's, and its ties) are counted in
+    ``ones`` rather than summed: adding many small terms to a partial sum that
+    holds a 1 loses their low digits, one rounding of 1's ulp per addition (tens
+    of ulp in a row of hundreds); ``r``, the float64 sum (chunked like
+    ``_rest``) of the others, keeps them. A NaN is not 1: it still reaches ``r``.
+    """
+    zero = x.dtype.type(0)
+    one = x.dtype.type(1)
     n = x.shape[1]
-    total = 0.0
+    r = 0.0
+    ones = 0
     for c in range(0, n, CHUNK):
         part = 0.0
         if t == 1:
             for j in range(c, min(c + CHUNK, n)):
                 e = exp(x[i, j] - m)
                 out[i, j] = e
-                part += e
+                is_one = e == one
+                part += zero if is_one else e
+                ones += 1 if is_one else 0
         else:
             for j in range(c, min(c + CHUNK, n)):
                 e = exp((x[i, j] - m) / t)
                 out[i, j] = e
-                part += e
-        total += part
-    return total
+                is_one = e == one
+                part += zero if is_one else e
+                ones += 1 if is_one else 0
+        r += part
+    return r, ones
+
+
+@njit(**_OPTIONS)
+def _total(x, i, m, t, out):
+    """The row's sum of :func:`_exp_sum_into`, in the dtype of ``x``."""
+    r, ones = _exp_sum_into(x, i, m, t, out)
+    return x.dtype.type(r + ones)
 
 
 #: Rows shorter than this take the "flat" variants below: a row-by-row loop of a few
@@ -258,6 +297,154 @@ def _rest_of_group_row(x, i, m, e_row):
     return x.dtype.type(r)
 
 
+# --- short rows across a tile ------------------------------------------------------------
+#
+# For K <= ACROSS_K a loop along one row never reaches the vector body (8-16 lanes, unrolled),
+# and the loop set-up of every tiny per-row loop costs more than its arithmetic. The kernels
+# below load a tile of TILE_ROWS rows transposed, ``tile[j, i] = x[a + i, j]``, into a scratch
+# array that stays in L1/L2: every loop then runs along the rows of the tile, over the
+# columns one at a time, with the same operations for every lane, and vectorizes (the
+# maximum too: an elementwise select, not a reduction). The operations of each row are
+# those of the row kernels (maximum, then the shifted exps, float64 sums in column order),
+# so a row's result does not depend on the tile it falls in, nor on the worker.
+
+#: Rows of at most this many classes take the tile kernels.
+ACROSS_K = 16
+#: Rows per tile (a tile of ``TILE_ROWS * ACROSS_K`` float64 is 32 kB).
+TILE_ROWS = 256
+
+
+@njit(**_OPTIONS)
+def _tile_load(x, a, b, tile, m):
+    """``tile[j, i] = x[a + i, j]`` and ``m[i]`` = the largest non-NaN value of row ``a + i``."""
+    n = b - a
+    for i in range(n):
+        for j in range(x.shape[1]):
+            tile[j, i] = x[a + i, j]
+    for i in range(n):
+        m[i] = x.dtype.type(-np.inf)
+    for j in range(x.shape[1]):
+        for i in range(n):
+            v = tile[j, i]
+            m[i] = v if v > m[i] else m[i]
+
+
+@njit(**_OPTIONS)
+def _tile_store(tile, n, out, a):
+    """``out[a + i, j] = tile[j, i]`` for the first ``n`` lanes (the transpose back)."""
+    for i in range(n):
+        for j in range(out.shape[1]):
+            out[a + i, j] = tile[j, i]
+
+
+@njit(**_OPTIONS)
+def _tile_exps(tile, n, m, t, e):
+    """``e[j, i] = exp((tile[j, i] - m[i]) / t)`` over the first ``n`` lanes."""
+    if t == 1:
+        for j in range(tile.shape[0]):
+            for i in range(n):
+                e[j, i] = exp(tile[j, i] - m[i])
+    else:
+        for j in range(tile.shape[0]):
+            for i in range(n):
+                e[j, i] = exp((tile[j, i] - m[i]) / t)
+
+
+@njit(**_OPTIONS)
+def _tile_log_norm(tile, e, n, m, log_norm, nan_rows, ties):
+    """``log_norm[i] = log1p(r_i)``, ``r_i`` = the sum of the terms but one maximum's 1.
+
+    ``nan_rows[i]`` becomes True for a row that holds a NaN (``ties`` is scratch).
+    """
+    zero = e.dtype.type(0)
+    for i in range(n):
+        log_norm[i] = 0.0
+        ties[i] = 0.0
+        nan_rows[i] = False
+    for j in range(e.shape[0]):
+        for i in range(n):
+            v = tile[j, i]
+            is_max = v == m[i]
+            log_norm[i] += zero if is_max else e[j, i]
+            ties[i] += 1.0 if is_max else 0.0
+            nan_rows[i] |= v != v
+    for i in range(n):  # log1p64 vectorizes (np.log1p would be a library call per row)
+        r = e.dtype.type(log_norm[i] + (ties[i] - 1.0 if ties[i] > 1.0 else 0.0))
+        log_norm[i] = log1p64(np.float64(r))
+
+
+@njit(**_OPTIONS)
+def _tile_scratch(x):
+    rows = TILE_ROWS
+    k = x.shape[1]
+    tile = np.empty((k, rows), dtype=x.dtype)
+    e = np.empty((k, rows), dtype=x.dtype)
+    m = np.empty(rows, dtype=x.dtype)
+    sums = np.empty(rows, dtype=np.float64)
+    ties = np.empty(rows, dtype=np.float64)
+    flags = np.empty(rows, dtype=np.bool_)
+    return tile, e, m, sums, ties, flags
+
+
+@njit(**_OPTIONS)
+def _log_softmax_tiles(x, out, t, start, stop):
+    tile, e, m, log_norm, ties, has_nan = _tile_scratch(x)
+    nan = x.dtype.type(np.nan)
+    for a in range(start, stop, TILE_ROWS):
+        b = min(a + TILE_ROWS, stop)
+        n = b - a
+        _tile_load(x, a, b, tile, m)
+        _tile_exps(tile, n, m, t, e)
+        _tile_log_norm(tile, e, n, m, log_norm, has_nan, ties)
+        for i in range(n):  # reuse e's first row: the log-normalizers in the dtype of x
+            e[0, i] = x.dtype.type(log_norm[i]) if np.isfinite(m[i]) else nan
+        ln = e[0]
+        for j in range(x.shape[1]):
+            if t == 1:
+                for i in range(n):
+                    tile[j, i] = (tile[j, i] - m[i]) - ln[i]
+            else:
+                for i in range(n):
+                    tile[j, i] = (tile[j, i] - m[i]) / t - ln[i]
+        _tile_store(tile, n, out, a)
+
+
+@njit(**_OPTIONS)
+def _logsumexp_tiles(x, out, start, stop):
+    tile, e, m, log_norm, ties, has_nan = _tile_scratch(x)
+    one = x.dtype.type(1)
+    nan = x.dtype.type(np.nan)
+    for a in range(start, stop, TILE_ROWS):
+        b = min(a + TILE_ROWS, stop)
+        n = b - a
+        _tile_load(x, a, b, tile, m)
+        _tile_exps(tile, n, m, one, e)
+        _tile_log_norm(tile, e, n, m, log_norm, has_nan, ties)
+        for i in range(n):
+            mi = m[i]
+            if not np.isfinite(mi):  # +inf or all -inf: the maximum, unless a NaN is there
+                out[a + i] = nan if has_nan[i] else mi
+            else:
+                out[a + i] = x.dtype.type(log_norm[i]) + mi
+
+
+@njit(**_OPTIONS)
+def _ce_loss_labels_tiles(z, labels, out, start, stop):
+    tile, e, m, log_norm, ties, has_nan = _tile_scratch(z)
+    one = z.dtype.type(1)
+    nan = z.dtype.type(np.nan)
+    for a in range(start, stop, TILE_ROWS):
+        b = min(a + TILE_ROWS, stop)
+        n = b - a
+        _tile_load(z, a, b, tile, m)
+        _tile_exps(tile, n, m, one, e)
+        _tile_log_norm(tile, e, n, m, log_norm, has_nan, ties)
+        for i in range(n):
+            mi = m[i]
+            ln = z.dtype.type(log_norm[i]) if np.isfinite(mi) else nan
+            out[a + i] = (z[a + i, labels[a + i]] - mi) - ln
+
+
 @njit(**_OPTIONS)
 def softmax(x, out, t, start, stop):
     """Softmax of rows ``start:stop`` of ``x`` into ``out`` (may be ``x``); 3 passes per row.
@@ -274,19 +461,25 @@ def softmax(x, out, t, start, stop):
             b = min(a + rows, stop)
             _shift_rows(x, out, t, a, b, maxima)
             _exp_inplace(out[a:b].reshape(-1))
+            zero = x.dtype.type(0)
+            one = x.dtype.type(1)
             for i in range(a, b):
-                acc = 0.0
+                acc = 0.0  # the terms but the exact 1s, then the 1s (see _exp_sum_into)
+                ones = 0
                 for j in range(n_cols):
-                    acc += out[i, j]
-                total = x.dtype.type(acc)
+                    e = out[i, j]
+                    acc += zero if e == one else e
+                    ones += 1 if e == one else 0
+                acc += ones
+                scale = x.dtype.type(1) / x.dtype.type(acc)
                 for j in range(n_cols):
-                    out[i, j] = out[i, j] / total
+                    out[i, j] = out[i, j] * scale
         return
     for i in range(start, stop):
         m = _row_max(x, i)
-        total = x.dtype.type(_exp_sum_into(x, i, m, t, out))
+        scale = x.dtype.type(1) / _total(x, i, m, t, out)
         for j in range(n_cols):
-            out[i, j] = out[i, j] / total
+            out[i, j] = out[i, j] * scale
 
 
 @njit(**_OPTIONS)
@@ -304,9 +497,9 @@ def softmax_inplace(x, out, t, start, stop):
     scratch = np.empty((1, x.shape[1]), dtype=x.dtype)
     for i in range(start, stop):
         m = _row_max(x, i)
-        total = x.dtype.type(_exp_sum_into(x[i : i + 1], 0, m, t, scratch))
+        scale = x.dtype.type(1) / _total(x[i : i + 1], 0, m, t, scratch)
         for j in range(x.shape[1]):
-            out[i, j] = scratch[0, j] / total
+            out[i, j] = scratch[0, j] * scale
 
 
 @njit(**_OPTIONS)
@@ -331,6 +524,9 @@ def log_softmax(x, out, t, start, stop):
     Short rows: ``out = (x - m) / t``, the exps of a group into a scratch
     group, per row the sum of the terms but the maximum's and ``out -= log1p``.
     """
+    if x.shape[1] <= ACROSS_K:
+        _log_softmax_tiles(x, out, t, start, stop)
+        return
     nan = x.dtype.type(np.nan)
     n_cols = x.shape[1]
     if n_cols < SMALL_K:
@@ -363,6 +559,9 @@ def log_softmax(x, out, t, start, stop):
 @njit(**_OPTIONS)
 def logsumexp(x, out, start, stop):
     """Log-sum-exp of rows ``start:stop`` into the 1-D ``out``; 2 passes per row."""
+    if x.shape[1] <= ACROSS_K:
+        _logsumexp_tiles(x, out, start, stop)
+        return
     one = x.dtype.type(1)
     n_cols = x.shape[1]
     if n_cols < SMALL_K:  # short rows: the exps of a group of rows in one flat loop
@@ -405,6 +604,9 @@ def vjp(s, g, out, start, stop):
 @njit(**_OPTIONS)
 def ce_loss_labels(z, labels, out, start, stop):
     """``out[i] = log softmax(z_i)[labels[i]]`` (a log-probability, <= 0); 2 passes per row."""
+    if z.shape[1] <= ACROSS_K:
+        _ce_loss_labels_tiles(z, labels, out, start, stop)
+        return
     one = z.dtype.type(1)
     nan = z.dtype.type(np.nan)
     n_cols = z.shape[1]
@@ -463,7 +665,8 @@ def ce_loss_probs(z, y, out, start, stop):
 def ce_grad_labels(z, labels, n, out, start, stop):
     """``(softmax(z_i) - onehot(labels[i])) / n`` into ``out``; 3 passes per row.
 
-    In the order of the numpy path: ``s = e / total``, ``s[label] - 1``, then ``/ n``.
+    In the order of the numpy path, ``s = e / total``, ``s[label] - 1``, then ``/ n``, with
+    each division a multiplication by the reciprocal (the loops then run on multipliers).
     """
     one = z.dtype.type(1)
     n_cols = z.shape[1]
@@ -472,18 +675,21 @@ def ce_grad_labels(z, labels, n, out, start, stop):
         for i in range(start, stop):
             label = labels[i]
             s_label = out[i, label]
+            inv_n = one / n
             for j in range(n_cols):
-                out[i, j] = out[i, j] / n
-            out[i, label] = (s_label - one) / n
+                out[i, j] = out[i, j] * inv_n
+            out[i, label] = (s_label - one) * inv_n
         return
     for i in range(start, stop):
         m = _row_max(z, i)
-        total = z.dtype.type(_exp_sum_into(z, i, m, one, out))
+        total = _total(z, i, m, one, out)
         label = labels[i]
         e_label = out[i, label]
+        scale = one / total
+        inv_n = one / n
         for j in range(z.shape[1]):
-            out[i, j] = (out[i, j] / total) / n
-        out[i, label] = ((e_label / total) - one) / n
+            out[i, j] = (out[i, j] * scale) * inv_n
+        out[i, label] = ((e_label * scale) - one) * inv_n
 
 
 @njit(**_OPTIONS)
@@ -497,15 +703,95 @@ def ce_grad_probs(z, y, n, out, start, stop):
             for j in range(z.shape[1]):
                 acc += y[i, j]
             ysum = z.dtype.type(acc)
+            inv_n = one / n
             for j in range(z.shape[1]):
-                out[i, j] = (out[i, j] * ysum - y[i, j]) / n
+                out[i, j] = (out[i, j] * ysum - y[i, j]) * inv_n
         return
     for i in range(start, stop):
         m = _row_max(z, i)
-        total = z.dtype.type(_exp_sum_into(z, i, m, one, out))
+        total = _total(z, i, m, one, out)
         acc = 0.0
         for j in range(z.shape[1]):
             acc += y[i, j]
         ysum = z.dtype.type(acc)
+        scale = one / total
+        inv_n = one / n
         for j in range(z.shape[1]):
-            out[i, j] = ((out[i, j] / total) * ysum - y[i, j]) / n
+            out[i, j] = ((out[i, j] * scale) * ysum - y[i, j]) * inv_n
+
+
+# --- rows longer than a block: column chunks shared among the workers -------------------
+#
+# One long row (a 1-D input of millions of values) cannot be shared out by rows. It is cut
+# into chunks of WIDE_CHUNK columns, a number that does not depend on the workers, and
+# every phase computes per-chunk results into arrays (``chunk_max``, ``chunk_sum``, ...)
+# that the caller combines in chunk order: the same operations in the same order for any
+# number of workers, so the same bits. The last two arguments, ``first`` and ``stop``,
+# select chunks of row ``i``.
+
+#: Columns per chunk of a long row (512 kB of float64: a chunk is re-read from L2).
+WIDE_CHUNK = 1 << 16
+
+
+@njit(**_OPTIONS)
+def _chunk(x, i, c):
+    """Chunk ``c`` of row ``i`` as a ``(1, width)`` C-contiguous view (the row helpers' shape)."""
+    a = c * WIDE_CHUNK
+    b = min(a + WIDE_CHUNK, x.shape[1])
+    return x[i][a:b].reshape((1, b - a))
+
+
+@njit(**_OPTIONS)
+def wide_max(x, i, chunk_max, first, stop):
+    """Per chunk: the largest non-NaN value (``-inf`` if there is none)."""
+    for c in range(first, stop):
+        chunk_max[c] = _row_max(_chunk(x, i, c), 0)
+
+
+@njit(**_OPTIONS)
+def wide_exp_sum(x, i, m, t, out, in_place, chunk_sum, chunk_ones, first, stop):
+    """Per chunk: ``out = e^((x - m)/t)``, its sum but the exact 1s, and the 1s (2nd pass).
+
+    ``in_place`` (``out`` is ``x``): through a scratch chunk, as in :func:`softmax_inplace`.
+    """
+    scratch = np.empty(WIDE_CHUNK if in_place else 0, dtype=x.dtype)
+    for c in range(first, stop):
+        xc = _chunk(x, i, c)
+        oc = _chunk(out, i, c)
+        if in_place:
+            sc = scratch[: xc.shape[1]].reshape((1, xc.shape[1]))
+            chunk_sum[c], chunk_ones[c] = _exp_sum_into(xc, 0, m, t, sc)
+            for j in range(xc.shape[1]):
+                oc[0, j] = sc[0, j]
+        else:
+            chunk_sum[c], chunk_ones[c] = _exp_sum_into(xc, 0, m, t, oc)
+
+
+@njit(**_OPTIONS)
+def wide_scale(out, i, scale, first, stop):
+    """Per chunk: ``out *= scale`` (softmax's last pass)."""
+    for c in range(first, stop):
+        oc = _chunk(out, i, c)
+        for j in range(oc.shape[1]):
+            oc[0, j] = oc[0, j] * scale
+
+
+@njit(**_OPTIONS)
+def wide_rest(x, i, m, t, chunk_sum, chunk_ties, first, stop):
+    """Per chunk: the sum of the terms other than the maximum's, and the ties (see ``_rest``)."""
+    for c in range(first, stop):
+        chunk_sum[c], chunk_ties[c] = _rest_parts(_chunk(x, i, c), 0, m, t)
+
+
+@njit(**_OPTIONS)
+def wide_shift(x, i, m, t, log_norm, out, first, stop):
+    """Per chunk: ``out = (x - m)/t - log_norm`` (log-softmax's last pass)."""
+    for c in range(first, stop):
+        xc = _chunk(x, i, c)
+        oc = _chunk(out, i, c)
+        if t == 1:
+            for j in range(xc.shape[1]):
+                oc[0, j] = (xc[0, j] - m) - log_norm
+        else:
+            for j in range(xc.shape[1]):
+                oc[0, j] = (xc[0, j] - m) / t - log_norm

@@ -14,9 +14,10 @@ gradient):
 
 The default, ``"auto"``, uses the compiled kernels when numba is installed
 and the input is float32 or float64, C-contiguous, with the class axis last
-and at least :data:`MIN_ELEMENTS` elements; everything else takes the numpy
-path. The choice changes the last bits of results only: the compiled
-kernels agree with the numpy path to a few ulp (see
+and at least :func:`min_elements` elements (:data:`MIN_ELEMENTS_SCALAR_EXP`
+where numpy's own ``exp`` is scalar, :data:`MIN_ELEMENTS` where it is
+vectorized); everything else takes the numpy path. The choice changes the
+last bits of results only: the compiled kernels agree with the numpy path to a few ulp (see
 ``tests/test_numba_backend.py`` for the bounds) and give exactly the same
 special values (NaN, ``inf``, all ``-inf`` rows). Results are bitwise the
 same for every number of ``workers`` on either path.
@@ -61,18 +62,33 @@ import numpy as np
 
 from softmax_course._validation import _describe
 
-__all__ = ["BACKENDS", "ENV_VAR", "MIN_ELEMENTS", "get_backend", "numba_available", "set_backend"]
+__all__ = [
+    "BACKENDS",
+    "ENV_VAR",
+    "MIN_ELEMENTS",
+    "MIN_ELEMENTS_SCALAR_EXP",
+    "get_backend",
+    "min_elements",
+    "numba_available",
+    "numpy_exp_is_vectorized",
+    "set_backend",
+]
 
 #: The accepted backend names.
 BACKENDS = ("auto", "numpy", "numba")
 #: The environment variable that sets the default backend of a run.
 ENV_VAR = "SOFTMAX_COURSE_BACKEND"
-#: Under ``"auto"``, arrays of fewer elements take the numpy path. The compiled call is
-#: faster from a few thousand elements on, but by tens of microseconds per call there, while
-#: the first compiled call of a process costs about a second (importing numba, loading the
-#: kernels from its cache): below 65536 elements (512 kB of float64) that takes too many calls
-#: to repay, and a process that only handles small arrays (most lessons) never pays it.
-MIN_ELEMENTS = 1 << 16
+#: Under ``"auto"``, arrays of fewer elements take the numpy path when numpy's own ``exp``
+#: is vectorized for their dtype (float32 on any x86-64 CPU numpy dispatches to AVX2 or
+#: more; float64 only where numpy uses its AVX-512 kernels), and for the kernels without
+#: ``exp`` (the softmax VJP). The compiled call is faster from a few thousand elements on,
+#: but the first compiled call of a process costs about a second (importing numba, loading
+#: the kernels from its cache), which small arrays take many calls to repay.
+MIN_ELEMENTS = 1 << 15
+#: The threshold where numpy's ``exp`` is a scalar C library call per element (float64
+#: without AVX-512): numpy is then several times slower per element and the compiled
+#: kernels pay from this size on.
+MIN_ELEMENTS_SCALAR_EXP = 1 << 13
 
 _choice: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "softmax_course_backend", default=None
@@ -180,11 +196,61 @@ def numba_available() -> bool:
     return _load() is not None
 
 
-def kernels_for(*arrays: np.ndarray) -> ModuleType | None:
+def numpy_exp_is_vectorized(dtype: np.dtype) -> bool:
+    """True when numpy's ``exp`` runs SIMD code for this dtype in this process.
+
+    numpy (x86-64) vectorizes float32 ``exp`` from its AVX2 dispatch target on
+    and float64 ``exp`` only in its AVX-512 target
+    (``numpy/_core/src/umath/loops_exponent_log.dispatch.c.src``); elsewhere
+    float64 ``exp`` is the C library's, one element per call. The answer is
+    what numpy dispatches to in this process: ``NPY_DISABLE_CPU_FEATURES``
+    counts (numpy >= 2.4 names the targets ``X86_V3`` and ``X86_V4``,
+    earlier versions ``AVX2`` and ``AVX512F``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course.backend import numpy_exp_is_vectorized
+    >>> isinstance(numpy_exp_is_vectorized(np.dtype(np.float64)), bool)
+    True
+    """
+    if np.dtype(dtype) == np.float32:
+        return _numpy_dispatches("X86_V3", "AVX2")
+    return _numpy_dispatches("X86_V4", "AVX512F")
+
+
+def _numpy_dispatches(target: str, older_name: str) -> bool:
+    """True when numpy's dispatch target (by its numpy >= 2.4 name, else the older one) is on."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # pragma: no cover - numpy < 2
+        return False
+    name = target if target in __cpu_dispatch__ else older_name
+    return bool(__cpu_features__.get(name, False))
+
+
+def min_elements(dtype: np.dtype, uses_exp: bool = True) -> int:
+    """The size from which ``"auto"`` takes the compiled kernels (see :data:`MIN_ELEMENTS`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course.backend import MIN_ELEMENTS, min_elements
+    >>> min_elements(np.dtype(np.float32)) == MIN_ELEMENTS
+    True
+    """
+    if uses_exp and not numpy_exp_is_vectorized(dtype):
+        return MIN_ELEMENTS_SCALAR_EXP
+    return MIN_ELEMENTS
+
+
+def kernels_for(*arrays: np.ndarray, uses_exp: bool = True) -> ModuleType | None:
     """The compiled kernels to use for these 2-D arrays, or None for the numpy path.
 
     All arrays must be float32/float64 of the first one's dtype (integer label
     arrays excepted: pass only the float ones), C-contiguous and non-empty.
+    ``uses_exp``: whether the computation calls ``exp`` (it sets the size
+    threshold of ``"auto"``, :func:`min_elements`).
     """
     backend = get_backend()
     if backend == "numpy":
@@ -194,7 +260,7 @@ def kernels_for(*arrays: np.ndarray) -> ModuleType | None:
         return None
     if any(a.dtype != first.dtype or not a.flags.c_contiguous for a in arrays):
         return None
-    if backend == "auto" and first.size < MIN_ELEMENTS:
+    if backend == "auto" and first.size < min_elements(first.dtype, uses_exp):
         return None
     kernels = _load()
     if kernels is None and backend == "numba":  # numba uninstalled after set_backend

@@ -183,3 +183,139 @@ def test_bad_rounds(tiny):
         bench.main(["--rounds", "0"])
     with pytest.raises(SystemExit):
         bench.main(["--workers", "0"])
+
+
+# --- scripts/perf_report.py: the docs rewritten from one run ---------------------------------
+
+
+def _perf_report():
+    """``scripts/perf_report.py`` as a module (scripts/ is not a package)."""
+    import importlib.util
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "perf_report.py"
+    spec = importlib.util.spec_from_file_location("perf_report", script)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def _fake_report() -> dict:
+    def record(impl, seconds, name="softmax"):
+        return {
+            "section": "forward",
+            "function": name,
+            "dtype": "float64",
+            "shape": [4096, 1000],
+            "implementation": impl,
+            "min_s": seconds,
+            "median_s": seconds,
+            "gb_per_s": 1.0,
+        }
+
+    records = [
+        record("copy floor", 0.002),
+        record("softmax_course", 0.006),  # 3.0x the floor
+        record("softmax_course out=", 0.005),  # 2.5x: misses "within 2x"
+        record("softmax_course, 2 workers", 0.0035),  # 1.75x
+        record("softmax_course out=, 2 workers", 0.003),
+        record("numpy path", 0.02),
+        record("scipy", 0.024),  # 12.0x
+        record("torch, 1 thread", 0.007),
+        record("torch, 2 threads", 0.004),
+    ]
+    machine = {
+        "cpu": "Test CPU",
+        "available_cores": 2,
+        "numpy_dispatch": "X86_V3",
+        "NPY_DISABLE_CPU_FEATURES": "",
+        "python": "3.11.7",
+        "numpy": "2.4.6",
+        "date_utc": "2026-12-02 12:00",
+        "load_average": [0.5, 0.4, 0.3],
+    }
+    return {
+        "machine": machine,
+        "rounds": 7,
+        "workers": [1, 2],
+        "records": records,
+        "verdicts": bench.verdicts(records, forward_only=True),
+    }
+
+
+def test_perf_report_rewrites_only_between_the_markers(tmp_path):
+    perf_report = _perf_report()
+    report = _fake_report()
+    json_path = tmp_path / "run.json"
+    json_path.write_text(json.dumps(report))
+    docs, readme = tmp_path / "performance.md", tmp_path / "README.md"
+    docs.write_text(
+        "# Performance\nprose before\n<!-- perf-report:docs:start -->\nold table 9.9x\n"
+        "<!-- perf-report:docs:end -->\nprose after\n"
+    )
+    readme.write_text(
+        "intro\n<!-- perf-report:readme:start -->\n<!-- perf-report:readme:end -->\nrest\n"
+    )
+    argv = [str(json_path), "--docs", str(docs), "--readme", str(readme)]
+    assert perf_report.main([*argv, "--check"]) == 1  # would change, nothing written yet
+    assert "old table 9.9x" in docs.read_text()
+    assert perf_report.main(argv) == 0
+    text = docs.read_text()
+    assert text.startswith("# Performance\nprose before\n<!-- perf-report:docs:start -->\n")
+    assert text.endswith("<!-- perf-report:docs:end -->\nprose after\n")
+    assert "old table 9.9x" not in text
+    # the numbers are those of the run: 6 ms / 2 ms = 3.0x, scipy 24 / 2 = 12.0x, floor 2.000 ms
+    assert (
+        "| float64 | (4096, 1000) | 2.000 | 3.0x | 1.8x | 2.5x | 10.0x | 12.0x | 3.5x | 2.0x |"
+        in (text)
+    )
+    assert "Measured 2026-12-02 12:00 UTC on Test CPU" in text and "7 interleaved rounds" in text
+    # the verdicts, with the reason under a MISS
+    assert (  # 2 x 2 ms / 5 ms = 0.80 < 1
+        "| softmax out= (1 worker) within 2x of the copy floor for arrays >= 16 MB | MISS | 0.80 |"
+        in text
+    )
+    miss = next(v for v in report["verdicts"] if v["verdict"] == "MISS")
+    assert f"| {miss['target']} | MISS |" in text
+    assert "Why:" in text.split(miss["target"], 1)[1].split("\n", 1)[0]
+    assert readme.read_text().startswith("intro\n<!-- perf-report:readme:start -->\nMeasured")
+    assert readme.read_text().endswith("<!-- perf-report:readme:end -->\nrest\n")
+    assert perf_report.main([*argv, "--check"]) == 0  # idempotent: nothing left to change
+
+
+def test_perf_report_names_missing_markers_and_wrong_files(tmp_path):
+    perf_report = _perf_report()
+    page = tmp_path / "page.md"
+    page.write_text("no markers here\n")
+    with pytest.raises(ValueError, match=r"page.md must hold the markers <!-- perf-report:docs"):
+        perf_report.replace_between(page.read_text(), "docs", "x\n", str(page))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"machine": {}}))
+    with pytest.raises(ValueError, match="missing rounds, workers, records, verdicts"):
+        perf_report.load_report(bad)
+
+
+def test_every_target_of_the_benchmark_has_a_reason_for_a_miss():
+    perf_report = _perf_report()
+    records = _fake_report()["records"]
+    for verdict in bench.verdicts(records):
+        assert perf_report._why(verdict["target"]), verdict["target"]
+
+
+def test_perf_report_shows_the_avx2_level_when_the_run_has_it():
+    perf_report = _perf_report()
+    report = _fake_report()
+    report["machine"]["numpy_dispatch"] = "AVX512_SPR"
+    avx2 = _fake_report()
+    avx2["machine"]["NPY_DISABLE_CPU_FEATURES"] = "X86_V4 AVX512_ICL AVX512_SPR"
+    avx2["records"][1]["min_s"] = 0.010  # 5.0x the floor at that level
+    avx2["verdicts"] = bench.verdicts(avx2["records"], forward_only=True)
+    report["avx2"] = avx2
+    docs = perf_report.docs_section(report)
+    assert "### softmax at numpy dispatch AVX512_SPR" in docs
+    assert "### softmax at numpy's AVX2 level (NPY_DISABLE_CPU_FEATURES='X86_V4" in docs
+    native, lower = docs.split("### softmax at numpy's AVX2 level", 1)
+    assert "| float64 | (4096, 1000) | 2.000 | 3.0x |" in native.split("### Every", 1)[0]
+    assert "| float64 | (4096, 1000) | 2.000 | 5.0x |" in lower.split("### Every", 1)[0]
+    assert docs.count("### Targets at") == 2
+    assert "Targets at numpy's AVX2 level" in perf_report.readme_section(report)

@@ -100,6 +100,27 @@ def test_exp_special_values_match_numpy(dtype):
     assert got[4] == 1 and got[3] == 1
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs 80-bit long double")
+def test_log1p_is_within_2_ulp_on_a_million_points():
+    rng = np.random.default_rng(21)
+    r = np.concatenate(
+        [
+            10 ** rng.uniform(-320, 5.5, 1_000_000),  # from subnormal sums to 10**5 classes
+            rng.uniform(0, 20, 200_000),  # the common range of the rest of a row
+            [0.0, np.finfo(np.float64).smallest_subnormal, 1e-300, 1.0, np.sqrt(2) - 1, 1e300],
+        ]
+    )
+    got = _numba_exp.log1p_array(r)
+    exact = np.log1p(r.astype(np.longdouble))
+    ulp = np.maximum(np.spacing(exact.astype(np.float64)), np.finfo(np.float64).smallest_subnormal)
+    error = np.abs(got.astype(np.longdouble) - exact) / ulp.astype(np.longdouble)
+    worst = int(np.argmax(error))
+    assert error[worst] <= 2, (r[worst], got[worst], float(error[worst]))
+    assert got[-6] == 0 and got[-5] == r[-5]  # log1p(0) = 0 and log1p(tiny) = tiny, exactly
+    special = _numba_exp.log1p_array(np.array([np.nan, np.inf]))
+    np.testing.assert_array_equal(special, np.log1p(np.array([np.nan, np.inf])))
+
+
 # --- the kernels against extended precision and against the numpy path ----------------
 
 
@@ -260,7 +281,7 @@ def test_large_input_takes_the_compiled_path_under_auto(monkeypatch):
     kernels = backend._load()
     original = kernels.softmax
     monkeypatch.setattr(kernels, "softmax", lambda *a: calls.append(a) or original(*a))
-    x = np.ones((backend.MIN_ELEMENTS // 10 + 1, 10))
+    x = np.ones((backend.min_elements(np.dtype(np.float64)) // 10 + 1, 10))
     with sc.set_backend("auto"):
         sc.softmax(x)
         small = sc.softmax(np.ones((3, 4)))
@@ -347,3 +368,109 @@ def test_works_when_the_cache_directory_cannot_be_written(tmp_path):
     """
     result = _run(code, NUMBA_CACHE_DIR=str(blocker / "cache"))  # mkdir under a file fails
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+# --- the layouts: short rows in tiles, long rows in column chunks, any number of workers ---
+
+
+@pytest.fixture
+def every_worker_counts(monkeypatch):
+    """Workers from the first byte on, so that small test arrays really use several threads."""
+    from softmax_course import _fast
+
+    monkeypatch.setattr(_fast, "COMPILED_BYTES_PER_WORKER", 0)
+
+
+def _special_rows(x: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    x[1] = -np.inf
+    x[2, 0] = np.inf
+    x[3, -1] = np.nan
+    x[5, ::2] = -np.inf
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize("n_cols", [1, 3, 10, 16])
+def test_short_rows_give_the_same_bits_for_every_number_of_workers(
+    dtype, n_cols, every_worker_counts
+):
+    # 1000 rows: tiles of TILE_ROWS rows, and workers whose ranges cut the tiles anywhere
+    x = (np.random.default_rng(n_cols).normal(size=(1000, n_cols)) * 6).astype(dtype)
+    x = _special_rows(x)
+    for function in (sc.softmax, sc.log_softmax, lambda v, **k: sc.logsumexp(v, axis=-1, **k)):
+        one = _compiled(function, x, workers=1)
+        for workers in (2, 3):
+            assert _compiled(function, x, workers=workers).tobytes() == one.tobytes()
+        expected = _numpy_path(function, x)
+        np.testing.assert_array_equal(np.isnan(one), np.isnan(expected))
+        finite = np.isfinite(expected)
+        np.testing.assert_array_equal(one[~finite], expected[~finite])
+        # log-softmax near 0 is a difference of terms of the size of the largest: atol
+        scale = 16 * np.finfo(dtype).eps
+        np.testing.assert_allclose(
+            one[finite], expected[finite], rtol=scale, atol=scale * np.abs(expected[finite]).max()
+        )
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_a_long_row_gives_the_same_bits_for_every_number_of_workers(dtype, every_worker_counts):
+    kernels = backend._load()
+    n = 5 * kernels.WIDE_CHUNK + 7  # longer than a block: cut into 6 column chunks
+    x = (np.random.default_rng(5).normal(size=n) * 8).astype(dtype)
+    eps = np.finfo(dtype).eps
+    for function in (sc.softmax, sc.log_softmax, sc.logsumexp):
+        one = _compiled(function, x, workers=1)
+        for workers in (2, 3, 4):
+            assert np.asarray(_compiled(function, x, workers=workers)).tobytes() == (
+                np.asarray(one).tobytes()
+            )
+        np.testing.assert_allclose(one, _numpy_path(function, x), rtol=64 * eps, atol=0)
+    for function in (sc.softmax, sc.log_softmax):  # in place: the same bits
+        y = x.copy()
+        _compiled(function, y, out=y, workers=2)
+        assert y.tobytes() == _compiled(function, x).tobytes()
+    # special values, in a chunk other than the first
+    for position, value in ((3 * kernels.WIDE_CHUNK + 1, np.nan), (n - 1, np.inf)):
+        z = x.copy()
+        z[position] = value
+        for function in (sc.softmax, sc.log_softmax, sc.logsumexp):
+            np.testing.assert_array_equal(
+                _compiled(function, z, workers=3), _numpy_path(function, z)
+            )
+    minus_inf = np.full(n, -np.inf, dtype=dtype)
+    for function in (sc.softmax, sc.log_softmax, sc.logsumexp):
+        np.testing.assert_array_equal(
+            _compiled(function, minus_inf, workers=2), _numpy_path(function, minus_inf)
+        )
+
+
+def test_the_auto_threshold_follows_what_numpys_exp_runs(monkeypatch):
+    float32, float64 = np.dtype(np.float32), np.dtype(np.float64)
+    # an AVX2 machine: numpy's float32 exp is vectorized, its float64 exp is not
+    monkeypatch.setattr(backend, "_numpy_dispatches", lambda target, older: target == "X86_V3")
+    assert backend.min_elements(float64) == backend.MIN_ELEMENTS_SCALAR_EXP
+    assert backend.min_elements(float32) == backend.MIN_ELEMENTS
+    assert backend.min_elements(float64, uses_exp=False) == backend.MIN_ELEMENTS
+    # AVX-512: both vectorized
+    monkeypatch.setattr(backend, "_numpy_dispatches", lambda target, older: True)
+    assert backend.min_elements(float64) == backend.MIN_ELEMENTS
+    # numpy's baseline only (NPY_DISABLE_CPU_FEATURES=X86_V3): both scalar
+    monkeypatch.setattr(backend, "_numpy_dispatches", lambda target, older: False)
+    assert backend.min_elements(float32) == backend.MIN_ELEMENTS_SCALAR_EXP
+    assert backend.MIN_ELEMENTS_SCALAR_EXP < backend.MIN_ELEMENTS
+
+
+def test_numpys_dispatch_targets_are_read_from_numpy():
+    code = """
+        import numpy as np
+        from softmax_course import backend
+        print(backend.numpy_exp_is_vectorized(np.dtype(np.float32)))
+    """
+    from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+
+    target = "X86_V3" if "X86_V3" in __cpu_dispatch__ else "AVX2"
+    if not __cpu_features__.get(target):
+        pytest.skip(f"numpy does not dispatch to {target} on this CPU")
+    assert _run(code).stdout.strip() == "True"
+    assert _run(code, NPY_DISABLE_CPU_FEATURES=target).stdout.strip() == "False"

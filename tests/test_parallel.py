@@ -44,6 +44,7 @@ def tiny_blocks(monkeypatch, pool_calls):
     """Blocks of 256 bytes and no minimum work per thread: small arrays use the pool."""
     monkeypatch.setattr(_fast, "BLOCK_BYTES", 256)
     monkeypatch.setattr(parallel, "MIN_BYTES_PER_WORKER", 0)
+    monkeypatch.setattr(_fast, "COMPILED_BYTES_PER_WORKER", 0)  # the compiled path's minimum
     return pool_calls
 
 
