@@ -109,14 +109,12 @@ class CheckReport:
     seed: int | None = None
 
     def __post_init__(self) -> None:
+        # Messages defined at import (N_) are put in words now, in the checker's language.
+        self.problems = [translate(problem) for problem in self.problems]
         if self.score is None:  # the reports built without a session: all or nothing
             self.score = 1.0 if self.passed else 0.0
         if not self.exercise:
             self.exercise = self.title
-
-    def __post_init__(self) -> None:
-        # Messages defined at import (N_) are put in words now, in the checker's language.
-        self.problems = [translate(problem) for problem in self.problems]
 
     def __str__(self) -> str:
         if self.passed:
