@@ -484,7 +484,7 @@ def test_each_language_site_speaks_its_language(site, code):
     catalog = gettext.translation(
         "sphinx", localedir=Path(sphinx.__file__).parent / "locale", languages=[code]
     )
-    for english in ("Link to this heading", "Search"):
+    for english in ("Search", "previous", "next"):
         translated = catalog.gettext(english)
         assert translated != english, english
         lesson = _page(site / folder, _translated_lessons(code)[0])
@@ -554,32 +554,53 @@ _CJK = "\u3040-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
 
 def _query_terms(query: str, code: str) -> list[str]:
     """A query as the reader's browser cuts it: words; Chinese/Japanese runs into character
-    pairs (a run of one character stays one); Latin words lowercased and stemmed as Sphinx's
-    search for that language does (English for zh, Russian for ru, none for ja)."""
+    pairs (a run of one character stays one); then, as Sphinx's searchtools.js does, the
+    language's stop words and numbers dropped and the rest lowercased and stemmed (English
+    stemmer for zh, Russian for ru, none for ja)."""
+    import importlib as imp
+
     import snowballstemmer
 
-    stemmer = {"zh_CN": "english", "ru": "russian"}.get(code)
+    language = {"zh_CN": ("zh", "english"), "ru": ("ru", "russian"), "ja": ("ja", None)}[code]
+    module = imp.import_module(f"sphinx.search.{language[0]}")
+    stopwords = next(
+        (v.stopwords for v in vars(module).values() if hasattr(v, "stopwords") and v.stopwords),
+        frozenset(),
+    )
+    stem = snowballstemmer.stemmer(language[1]).stemWord if language[1] else str
     terms = []
     for word in re.findall(r"\w+", query):
         for run in re.findall(f"[{_CJK}]+|[^{_CJK}]+", word):
             if re.match(f"[{_CJK}]", run):
                 terms += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
-            else:
-                low = run.lower()
-                terms.append(snowballstemmer.stemmer(stemmer).stemWord(low) if stemmer else low)
+            elif run.lower() not in stopwords and not run.isdigit():
+                terms.append(stem(run.lower()))
     return terms
 
 
 def _search(index: dict, query: str, code: str) -> set[str]:
-    """The pages holding every term of the query (Sphinx's search: all terms must match)."""
-    found = None
-    for term in _query_terms(query, code):
-        hits = set()
+    """The pages Sphinx's search page lists for a query (searchtools.js, ``_parseQuery`` and
+    ``performTermsSearch``): a term matches an index term equal to it or, if it is longer
+    than two characters, containing it; a page must match every term, or every term longer
+    than two characters."""
+    terms = set(_query_terms(query, code))
+    matched: dict[int, set[str]] = {}
+    for term in terms:
         for table in ("terms", "titleterms"):
-            h = index[table].get(term, [])
-            hits |= {h} if isinstance(h, int) else set(h)
-        found = hits if found is None else found & hits
-    return {index["docnames"][i] for i in found or ()}
+            entries = index[table]
+            keys = (
+                [term] if term in entries or len(term) <= 2 else [k for k in entries if term in k]
+            )
+            for key in keys:
+                hits = entries.get(key, [])
+                for doc in [hits] if isinstance(hits, int) else hits:
+                    matched.setdefault(doc, set()).add(term)
+    long_terms = sum(len(t) > 2 for t in terms)
+    return {
+        index["docnames"][doc]
+        for doc, found in matched.items()
+        if len(found) == len(terms) or len(found) == long_terms
+    }
 
 
 def _glossary_csv(code: str) -> list[dict[str, str]]:

@@ -225,6 +225,12 @@ var splitQuery = (query) => {
 """.replace("@CJK@", CJK.encode("unicode_escape").decode("ascii"))
 
 
+def _keep(term: str) -> bool:
+    """Index every term but single ASCII characters: a single Han or kana character is a
+    word, and so is a Greek letter (δ in "克罗内克δ")."""
+    return len(term) > 1 or not term.isascii()
+
+
 class SearchChineseByPairs(SearchChinese):
     """Chinese search (``zh``): character pairs; Latin words stemmed as in English."""
 
@@ -236,7 +242,7 @@ class SearchChineseByPairs(SearchChinese):
         return terms
 
     def word_filter(self, stemmed_word: str) -> bool:
-        return len(stemmed_word) > 1 or bool(_IS_CJK.match(stemmed_word))
+        return _keep(stemmed_word)
 
 
 class SearchJapaneseByPairs(SearchJapanese):
@@ -248,7 +254,7 @@ class SearchJapaneseByPairs(SearchJapanese):
         return cjk_terms(input)
 
     def word_filter(self, stemmed_word: str) -> bool:
-        return len(stemmed_word) > 1 or bool(_IS_CJK.match(stemmed_word))
+        return _keep(stemmed_word)
 
 
 # --- the glossary table of a language -----------------------------------------------------------

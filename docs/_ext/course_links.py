@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import re
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ def _explicit_anchors(title: nodes.title) -> list[str]:
         match = _ANCHOR_TAG.match(raw.astext())
         if match or (opened and _CLOSE_TAG.match(raw.astext())):
             if match:
-                found.append(match.group(1))
+                found.append(html.unescape(match.group(1)))  # &quot; for a quote in the id
             opened = bool(match) and "</a>" not in raw.astext()
             raw.parent.remove(raw)
     if found and title.children and isinstance(title[-1], nodes.Text):
