@@ -19,8 +19,10 @@ skipped with a message. Usage::
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,13 +56,18 @@ def _sphinx(
 
 
 def build(
-    out_dir: Path, *, quiet: bool = True, languages: list[str] | None = None
+    out_dir: Path,
+    *,
+    quiet: bool = True,
+    languages: list[str] | None = None,
+    jobs: int | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Build the sites into ``out_dir`` (doctrees beside it); return the finished process.
 
     ``languages`` (codes of ``course_i18n.LANGUAGES``, default: English and every language
     whose lessons exist) chooses what is built; English always is (the switcher of every
-    page leads to it). The process's ``stdout`` says which languages were built or skipped
+    page leads to it). ``jobs`` Sphinx processes run at once (default: one per core). The
+    process's ``stdout`` says which languages were built or skipped
     and why; its ``stderr`` holds Sphinx's warnings; its return code is non-zero if there
     was any, or if a language asked for has no lessons.
     """
@@ -87,22 +94,47 @@ def build(
         "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
         course_i18n.LANGUAGES_VAR: " ".join(building),
     }
-    stdout, stderr, code_ = [], [], 0
+    # A language's site is built into a folder of its own and moved into place at the end:
+    # myst-nb writes a notebook's images beside the output folder (its parent's
+    # jupyter_execute/), which must be neither the English site nor shared between builds.
+    staging = out_dir.parent / f"{out_dir.name}.i18n"
+
+    def run(code: str) -> subprocess.CompletedProcess[str]:
+        if code == "en":
+            return _sphinx(DOCS, out_dir, doctrees, {**env, course_i18n.LANGUAGE_VAR: code}, quiet)
+        folder = staging / code
+        shutil.rmtree(folder, ignore_errors=True)
+        return _sphinx(
+            DOCS / "i18n" / code,
+            folder / "site",
+            folder / "doctrees",
+            {**env, course_i18n.LANGUAGE_VAR: code},
+            quiet,
+        )
+
+    # The sites are independent: as many Sphinx processes at once as there are cores.
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(building)))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = dict(zip(building, pool.map(run, building), strict=True))
+    stdout, stderr, returncode = [], [], 0
     for code in building:
-        language = course_i18n.BY_CODE[code]
-        srcdir = DOCS if code == "en" else DOCS / "i18n" / code
-        target = out_dir / language.folder if language.folder else out_dir
-        trees = doctrees / "i18n" / code if language.folder else doctrees
-        result = _sphinx(srcdir, target, trees, {**env, course_i18n.LANGUAGE_VAR: code}, quiet)
-        stdout += [result.stdout, f"site: {code} built into {target}\n"]
+        result = results[code]
+        stdout.append(result.stdout)
         stderr.append(result.stderr)
-        code_ = code_ or result.returncode
+        returncode = returncode or result.returncode
+        folder = course_i18n.BY_CODE[code].folder
+        if folder:
+            target = out_dir / folder
+            shutil.rmtree(target, ignore_errors=True)
+            if (staging / code / "site").is_dir():
+                shutil.move(staging / code / "site", target)
+        stdout.append(f"site: {code} built into {out_dir / folder}\n")
     missing = [code for code in wanted if code not in present]
     if missing and languages:
-        code_ = code_ or 1
+        returncode = returncode or 1
     return subprocess.CompletedProcess(
         ["build_html", str(out_dir), *building],
-        code_,
+        returncode,
         "\n".join(report) + "\n" + "".join(stdout),
         "".join(stderr),
     )

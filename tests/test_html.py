@@ -44,6 +44,10 @@ PRESENT = [code for code in TRANSLATIONS if _translated_lessons(code)]
 if importlib.util.find_spec("sphinx") is None or importlib.util.find_spec("myst_nb") is None:
     pytest.skip("the site's tools are pinned for Python >= 3.11 only", allow_module_level=True)
 
+# One Sphinx run per language (up to four, one per core at a time): the first test that uses
+# the site waits for all of them, longer than pyproject's 600 s on a loaded 2-core machine.
+pytestmark = pytest.mark.timeout(1800)
+
 
 def _load_builder():
     spec = importlib.util.spec_from_file_location("build_html", REPO / "scripts" / "build_html.py")
