@@ -14,7 +14,7 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 PORT ?= 8888
 
 .PHONY: help venv lab test lint unit notebooks execute lock clean bench
-.PHONY: e2e html html-e2e portability wheel wheel-check lab-check floors newest
+.PHONY: e2e html html-e2e portability wheel wheel-check lab-check floors newest messages
 
 help:
 	@echo "make lab       set up .venv and start JupyterLab on notebooks/ (127.0.0.1, token auth)"
@@ -25,6 +25,7 @@ help:
 	@echo "make portability  re-run every lesson as CPUs with other SIMD/BLAS kernels compute it"
 	@echo "make e2e       run the lessons in JupyterLab in Chromium and move the widgets (slow, opt-in)"
 	@echo "make bench     time the package vs scipy.special and a copy floor (BENCH_ARGS=--quick)"
+	@echo "make messages  extract the checkers' messages, update the zh_CN/ru/ja catalogs, compile, check"
 	@echo "make lock      re-resolve requirements.lock from pyproject.toml (uv; keeps existing pins)"
 	@echo "make wheel     build the sdist and the wheel (lessons inside) into dist/"
 	@echo "make wheel-check  install the wheel in a fresh venv, copy the lessons, strict nbval there"
@@ -73,6 +74,12 @@ execute: venv
 # SIMD dispatch lowered, other OpenBLAS kernels and 1 or 2 BLAS threads (NB=path for one).
 portability: venv
 	$(BIN)/python scripts/portability.py $(NB)
+
+# The checkers' messages (softmax_course/locale/): extract them from the code, merge them into
+# each language's .po (new messages empty, changed ones fuzzy), compile the .mo, list what is
+# missing or fuzzy (exit status 1 until every message is translated).
+messages: venv
+	$(BIN)/python scripts/messages.py all
 
 # Timings of softmax_course vs scipy.special and a copy floor; BENCH_ARGS=--quick for < 1 min.
 BENCH_ARGS ?=

@@ -42,6 +42,12 @@ settings.register_profile(
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+# The stored outputs of the English lessons and the doctests are English: a contributor whose
+# locale is Chinese, Russian or Japanese would otherwise see the checkers answer in that
+# language (softmax_course.i18n). A translated lesson chooses its language in its first cell,
+# which wins over this; the tests of the language choice set the variables they need.
+os.environ["SOFTMAX_COURSE_LANG"] = "en"
+
 LOCK = Path(__file__).with_name("requirements.lock")
 
 

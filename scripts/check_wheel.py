@@ -8,7 +8,7 @@ a fresh venv with the wheel from dist/ and its ``course`` extra at the lock's pi
 1. ``softmax-course lessons ROUTE_DIR/lessons`` copies the nine lessons; a second copy
    without ``--force`` is refused and changes nothing; ``python -m softmax_course`` works.
 2. The package imported is the installed one; ``help(softmax_course)`` names no
-   ``notebooks/`` folder; ``py.typed`` ships.
+   ``notebooks/`` folder; ``py.typed`` ships; its checkers speak Chinese (the ``.mo`` ship).
 3. The installed package's doctests pass with an empty pytest configuration.
 4. The copied lessons run under strict nbval in that venv, from ROUTE_DIR (outside the
    repository), with the repository's nbval set-up copied beside them: the same sanitizers
@@ -83,6 +83,18 @@ def main(route: Path) -> int:
     )
     where = run(python, "-c", probe, cwd=route).stdout.strip()
     assert Path(where).is_relative_to(route / "venv"), f"imported {where}, not the wheel"
+
+    # The checkers speak Chinese from the wheel: the compiled catalogs ship (no Babel needed).
+    speaks = (
+        "import numpy as np, pathlib, softmax_course.i18n as i18n;"
+        "from softmax_course.exercises import check_softmax_vector;"
+        "assert pathlib.Path(i18n.__file__).parent.name == 'softmax_course';"
+        "i18n.set_language('zh');"
+        "text = str(check_softmax_vector(lambda z: z / np.sum(z)));"
+        "assert '未通过' in text and '概率' in text, text;"
+        "print('ok: the installed checkers speak Chinese:', text.splitlines()[0])"
+    )
+    run(python, "-c", speaks, cwd=route)
 
     # The doctests of the installed package, with no configuration of the repository's.
     doctests = route / "doctests"

@@ -49,7 +49,7 @@ LESSON_GLOB = "[0-9][0-9]_*.ipynb"
 _FENCE = re.compile(r"^\s*(```|~~~)")
 # What is not prose: display and inline math, code spans, HTML tags, link targets.
 _NOT_PROSE = re.compile(
-    r"\$\$.*?\$\$|\$[^$\n]+\$|`[^`\n]*`|<[^>\n]+>|\]\([^)\s]*\)|https?://\S+", re.DOTALL
+    r"\$\$.*?\$\$|\$[^$]+\$|`[^`\n]*`|<[^>\n]+>|\]\([^)\s]*\)|https?://\S+", re.DOTALL
 )
 
 
@@ -101,7 +101,7 @@ def is_prose(block: str) -> bool:
     return re.search(r"[^\W\d_]{2,}", _NOT_PROSE.sub(" ", block)) is not None
 
 
-_INVARIANT = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$|`[^`\n]*`|\]\(([^)\s]*)\)", re.DOTALL)
+_INVARIANT = re.compile(r"\$\$.*?\$\$|\$[^$]+\$|`[^`\n]*`|\]\(([^)\s]*)\)", re.DOTALL)
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?")
 
 

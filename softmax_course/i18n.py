@@ -8,10 +8,17 @@ the helper functions (``ValueError``/``TypeError``) stay English, as in numpy an
 
 The language is, in order of precedence:
 
-1. the one given to :func:`set_language` (``None`` forgets it);
-2. the environment variable ``SOFTMAX_COURSE_LANG`` (for a whole run: ``make lab LANG=zh``);
-3. the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), when it is one of the course's languages;
-4. English.
+1. inside ``with using_language(code):``, that language (for this thread or task only);
+2. the one given to :func:`set_language` (``None`` forgets it);
+3. the environment variable ``SOFTMAX_COURSE_LANG`` (for a whole run: ``make lab LANG=zh``);
+4. the locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), when it is one of the course's languages;
+5. English.
+
+The checkers mark their messages with ``N_`` (a :class:`Message`, defined at import and
+translated each time it is used), ``gettext`` or ``ngettext`` (at the time of the check);
+``scripts/messages.py`` (``make messages``) extracts them into the catalogs. A checker runs its
+battery in a forked child process with the language of its caller (see
+``softmax_course.exercises._session``).
 
 Examples
 --------
@@ -28,10 +35,25 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-__all__ = ["LANGUAGES", "gettext", "language", "normalize_language", "set_language"]
+__all__ = [
+    "LANGUAGES",
+    "Message",
+    "N_",
+    "gettext",
+    "language",
+    "ngettext",
+    "normalize_language",
+    "set_language",
+    "translate",
+    "using_language",
+]
 
 #: The course's languages, by their catalog names.
 LANGUAGES: tuple[str, ...] = ("en", "zh_CN", "ru", "ja")
@@ -41,6 +63,9 @@ DOMAIN = "softmax_course"
 ENVIRONMENT_VARIABLE = "SOFTMAX_COURSE_LANG"
 
 _chosen: str | None = None
+# A language for one thread or asyncio task (``using_language``): a checker run in a thread
+# speaks the language it was asked for whatever another thread chooses meanwhile.
+_local: ContextVar[str | None] = ContextVar("softmax_course_language", default=None)
 
 
 def normalize_language(code: str) -> str | None:
@@ -100,6 +125,9 @@ def set_language(code: str | None) -> str | None:
 
 def language() -> str:
     """The language the checkers speak now (one of :data:`LANGUAGES`)."""
+    local = _local.get()
+    if local is not None:
+        return local
     if _chosen is not None:
         return _chosen
     from_environment = os.environ.get(ENVIRONMENT_VARIABLE, "")
@@ -123,4 +151,82 @@ def _translations(code: str) -> _gettext.NullTranslations:
 
 def gettext(message: str) -> str:
     """``message`` in the current :func:`language` (itself if it has no translation)."""
-    return _translations(language()).gettext(message)
+    return _translations(language()).gettext(str.__str__(message))
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form of a message for the count ``n`` in the current :func:`language`.
+
+    The plural rule is the language's (Russian has three forms, Chinese and Japanese one).
+    """
+    return _translations(language()).ngettext(singular, plural, n)
+
+
+@contextmanager
+def using_language(code: str | None) -> Iterator[str]:
+    """Speak ``code`` inside the block, in this thread or task only; yield the language.
+
+    ``None`` keeps the current language (useful to pass a parent's choice along). Unlike
+    :func:`set_language`, other threads are not affected, and the previous language comes
+    back when the block ends, even on an exception.
+
+    Examples
+    --------
+    >>> from softmax_course import i18n
+    >>> with i18n.using_language("ru") as chosen:
+    ...     chosen
+    'ru'
+    """
+    normalized = language() if code is None else normalize_language(code)
+    if normalized is None:
+        raise ValueError(
+            f"code must be one of the course's languages {', '.join(LANGUAGES)} "
+            f"(or zh, zh-CN, ...), got {code!r}"
+        )
+    token = _local.set(normalized)
+    try:
+        yield normalized
+    finally:
+        _local.reset(token)
+
+
+class Message(str):
+    """An English message, translated each time it is used (not when it is defined).
+
+    The checkers' messages are module constants, defined at import, before a lesson chooses
+    its language. A ``Message`` compares and hashes as its English text (so code and tests
+    can still test ``OVERFLOW in report.problems`` in English), and its :meth:`format` and
+    :meth:`translated` look the translation up in the language current at that moment.
+    """
+
+    __slots__ = ()
+
+    def translated(self) -> str:
+        """The message in the current :func:`language`, as a plain ``str``."""
+        return gettext(self)
+
+    def format(self, *args: Any, **kwargs: Any) -> str:  # noqa: D102 -- as str.format
+        return gettext(self).format(*args, **kwargs)
+
+    def __str__(self) -> str:
+        return gettext(self)
+
+    def __format__(self, spec: str) -> str:
+        return format(gettext(self), spec)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Message, (str.__str__(self),))
+
+
+def N_(message: str) -> str:  # noqa: N802 -- the gettext convention for a deferred message
+    """Mark ``message`` for translation, to be translated when it is used.
+
+    Returns a :class:`Message` (typed as ``str``, which it is, so that the checkers' message
+    tables keep their types).
+    """
+    return Message(message)
+
+
+def translate(message: object) -> str:
+    """``message`` as text in the current language: a :class:`Message` is translated."""
+    return message.translated() if isinstance(message, Message) else str(message)

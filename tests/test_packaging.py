@@ -100,3 +100,16 @@ def test_contributor_documents_are_linked_from_the_readme():
     for name in ("CONTRIBUTING.md", "CHANGELOG.md", "CITATION.cff"):
         assert (ROOT / name).exists(), name
         assert f"]({name})" in readme, f"README links {name}"
+
+
+def test_the_wheel_ships_the_compiled_catalogs_of_the_checkers():
+    """package-data names every committed .mo: an installed course speaks zh_CN, ru and ja."""
+    from fnmatch import fnmatch
+
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["softmax_course"]
+    package = ROOT / "softmax_course"
+    compiled = sorted(p.relative_to(package).as_posix() for p in package.rglob("*.mo"))
+    expected = [f"locale/{lang}/LC_MESSAGES/softmax_course.mo" for lang in ("ja", "ru", "zh_CN")]
+    assert compiled == expected
+    for path in compiled:
+        assert any(fnmatch(path, pattern) for pattern in patterns), path

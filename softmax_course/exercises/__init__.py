@@ -63,6 +63,11 @@ lesson    checkers
 09        :func:`check_unbroadcast`, :func:`check_logsumexp_vjp`, :func:`check_max_vjp`
 ========= ==============================================================================
 
+The reports are in the learner's language: English, Simplified Chinese, Russian or
+Japanese, as :mod:`softmax_course.i18n` chooses it (``set_language("zh")`` in a lesson's
+first cell, ``SOFTMAX_COURSE_LANG``, or the locale); the English examples here are the
+default.
+
 A checker never raises because of the learner's code: a stub that raises
 ``NotImplementedError`` on every input is reported as "not implemented yet";
 any other exception, ``sys.exit()`` and the learner's own ``BaseException``

@@ -27,18 +27,21 @@ from typing import Any, cast
 import numpy as np
 import numpy.typing as npt
 
-NOT_IMPLEMENTED = (
+from softmax_course.i18n import N_, language, ngettext, translate, using_language
+from softmax_course.i18n import gettext as _
+
+NOT_IMPLEMENTED = N_(
     "not implemented yet: replace `raise NotImplementedError` with your code, "
     "then run this check again"
 )
 
-MUTATION = (
+MUTATION = N_(
     "your function changed its input {name}: an in-place operation such as `{name} -= ...` "
     "or `np.exp({name}, out={name})` writes into the caller's array; "
     "write `{name} = {name} - ...` to get a new array"
 )
 
-READ_ONLY = (
+READ_ONLY = N_(
     "your function writes into its input: on a read-only array it raised {error}; "
     "compute into a new array (`x = x - m`, not `x -= m`)"
 )
@@ -89,32 +92,39 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     checks: int = 0
 
+    def __post_init__(self) -> None:
+        # Messages defined at import (N_) are put in words now, in the checker's language.
+        self.problems = [translate(problem) for problem in self.problems]
+
     def __str__(self) -> str:
         if self.passed:
-            return f"{self.title}: passed"
-        lines = [f"{self.title}: not passed"]
+            return _("{title}: passed").format(title=self.title)
+        lines = [_("{title}: not passed").format(title=self.title)]
         lines += [f"  - {problem}" for problem in self.problems]
         return "\n".join(lines)
 
     __repr__ = __str__
 
     def _repr_markdown_(self) -> str:
+        title = f"**`{self.title}`**"
         if self.passed:
-            return f"✅ **`{self.title}`** passed."
+            return "✅ " + _("{title} passed.").format(title=title)
         items = "\n".join(f"- {problem}" for problem in self.problems)
-        return f"❌ **`{self.title}`** not passed:\n\n{items}\n"
+        return "❌ " + _("{title} not passed:").format(title=title) + f"\n\n{items}\n"
 
     def _repr_html_(self) -> str:
-        title = html.escape(self.title)
+        title = f"<b><code>{html.escape(self.title)}</code></b>"
         if self.passed:
             return (
-                '<div class="softmax-course-check passed">'
-                f"✅ <b><code>{title}</code></b> passed.</div>"
+                '<div class="softmax-course-check passed">✅ '
+                + _("{title} passed.").format(title=title)
+                + "</div>"
             )
         items = "".join(f"<li>{html.escape(problem)}</li>" for problem in self.problems)
         return (
-            '<div class="softmax-course-check failed">'
-            f"❌ <b><code>{title}</code></b> not passed:<ul>{items}</ul></div>"
+            '<div class="softmax-course-check failed">❌ '
+            + _("{title} not passed:").format(title=title)
+            + f"<ul>{items}</ul></div>"
         )
 
 
@@ -125,34 +135,34 @@ CALL_TIME_LIMIT = 5.0
 #: Seconds all the calls of one checker may take together.
 TIME_BUDGET = 15.0
 
-TIME_LIMIT = (
+TIME_LIMIT = N_(
     "your function took more than {seconds:g} s on {label} and was stopped; the checker "
     "called it no more (every input here is small: does a loop never end, or does it wait "
     "for something?)"
 )
-TIME_BUDGET_SPENT = (
+TIME_BUDGET_SPENT = N_(
     "your function took more than {seconds:g} s in all over {calls} calls and was stopped "
     "during {label}; the checker called it no more (every input here is small: each call "
     "should take well under a second)"
 )
-SYSTEM_EXIT = (
+SYSTEM_EXIT = N_(
     "your function called sys.exit() or exit() ({described}) for {labels}: that ends the "
     "program; return the result instead"
 )
-PARTIAL = (
+PARTIAL = N_(
     "raised NotImplementedError for {labels}: that part is not implemented yet; "
     "the inputs it handled were checked too"
 )
-ONE_D = (
-    "; one sample is a 1-D vector of shape (K,), and the exercise asks for it as well as for "
+ONE_D = N_(
+    "one sample is a 1-D vector of shape (K,), and the exercise asks for it as well as for "
     "batches, with the classes on the last axis: write the code with axis=-1 and "
     "keepdims=True instead of requiring 2-D input"
 )
-RAGGED = (
+RAGGED = N_(
     "returned a ragged {kind} for {label} (its rows have different lengths: {lengths}), "
     "which is not an array of numbers; build the result as one numpy array"
 )
-FLOAT32_ONLY = (
+FLOAT32_ONLY = N_(
     "correct to float32 precision only: for {label} every entry of your answer is a float32 "
     "number (about 7 correct digits, not 16), so something inside computes in float32; the "
     "exercise asks for float64: keep float64 input in float64"
@@ -215,7 +225,7 @@ def _peak_memory(facts: dict[str, Any] | None) -> Iterator[None]:
             tracemalloc.stop()
 
 
-SCRATCH = (
+SCRATCH = N_(
     "your function allocated about {scratch:.1f} MiB besides its {result:.1f} MiB result for "
     "{label}: {what}; the exercise asks for {asked} (at most {limit:.1f} MiB here)"
 )
@@ -266,7 +276,7 @@ def _expected_got(expected: np.ndarray, got: np.ndarray) -> str:
             b = " ".join(np.array2string(np.asarray(got), separator=", ").split())
         if a != b:
             break
-    return f"expected {a}, got {b}"
+    return _("expected {expected}, got {got}").format(expected=a, got=b)
 
 
 def _tolerances(dtype: npt.DTypeLike) -> tuple[float, float]:
@@ -327,23 +337,23 @@ _LOWER = {"float64": ("float32", "float16"), "float32": ("float16",), "float16":
 
 _DIGITS = {"float64": 16, "float32": 7, "float16": 3}
 
-LOWER_PRECISION = (
+LOWER_PRECISION = N_(
     "correct to {low} precision only: for {label} your answer agrees with the expected "
     "values to about {low_digits} significant digits, not {digits}; the exercise asks for "
     "{asked}{why}"
 )
-LOWER_DTYPE = (
+LOWER_DTYPE = N_(
     "your answer for {label} is {low} (about {low_digits} significant digits); the exercise "
     "asks for {asked}: keep {asked} input in {asked} (no astype({low}), {low} arrays or "
     "dtype={low})"
 )
 #: The end of LOWER_PRECISION when every number of the answer is a lower-precision number.
-LOWER_NUMBERS = (
+LOWER_NUMBERS = N_(
     ": every number in your answer is a {low} number, so something inside computes in {low} "
     "(an astype({low}), a {low} array or dtype={low}); keep {asked} input in {asked}"
 )
 #: The end of LOWER_PRECISION otherwise: the cause is not confirmed, only the symptom.
-LOWER_UNKNOWN = (
+LOWER_UNKNOWN = N_(
     ": look for a step computed in lower precision, or a small constant added (such as "
     "+ 1e-9 inside a log)"
 )
@@ -594,7 +604,7 @@ class _Session:
             ):
                 self.add("mutation", MUTATION.format(name=name))
         if result is None:
-            self.add("none", "your function returned None: did you forget `return`?")
+            self.add("none", _("your function returned None: did you forget `return`?"))
             return None
         if not given:
             self._compare_dtypes(result, args)
@@ -606,8 +616,10 @@ class _Session:
         if array.dtype.kind not in "fiub":
             self.add(
                 "dtype",
-                f"returned {type(result).__name__} with dtype {array.dtype} for {label}; "
-                "expected an array of real numbers",
+                _(
+                    "returned {type} with dtype {dtype} for {label}; "
+                    "expected an array of real numbers"
+                ).format(type=type(result).__name__, dtype=array.dtype, label=label),
             )
             return None
         return self.answer(array.astype(np.float64) if array.dtype.kind in "iub" else array)
@@ -643,8 +655,10 @@ class _Session:
             else:
                 self.add(
                     "dtype",
-                    f"returned {type(result).__name__} for {label}, which numpy cannot turn "
-                    "into an array of numbers",
+                    _(
+                        "returned {type} for {label}, which numpy cannot turn "
+                        "into an array of numbers"
+                    ).format(type=type(result).__name__, label=label),
                 )
             return None
 
@@ -671,7 +685,9 @@ class _Session:
             return True
         self.add(
             f"shape:{result.shape}:{expected}",
-            f"returned shape {result.shape} for {label}; expected shape {expected}",
+            _("returned shape {shape} for {label}; expected shape {expected}").format(
+                shape=result.shape, label=label, expected=expected
+            ),
         )
         return False
 
@@ -715,40 +731,74 @@ class _Session:
             return SYSTEM_EXIT.format(described=text, labels=labels)
         if isinstance(error, NotImplementedError):
             return PARTIAL.format(labels=labels)
-        message = f"raised {text} for {labels}"
+        message = _("raised {error} for {inputs}").format(error=text, inputs=labels)
         one_d = any(failure.one_d) and self.batch_ran and self.one_d_hint
         if "out of bounds for array of dimension 1" in text:
-            message += "; use axis=-1, the class axis of a single vector and of a batch alike"
+            message = _hinted(
+                message, _("use axis=-1, the class axis of a single vector and of a batch alike")
+            )
         elif _transposed(text):
             from softmax_course.exercises.forward import TRANSPOSE_BROADCAST
 
-            message += TRANSPOSE_BROADCAST
+            message = _hinted(message, TRANSPOSE_BROADCAST)
         elif _keepdims_lost(text):
-            message += (
-                "; the per-row values lost their axis: keep it with keepdims=True so that "
-                "they broadcast against the rows"
+            message = _hinted(
+                message,
+                _(
+                    "the per-row values lost their axis: keep it with keepdims=True so that "
+                    "they broadcast against the rows"
+                ),
             )
         elif isinstance(error, AssertionError):
             shape = failure.shapes[0]
-            given = "" if shape is None else f" (the first was an array of shape {shape})"
-            message += f"; an assert in your function rejected this input{given}"
+            if shape is None:
+                rejected = _("an assert in your function rejected this input")
+            else:
+                rejected = _(
+                    "an assert in your function rejected this input "
+                    "(the first was an array of shape {shape})"
+                ).format(shape=shape)
+            message = _hinted(message, rejected)
             if one_d:
-                message += ONE_D
+                message = _hinted(message, ONE_D)
         elif one_d:
-            message += ONE_D
+            message = _hinted(message, ONE_D)
         return message
+
+
+def _hinted(message: str, hint: str) -> str:
+    """``message``, then a clause that explains it (each a whole sentence for translators)."""
+    # TRANSLATORS: a diagnosis, then a clause that explains it (the separator between them).
+    return _("{message}; {hint}").format(message=message, hint=hint)
 
 
 def _join(labels: Sequence[str], total: int) -> str:
     """The inputs an exception affected, shortly: "a, b and 3 more inputs"."""
-    unique = list(dict.fromkeys(labels))
+    unique = list(dict.fromkeys(translate(label) for label in labels))
     if len(labels) == total and total > 3:
-        return f"every input tried ({total} calls), the first {unique[0]}"
+        return ngettext(
+            "every input tried ({total} call), the first {first}",
+            "every input tried ({total} calls), the first {first}",
+            total,
+        ).format(total=total, first=unique[0])
     if len(unique) == 1:
         return unique[0]
     if len(unique) <= 3:
-        return ", ".join(unique[:-1]) + " and " + unique[-1]
-    return f"{', '.join(unique[:3])} and {len(unique) - 3} more inputs"
+        # TRANSLATORS: {inputs} is a list of inputs, {last} the last one.
+        return _("{inputs} and {last}").format(inputs=_listed(unique[:-1]), last=unique[-1])
+    more = len(unique) - 3
+    return ngettext(
+        "{inputs} and {count} more inputs", "{inputs} and {count} more inputs", more
+    ).format(inputs=_listed(unique[:3]), count=more)
+
+
+def _listed(items: Sequence[str]) -> str:
+    """``items`` as a list in words: "a, b, c" (the separator is the language's)."""
+    text = items[0]
+    for item in items[1:]:
+        # TRANSLATORS: the separator of a list of inputs ("、" in Chinese and Japanese).
+        text = _("{inputs}, {next}").format(inputs=text, next=item)
+    return text
 
 
 def _transposed(text: str) -> bool:
@@ -778,7 +828,7 @@ def _lengths(value: Any) -> str | None:
         try:
             lengths.append(str(len(row)))
         except TypeError:
-            lengths.append("a number")
+            lengths.append(_("a number"))
     return ", ".join(dict.fromkeys(lengths))
 
 
@@ -800,8 +850,11 @@ def _run(
     session. Elsewhere the battery runs in this process, as before.
     """
 
+    chosen = language()  # the caller's language, kept in the child (and in this thread)
+
     def here() -> CheckReport:
-        return _run_here(checker, fn, battery, hint=hint, one_d_hint=one_d_hint)
+        with using_language(chosen):
+            return _run_here(checker, fn, battery, hint=hint, one_d_hint=one_d_hint)
 
     if not _CAN_FORK or not callable(fn):
         return here()
@@ -813,13 +866,13 @@ def _run(
 #: learner's code swallows that signal.
 HARD_TIME_LIMIT = TIME_BUDGET + 5.0
 
-HARD_STOP = (
+HARD_STOP = N_(
     "your function kept running after the checker's time limit ({seconds:g} s) told it to "
     "stop, so the checker ended it after {hard:g} s and could check none of its results: a "
     "bare `except:` (or `except BaseException:`) in a loop swallows that signal; catch "
     "`except Exception:` instead, and make sure the loop ends"
 )
-ENDED = (
+ENDED = N_(
     "your function ended the process that ran it ({how}) before the checks were done: "
     "os._exit(), os.kill() or a crash in compiled code; the checker ran it in a separate "
     "process, so your session is unaffected; return the result instead"
@@ -877,9 +930,9 @@ def _in_child(run: Callable[[], CheckReport], title: str) -> CheckReport:
             signum = os.WTERMSIG(status)
             if signum == signal.SIGINT:
                 raise KeyboardInterrupt
-            how = f"signal {signal.Signals(signum).name}"
+            how = _("signal {name}").format(name=signal.Signals(signum).name)
         else:
-            how = f"exit code {os.WEXITSTATUS(status)}"
+            how = _("exit code {code}").format(code=os.WEXITSTATUS(status))
         return CheckReport(title, passed=False, problems=[ENDED.format(how=how)])
     kind, value = pickle.loads(data)  # noqa: S301 -- written by our own child
     if kind == "interrupted":
@@ -936,8 +989,10 @@ def _run_here(
     if not callable(fn):
         session.add(
             "callable",
-            f"expected a function; received {type(fn).__name__} "
-            "(pass the function itself, without calling it)",
+            _(
+                "expected a function; received {type} "
+                "(pass the function itself, without calling it)"
+            ).format(type=type(fn).__name__),
         )
         return session.report()
     _CURRENT.append(session)
@@ -950,20 +1005,24 @@ def _run_here(
     finally:
         _CURRENT.pop()
     if session.only_not_implemented():
-        problems = [NOT_IMPLEMENTED] if hint is None else [NOT_IMPLEMENTED, f"hint: {hint}"]
+        problems = (
+            [NOT_IMPLEMENTED]
+            if hint is None
+            else [NOT_IMPLEMENTED, _("hint: {hint}").format(hint=hint)]
+        )
         return CheckReport(session.title, passed=False, problems=problems, checks=0)
     return session.report()
 
 
 # --- softmax computed inside a learner's function: the shift ---------------------------
 
-SPREAD_MEAN = (
+SPREAD_MEAN = N_(
     "overflow for {label}: the softmax inside your function subtracts the mean, not the "
     "maximum; for logits spread this far apart (such as [-1400, 700, 0]) x - mean(x) still "
     "has entries above 709 and exp overflows to inf; subtract each row's maximum, "
     "np.max(z, axis=-1, keepdims=True)"
 )
-SPREAD_NO_SHIFT = (
+SPREAD_NO_SHIFT = N_(
     "overflow for {label}: the softmax inside your function does not subtract the maximum, "
     "so exp(1000) is inf and inf/inf is NaN; subtract each row's maximum first "
     "(softmax(z - max(z)) equals softmax(z))"
@@ -974,14 +1033,14 @@ SPREAD_NO_SHIFT = (
 #: after subtracting its mean (332). The maxima sit in different columns, so the NaN
 #: pattern tells the two mistakes apart. x - max(x) handles both.
 _SPREAD_ROWS = np.array([[-1400.0, 700.0, 0.0], [1000.0, 0.0, -5.0]])
-_SPREAD_LABEL = "logits spread far apart, [[-1400, 700, 0], [1000, 0, -5]]"
+_SPREAD_LABEL = N_("logits spread far apart, [[-1400, 700, 0], [1000, 0, -5]]")
 #: (X, W, b) whose logits X @ W + b are those rows, and a third row in between.
 _SPREAD_REGRESSION = (
     np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]),
     _SPREAD_ROWS.copy(),
     np.zeros(3),
 )
-_SPREAD_REGRESSION_LABEL = (
+_SPREAD_REGRESSION_LABEL = N_(
     "logits X @ W + b spread far apart, rows [-1400, 700, 0] and [1000, 0, -5]"
 )
 
@@ -1025,8 +1084,10 @@ def _shift_inside(
     }
     symptom = (
         f"nonfinite:{label}",
-        f"returned inf or NaN for {label}: {_fmt(actual)}; every value should be finite "
-        "(subtract each row's maximum before exponentiating)",
+        _(
+            "returned inf or NaN for {label}: {values}; every value should be finite "
+            "(subtract each row's maximum before exponentiating)"
+        ).format(label=label, values=_fmt(actual)),
     )
     session.add_causes(causes, matching, messages, symptom)
     return True
@@ -1072,7 +1133,9 @@ def _float(session: _Session, result: np.ndarray, label: str) -> float | None:
     if result.size != 1:
         session.add(
             f"shape:{result.shape}:()",
-            f"returned shape {result.shape} for {label}; expected a single number",
+            _("returned shape {shape} for {label}; expected a single number").format(
+                shape=result.shape, label=label
+            ),
         )
         return None
     if result.dtype.kind == "f" and result.dtype.itemsize < 8 and session.lower_dtype is None:
@@ -1109,7 +1172,9 @@ def _pair(
     """The two real arrays of a returned pair, or None after noting what came back instead."""
     if isinstance(result, tuple | list) and len(result) == 2:
         first, second = (
-            session.as_array(part, f"{label} (part {i + 1} of the pair)")
+            session.as_array(
+                part, _("{label} (part {number} of the pair)").format(label=label, number=i + 1)
+            )
             for i, part in enumerate(result)
         )
         if first is None or second is None:
@@ -1121,7 +1186,7 @@ def _pair(
                 session.answer(_keep_precision(second)),
             )
     what = (
-        f"a {type(result).__name__} of length {len(result)}"
+        _("a {type} of length {length}").format(type=type(result).__name__, length=len(result))
         if isinstance(result, tuple | list)
         else f"{type(result).__name__}"
     )

@@ -28,6 +28,8 @@ from softmax_course.exercises._session import (
     _Session,
     _shift_inside,
 )
+from softmax_course.i18n import N_
+from softmax_course.i18n import gettext as _
 
 __all__ = [
     "CHAIN_J_G",
@@ -49,26 +51,26 @@ __all__ = [
 ]
 
 
-VJP_SIGN = "sign error: your result is -J^T g; the VJP is s * (g - sum(s * g))"
+VJP_SIGN = N_("sign error: your result is -J^T g; the VJP is s * (g - sum(s * g))")
 
-VJP_DIAGONAL = (
+VJP_DIAGONAL = N_(
     "only the diagonal s(1-s): you multiplied g by s(1-s) elementwise, so the off-diagonal "
     "entries -s_i s_j of the Jacobian are missing; the VJP is s * (g - sum(s * g))"
 )
 
-VJP_NO_INNER = (
+VJP_NO_INNER = N_(
     "the term -s <s, g> is missing: s * g is only diag(s) g; the -s s^T part of the "
     "Jacobian gives s * (g - sum(s * g))"
 )
 
-VJP_SWAPPED = "you used the arguments the other way round: the signature is fn(s, g)"
+VJP_SWAPPED = N_("you used the arguments the other way round: the signature is fn(s, g)")
 
-VJP_JACOBIAN = (
+VJP_JACOBIAN = N_(
     "returned shape {shape}, the Jacobian; a VJP returns J^T g, one number per class "
     "(the shape of g)"
 )
 
-VJP_BATCH = (
+VJP_BATCH = N_(
     "right for one sample but wrong for a batch: the inner product <s, g> was summed over "
     "more than one sample (or without keepdims=True); take it per sample, "
     "np.sum(s * g, axis=-1, keepdims=True)"
@@ -85,25 +87,25 @@ def _vjp_battery(session: _Session) -> None:
     z_batch = np.round(rng.normal(size=(4, 3)) * 2, 2)
     g_batch = np.round(rng.normal(size=(4, 3)), 2)
     cases = [
-        (np.array([3.0, 1.0, 0.2]), np.array([1.0, -2.0, 0.5]), "1-D s and g (K = 3)", False),
-        (np.array([1.0, 2.0]), np.array([0.0, 1.0]), "1-D s and g (K = 2)", False),
-        (z_batch, g_batch, "a batch of shape (4, 3)", False),
-        (z_batch[:3], g_batch[:3], "a square batch of shape (3, 3)", False),
+        (np.array([3.0, 1.0, 0.2]), np.array([1.0, -2.0, 0.5]), _("1-D s and g (K = 3)"), False),
+        (np.array([1.0, 2.0]), np.array([0.0, 1.0]), _("1-D s and g (K = 2)"), False),
+        (z_batch, g_batch, _("a batch of shape (4, 3)"), False),
+        (z_batch[:3], g_batch[:3], _("a square batch of shape (3, 3)"), False),
         (
             np.round(rng.normal(size=(2, 3, 4)), 2),
             np.round(rng.normal(size=(2, 3, 4)), 2),
-            "a batch of shape (2, 3, 4)",
+            _("a batch of shape (2, 3, 4)"),
             False,
         ),
-        (_REPEATED, np.array([0.5, 0.5, -1.0]), "s from z = [1, 1, 2]", False),
-        (np.array([1.0, 2.0, 3.0]), np.ones(3), "g = [1, 1, 1] (the VJP is 0)", False),
+        (_REPEATED, np.array([0.5, 0.5, -1.0]), _("s from z = [1, 1, 2]"), False),
+        (np.array([1.0, 2.0, 3.0]), np.ones(3), _("g = [1, 1, 1] (the VJP is 0)"), False),
         (
             _VECTOR.astype(np.float32),
             np.array([1.0, -2.0, 0.5], dtype=np.float32),
-            "float32 s and g",
+            _("float32 s and g"),
             False,
         ),
-        (z_batch, g_batch, "read-only s and g", True),
+        (z_batch, g_batch, _("read-only s and g"), True),
     ]
     single_ok = True
     for z, g, label, read_only in cases:
@@ -139,7 +141,9 @@ def _diagnose_vjp(
     expected = _vjp(s, g)
     with np.errstate(all="ignore"):
         if not np.all(np.isfinite(result)):
-            session.add(f"nonfinite:{label}", f"returned inf or NaN for {label}")
+            session.add(
+                f"nonfinite:{label}", _("returned inf or NaN for {label}").format(label=label)
+            )
             return False
         K = s.shape[-1]
         if result.shape == s.shape[:-1] + (K, K):
@@ -164,12 +168,16 @@ def _diagnose_vjp(
         elif batch and single_ok:
             session.add(
                 "batch_values",
-                f"right for 1-D s and g but wrong for {label}: {_expected_got(expected, result)}",
+                _("right for 1-D s and g but wrong for {label}: {comparison}").format(
+                    label=label, comparison=_expected_got(expected, result)
+                ),
             )
         else:
             session.add(
                 "values",
-                f"wrong values for {label}: {_expected_got(expected, result)}",
+                _("wrong values for {label}: {comparison}").format(
+                    label=label, comparison=_expected_got(expected, result)
+                ),
             )
         return False
 
@@ -182,11 +190,11 @@ def _check_in_place(session: _Session) -> None:
     _check_scratch(
         session,
         [s, g],
-        "s and g of shape (4096, 256)",
+        _("s and g of shape (4096, 256)"),
         ["s", "g"],
         limit=2**20,
-        what="a temporary of the input's size, such as s * g or g - inner",
-        asked="the result and one value per row (np.einsum for the inner products, then out=)",
+        what=_("a temporary of the input's size, such as s * g or g - inner"),
+        asked=_("the result and one value per row (np.einsum for the inner products, then out=)"),
     )
 
 
@@ -236,24 +244,24 @@ def check_softmax_vjp(
     return _run("check_softmax_vjp", fn, battery, one_d_hint=True)
 
 
-CHAIN_J_G = (
+CHAIN_J_G = N_(
     "you computed J g; the chain rule sums over the first (output) index of ds_dz: "
     "dE/dz_nj = sum_i dE_ds[n, i] * ds_dz[n, i, j], which is J^T g ('ni,nij->nj')"
 )
 
-CHAIN_SUMMED_N = (
+CHAIN_SUMMED_N = N_(
     "returned shape {shape}: you summed over the samples n as well; keep n in the output "
     "('ni,nij->nj')"
 )
 
-CHAIN_VALUES = "wrong values: compare result[0] with ds_dz[0].T @ dE_ds[0]"
+CHAIN_VALUES = N_("wrong values: compare result[0] with ds_dz[0].T @ dE_ds[0]")
 
-TEMPERATURE_NO_FACTOR = (
+TEMPERATURE_NO_FACTOR = N_(
     "the factor 1/T is missing: the chain rule through u = z / T multiplies the softmax "
     "VJP by du/dz = 1/T"
 )
 
-TEMPERATURE_TIMES_T = "you multiplied by T instead of dividing: du/dz for u = z / T is 1/T"
+TEMPERATURE_TIMES_T = N_("you multiplied by T instead of dividing: du/dz for u = z / T is 1/T")
 
 
 def _chain_battery(session: _Session) -> None:
@@ -261,7 +269,7 @@ def _chain_battery(session: _Session) -> None:
     cases = [
         # Generic, non-symmetric "Jacobians": summing over the wrong index shows.
         (rng.normal(size=(5, 3)), rng.normal(size=(5, 3, 3)), "N = 5, K = 3"),
-        (rng.normal(size=(1, 4)), rng.normal(size=(1, 4, 4)), "a single sample, K = 4"),
+        (rng.normal(size=(1, 4)), rng.normal(size=(1, 4, 4)), _("a single sample, K = 4")),
     ]
     for dE_ds, ds_dz, label in cases:
         result = session.call([dE_ds, ds_dz], label, ["dE_ds", "ds_dz"])
@@ -313,12 +321,12 @@ def check_chain_through_jacobian(fn: Callable[[np.ndarray, np.ndarray], Any]) ->
     return _run("check_chain_through_jacobian", fn, _chain_battery)
 
 
-NOT_A_LAYER = (
+NOT_A_LAYER = N_(
     "layer_class({T}) returned {what}, which has no {missing} method: pass the layer class "
     "itself, e.g. check_softmax_with_temperature(SoftmaxWithTemperature)"
 )
 
-LAYER_INSTANCE = (
+LAYER_INSTANCE = N_(
     "received an instance of {name}, not the class: the checker builds its own layers with "
     "several temperatures; pass the class itself, check_softmax_with_temperature({name})"
 )
@@ -327,9 +335,14 @@ LAYER_INSTANCE = (
 def _temperature_layer_battery(session: _Session) -> None:
     rng = np.random.default_rng(4)
     cases = [
-        (0.5, rng.normal(size=(4, 3)), np.eye(3)[[0, 2, 1, 1]], "T = 0.5, a batch of shape (4, 3)"),
-        (3.0, np.array([2.0, -1.0, 0.5, 0.0]), np.eye(4)[1], "T = 3, one sample with K = 4"),
-        (1.0, _SPREAD_ROWS, np.eye(3)[[1, 2]], "T = 1, " + _SPREAD_LABEL),
+        (
+            0.5,
+            rng.normal(size=(4, 3)),
+            np.eye(3)[[0, 2, 1, 1]],
+            _("T = 0.5, a batch of shape (4, 3)"),
+        ),
+        (3.0, np.array([2.0, -1.0, 0.5, 0.0]), np.eye(4)[1], _("T = 3, one sample with K = 4")),
+        (1.0, _SPREAD_ROWS, np.eye(3)[[1, 2]], f"T = 1, {_SPREAD_LABEL}"),
     ]
     for T, z, y, label in cases:
         layer = session.call([T], f"layer_class({T})", ["temperature"], raw=True, given=True)
@@ -340,33 +353,51 @@ def _temperature_layer_battery(session: _Session) -> None:
             session.add(
                 "not_a_layer",
                 NOT_A_LAYER.format(
-                    T=T, what=type(layer).__name__, missing=" and ".join(f"{m}()" for m in missing)
+                    T=T,
+                    what=type(layer).__name__,
+                    missing=_("{inputs} and {last}").format(inputs="forward()", last="backward()")
+                    if len(missing) == 2
+                    else f"{missing[0]}()",
                 ),
             )
             continue
         s = session.call(
-            [z], f"forward for {label}", ["z"], via=lambda x, _l=layer: _l.forward(x), given=True
+            [z],
+            _("forward for {label}").format(label=label),
+            ["z"],
+            via=lambda x, _l=layer: _l.forward(x),
+            given=True,
         )
         if s is None:
             continue
         s_ref = _ref_softmax(z / T)
         if s.shape == z.shape and _shift_inside(
-            session, s, lambda sm, z=z, T=T: sm(z / T), f"forward for {label}"
+            session,
+            s,
+            lambda sm, z=z, T=T: sm(z / T),
+            _("forward for {label}").format(label=label),
         ):
             continue
         if not _close(s, s_ref, z.dtype):
             session.add(
                 "forward",
-                f"forward for {label} does not return softmax(z / T): {_expected_got(s_ref, s)}",
+                _("forward for {label} does not return softmax(z / T): {comparison}").format(
+                    label=label, comparison=_expected_got(s_ref, s)
+                ),
             )
             continue
         # The upstream gradient of half the squared error (s - y)^2 / 2, averaged over samples.
         N = z.size // z.shape[-1]
         g = (s_ref - y) / N
         dz = session.call(
-            [g], f"backward for {label}", ["g"], via=lambda x, _l=layer: _l.backward(x)
+            [g],
+            _("backward for {label}").format(label=label),
+            ["g"],
+            via=lambda x, _l=layer: _l.backward(x),
         )
-        if dz is None or not session.shape_ok(dz, z.shape, f"backward for {label}"):
+        if dz is None or not session.shape_ok(
+            dz, z.shape, _("backward for {label}").format(label=label)
+        ):
             continue
         expected = _vjp(s_ref, g) / T
         if _close(dz, expected, z.dtype):
@@ -387,8 +418,10 @@ def _temperature_layer_battery(session: _Session) -> None:
                 )
             session.add(
                 "values",
-                f"backward for {label}: relative error {error:.2g} against the expected "
-                f"gradient {_fmt(expected)}",
+                _(
+                    "backward for {label}: relative error {error:.2g} against the expected "
+                    "gradient {expected}"
+                ).format(label=label, error=error, expected=_fmt(expected)),
             )
 
 

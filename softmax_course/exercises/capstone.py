@@ -29,6 +29,8 @@ from softmax_course.exercises._session import (
     _Session,
     _shift_inside,
 )
+from softmax_course.i18n import N_
+from softmax_course.i18n import gettext as _
 
 __all__ = [
     "check_kl_divergence",
@@ -58,13 +60,18 @@ def _compare(
     if result.shape != expected.shape:
         session.add(
             f"shape:{result.shape}",
-            f"returned shape {result.shape} for {label}; expected shape {expected.shape}",
+            _("returned shape {shape} for {label}; expected shape {expected}").format(
+                shape=result.shape, label=label, expected=expected.shape
+            ),
         )
         return
     if _close(result, expected, np.float64):
         return
     if not np.all(np.isfinite(result)):
-        session.add("nonfinite", f"returned inf or NaN for {label}; every value should be finite")
+        session.add(
+            "nonfinite",
+            _("returned inf or NaN for {label}; every value should be finite").format(label=label),
+        )
         return
     for key, wrong, message in diagnoses:
         if (
@@ -74,27 +81,29 @@ def _compare(
         ):
             session.add(key, message)
             return
-    session.add("value", f"wrong values for {label}")
+    session.add("value", _("wrong values for {label}").format(label=label))
 
 
 # --- lesson 06 ---------------------------------------------------------------------------
 
-KL_REVERSED = "you computed KL(q || p): the first argument p weighs the log-ratio, sum p log(p / q)"
-KL_AXIS = "sum over the class axis only (axis=-1): one divergence per row"
+KL_REVERSED = N_(
+    "you computed KL(q || p): the first argument p weighs the log-ratio, sum p log(p / q)"
+)
+KL_AXIS = N_("sum over the class axis only (axis=-1): one divergence per row")
 
 
 def _kl_battery(session: _Session) -> None:
     cases = [
-        (np.array([0.5, 0.25, 0.25]), np.array([0.25, 0.5, 0.25]), "one distribution"),
+        (np.array([0.5, 0.25, 0.25]), np.array([0.25, 0.5, 0.25]), _("one distribution")),
         (
             np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]),
             np.array([[1 / 3, 1 / 3, 1 / 3], [0.2, 0.5, 0.3]]),
-            "a batch of 2 rows",
+            _("a batch of 2 rows"),
         ),
         (
             np.array([[1.0, 0.0, 0.0], [0.0, 0.5, 0.5]]),
             np.array([[0.8, 0.1, 0.1], [0.3, 0.3, 0.4]]),
-            "one-hot rows (0 log 0 = 0)",
+            N_("one-hot rows (0 log 0 = 0)"),  # a Message: the test below reads its English
         ),
     ]
     for p, q, label in cases:
@@ -107,13 +116,18 @@ def _kl_battery(session: _Session) -> None:
             expected = np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1) / q), 0), axis=-1)
             reversed_ = np.sum(q * np.log(q / p), axis=-1)
         if result.shape != expected.shape and result.size == 1 and p.ndim > 1:
-            session.add("axis", f"returned one number for {label}; {KL_AXIS}")
+            session.add(
+                "axis",
+                _("returned one number for {label}; {hint}").format(label=label, hint=KL_AXIS),
+            )
             continue
         if np.any(np.isnan(result)) and "one-hot" in label:
             session.add(
                 "zero",
-                f"NaN for {label}: 0 * log(0) is 0 * -inf = NaN in floating point; "
-                "skip the zero entries of p (np.where(p > 0, ...) or scipy.special.rel_entr)",
+                _(
+                    "NaN for {label}: 0 * log(0) is 0 * -inf = NaN in floating point; "
+                    "skip the zero entries of p (np.where(p > 0, ...) or scipy.special.rel_entr)"
+                ).format(label=label),
             )
             continue
         _compare(session, result, expected, label, [("reversed", reversed_, KL_REVERSED)])
@@ -148,7 +162,7 @@ def check_kl_divergence(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckRep
 
 # --- lesson 07 ---------------------------------------------------------------------------
 
-L2_PAIR = "expected a pair (dW, db); received {what}"
+L2_PAIR = N_("expected a pair (dW, db); received {what}")
 
 
 def _l2_battery(session: _Session) -> None:
@@ -156,7 +170,7 @@ def _l2_battery(session: _Session) -> None:
     cases = [
         (rng.normal(size=(8, 3)), rng.normal(size=(3, 4)), rng.normal(size=4), 0.1, "lam = 0.1"),
         (rng.normal(size=(5, 2)), rng.normal(size=(2, 3)), rng.normal(size=3), 2.0, "lam = 2"),
-        (*_SPREAD_REGRESSION, 0.1, _SPREAD_REGRESSION_LABEL + ", lam = 0.1"),
+        (*_SPREAD_REGRESSION, 0.1, f"{_SPREAD_REGRESSION_LABEL}, lam = 0.1"),
     ]
     for X, W, b, lam, label in cases:
         y = np.arange(len(X)) % W.shape[1]
@@ -189,16 +203,16 @@ def _l2_battery(session: _Session) -> None:
             data_dW + lam * W,
             f"dW, {label}",
             [
-                ("no decay", data_dW, "dW has no weight decay: add lam * W"),
+                ("no decay", data_dW, _("dW has no weight decay: add lam * W")),
                 (
                     "twice",
                     data_dW + 2 * lam * W,
-                    "the derivative of (lam/2)|W|^2 is lam * W, not 2 lam W",
+                    _("the derivative of (lam/2)|W|^2 is lam * W, not 2 lam W"),
                 ),
                 (
                     "over N",
                     data_dW + lam * W / N,
-                    "the penalty is not averaged over samples: lam * W, no 1/N",
+                    _("the penalty is not averaged over samples: lam * W, no 1/N"),
                 ),
             ],
         )
@@ -211,7 +225,7 @@ def _l2_battery(session: _Session) -> None:
                 (
                     "bias decay",
                     data_db + lam * b,
-                    "the bias is not decayed: db is the data term only",
+                    _("the bias is not decayed: db is the data term only"),
                 )
             ],
         )
@@ -253,7 +267,7 @@ def check_l2_gradients(fn: Callable[..., Any]) -> CheckReport:
 def _hinge_battery(session: _Session) -> None:
     rng = np.random.default_rng(7)
     cases = [
-        (np.array([[3.0, 1.0, 2.5], [0.0, 2.0, -1.0]]), np.array([0, 0]), "two samples"),
+        (np.array([[3.0, 1.0, 2.5], [0.0, 2.0, -1.0]]), np.array([0, 0]), _("two samples")),
         (rng.normal(size=(6, 4)) * 2, rng.integers(0, 4, size=6), "N = 6, K = 4"),
     ]
     for z, y, label in cases:
@@ -279,13 +293,13 @@ def _hinge_battery(session: _Session) -> None:
                 (
                     "true",
                     np.asarray(with_true),
-                    "skip k = y: the true class adds max(0, 1) = 1 per sample",
+                    _("skip k = y: the true class adds max(0, 1) = 1 per sample"),
                 ),
-                ("sum", expected * N, "average over the N samples (the loss is a mean)"),
+                ("sum", expected * N, _("average over the N samples (the loss is a mean)")),
                 (
                     "clip",
                     np.asarray(no_clip.sum() / N),
-                    "clip each term at 0: max(0, z_k - z_y + 1)",
+                    _("clip each term at 0: max(0, z_k - z_y + 1)"),
                 ),
             ],
         )
@@ -328,6 +342,8 @@ def _unbroadcast_battery(session: _Session) -> None:
              ((1, 3, 1), "g (2, 3, 4) to (1, 3, 1)"), ((2, 3, 4), "g (2, 3, 4) to (2, 3, 4)"),
              ((), "g (2, 3, 4) to ()")]  # fmt: skip
     for shape, label in cases:
+        # The same label, in the learner's language.
+        label = _("g {source} to {target}").format(source=g.shape, target=shape)
         result = session.call([g, shape], label, ["g", "shape"])
         if result is None:
             if session.cannot_run():
@@ -344,10 +360,10 @@ def _unbroadcast_battery(session: _Session) -> None:
             result,
             expected,
             label,
-            [("mean", expected / counts, "sum over the broadcast axes, do not average them")],
+            [("mean", expected / counts, _("sum over the broadcast axes, do not average them"))],
         )
         if session.has(f"shape:{result.shape}") and result.size == expected.size:
-            session.add("keepdims", "keep the length-1 axes of `shape` (keepdims=True)")
+            session.add("keepdims", _("keep the length-1 axes of `shape` (keepdims=True)"))
 
 
 def check_unbroadcast(fn: Callable[[np.ndarray, tuple[int, ...]], Any]) -> CheckReport:
@@ -366,7 +382,7 @@ def _logsumexp_battery(session: _Session) -> None:
     rng = np.random.default_rng(3)
     cases = [
         (rng.normal(size=(4, 3)), rng.normal(size=4), "N = 4, K = 3"),
-        (np.array([[1000.0, 5.0], [-1000.0, -1001.0]]), np.array([1.0, 2.0]), "logits +-1000"),
+        (np.array([[1000.0, 5.0], [-1000.0, -1001.0]]), np.array([1.0, 2.0]), _("logits +-1000")),
         (_SPREAD_ROWS, np.array([1.0, -2.0]), _SPREAD_LABEL),
     ]
     for z, g, label in cases:
@@ -383,14 +399,17 @@ def _logsumexp_battery(session: _Session) -> None:
         ):
             continue
         if not np.all(np.isfinite(result)) and np.abs(z).max() > 100:
-            session.add("overflow", f"inf or NaN for {label}: subtract each row's maximum first")
+            session.add(
+                "overflow",
+                _("inf or NaN for {label}: subtract each row's maximum first").format(label=label),
+            )
             continue
         _compare(
             session,
             result,
             g[:, None] * S,
             label,
-            [("no g", S, "multiply by the upstream gradient g (broadcast as g[:, None])")],
+            [("no g", S, _("multiply by the upstream gradient g (broadcast as g[:, None])"))],
         )
 
 
@@ -426,8 +445,8 @@ def _max_battery(session: _Session) -> None:
             label,
             [
                 ("everywhere", np.broadcast_to(g[:, None], z.shape).copy(),
-                 "only the entry that was the maximum moved the max: g goes there, 0 elsewhere"),
-                ("no g", winners, "multiply the 0/1 mask by the upstream gradient g"),
+                 _("only the entry that was the maximum moved the max: g goes there, 0 elsewhere")),
+                ("no g", winners, _("multiply the 0/1 mask by the upstream gradient g")),
             ],
         )  # fmt: skip
 

@@ -32,6 +32,8 @@ from softmax_course.exercises._session import (
 from softmax_course.exercises.forward import (
     _axis_problem,
 )
+from softmax_course.i18n import N_
+from softmax_course.i18n import gettext as _
 
 __all__ = [
     "CE_BY_K",
@@ -57,28 +59,28 @@ __all__ = [
 ]
 
 
-CE_NO_MEAN = (
+CE_NO_MEAN = N_(
     "missing the 1/N average: the loss is the mean over the N samples, so dE/dz = (s - y) / N"
 )
 
-CE_SIGN = "sign error: dE/dz = (s - y) / N, not (y - s) / N"
+CE_SIGN = N_("sign error: dE/dz = (s - y) / N, not (y - s) / N")
 
-CE_BY_K = "divided by K (the number of classes) instead of N (the number of samples)"
+CE_BY_K = N_("divided by K (the number of classes) instead of N (the number of samples)")
 
-CE_WRT_PROBS = (
+CE_WRT_PROBS = N_(
     "that is dE/ds, the gradient with respect to the probabilities -(y / s) / N; chain it "
     "through the softmax Jacobian to get dE/dz = (s - y) / N"
 )
 
-CE_NO_Y = "the - y term is missing: dE/dz = (s - y) / N"
+CE_NO_Y = N_("the - y term is missing: dE/dz = (s - y) / N")
 
-CE_OVERFLOW = (
+CE_OVERFLOW = N_(
     "overflow for logits such as [1000, 5, 0]: without a shift exp(1000) is inf and inf/inf "
     "is NaN (and a row of very negative logits gives 0/0); subtract each row's maximum "
     "before exponentiating"
 )
 
-CE_ZERO_TIMES_INF = (
+CE_ZERO_TIMES_INF = N_(
     "NaN for a confident wrong prediction: you carried dE/ds = -(y / s) / N through the "
     "softmax Jacobian; where s rounds to 0 for the true class, y / s is inf, and the "
     "Jacobian's entries there are 0, so 0 * inf = NaN, even with a stable softmax; combine "
@@ -86,13 +88,13 @@ CE_ZERO_TIMES_INF = (
     "(lessons 05 and 06)"
 )
 
-CE_GLOBAL_MAX = (
+CE_GLOBAL_MAX = N_(
     "inside your gradient, rows far below the batch maximum underflow to 0/0: the softmax "
     "subtracts the maximum of the whole batch; subtract each row's own maximum, "
     "np.max(z, axis=-1, keepdims=True)"
 )
 
-CE_LOGITS = (
+CE_LOGITS = N_(
     "you used the logits z where the probabilities s = softmax(z) belong: dE/dz = "
     "(softmax(z) - y) / N"
 )
@@ -114,48 +116,48 @@ def _ce_battery(session: _Session) -> None:
     rng = np.random.default_rng(3)
     first = np.round(rng.normal(size=(4, 3)) * 2, 2)
     cases = [
-        (first, [0, 2, 1, 2], "N = 4 samples, K = 3 classes", False),
-        (np.array([[2.0, -1.0, 0.5, 0.0, 1.0]]), [3], "a single sample (N = 1, K = 5)", False),
-        (np.round(rng.normal(size=(3, 3)), 2), [1, 0, 2], "a square batch (N = K = 3)", False),
+        (first, [0, 2, 1, 2], _("N = 4 samples, K = 3 classes"), False),
+        (np.array([[2.0, -1.0, 0.5, 0.0, 1.0]]), [3], _("a single sample (N = 1, K = 5)"), False),
+        (np.round(rng.normal(size=(3, 3)), 2), [1, 0, 2], _("a square batch (N = K = 3)"), False),
         (np.round(rng.normal(size=(6, 2)) * 3, 2), [0, 1, 1, 0, 1, 1], "N = 6, K = 2", False),
         (
             np.array([[1000.0, 5.0, 0.0], [0.0, 0.0, 0.0]]),
             [1, 2],
-            "logits [[1000, 5, 0], ...]",
+            _("logits [[1000, 5, 0], ...]"),
             False,
         ),
         (
             np.array([[-1000.0, -1001.0, -999.0], [2.0, 1.0, 0.0]]),
             [2, 0],
-            "very negative logits",
+            _("very negative logits"),
             False,
         ),
-        (np.array([[1.0, 1.0, 2.0], [0.0, 3.0, 3.0]]), [0, 2], "repeated logits", False),
+        (np.array([[1.0, 1.0, 2.0], [0.0, 3.0, 3.0]]), [0, 2], _("repeated logits"), False),
         (
             np.array([[3.0, 1.0, 0.2], [-2.0, 0.0, 2.0]], dtype=np.float32),
             [0, 1],
-            "float32 logits",
+            _("float32 logits"),
             False,
         ),
         (
             np.array([[40.0, -800.0, 0.0], [1.0, 2.0, 3.0]]),
             [1, 2],
-            "a confident wrong prediction, logits [[40, -800, 0], ...] with true class 1",
+            _("a confident wrong prediction, logits [[40, -800, 0], ...] with true class 1"),
             False,
         ),
         (
             np.array([[1000.0, 999.0, 998.0], [0.0, 1.0, 2.0]]),
             [2, 0],
-            "large but close logits [[1000, 999, 998], ...]",
+            _("large but close logits [[1000, 999, 998], ...]"),
             False,
         ),
         (
             np.round(rng.normal(size=(7, 10)) * 2, 2),
             [3, 9, 0, 5, 5, 1, 8],
-            "N = 7 samples, K = 10 classes",
+            _("N = 7 samples, K = 10 classes"),
             False,
         ),
-        (first, [0, 2, 1, 2], "read-only z and y", True),
+        (first, [0, 2, 1, 2], _("read-only z and y"), True),
         (_SPREAD_ROWS, [1, 2], _SPREAD_LABEL, False),
     ]
     for z, labels, label, read_only in cases:
@@ -202,16 +204,22 @@ def _diagnose_ce(
     with np.errstate(all="ignore"):
         if not np.all(np.isfinite(result)):
             causes, matching = _confirmed_causes(result, _ce_candidates(z, y), dtype)
-            symptom = f"returned inf or NaN for {label}: {_fmt(result)}; expected {_fmt(expected)}"
+            symptom = _("returned inf or NaN for {label}: {values}; expected {expected}").format(
+                label=label, values=_fmt(result), expected=_fmt(expected)
+            )
             session.add_causes(causes, matching, _CE_CAUSES, (f"nonfinite:{label}", symptom))
             return
         if result.ndim == 0:
             loss = -np.sum(y * _ref_log_softmax(z)) / N
-            what = "the loss" if _close(result, np.asarray(loss), dtype) else "a single number"
+            what = (
+                _("the loss") if _close(result, np.asarray(loss), dtype) else _("a single number")
+            )
             session.add(
                 "scalar",
-                f"returned {what}; expected the gradient dE/dz, one entry per logit, "
-                "of shape (N, K)",
+                _(
+                    "returned {what}; expected the gradient dE/dz, one entry per logit, "
+                    "of shape (N, K)"
+                ).format(what=what),
             )
             return
         if not session.shape_ok(result, z.shape, label):
@@ -240,11 +248,15 @@ def _diagnose_ce(
             # Perhaps the softmax inside was normalized over the wrong axis: undo the rest.
             axis_problem = _axis_problem(result * N + y, z)
             if axis_problem is not None:
-                session.add("axis", "inside your gradient, " + axis_problem)
+                session.add(
+                    "axis", _("inside your gradient, {problem}").format(problem=axis_problem)
+                )
             else:
                 session.add(
                     "values",
-                    f"wrong gradient for {label}: {_expected_got(expected, result)}",
+                    _("wrong gradient for {label}: {comparison}").format(
+                        label=label, comparison=_expected_got(expected, result)
+                    ),
                 )
 
 
@@ -279,33 +291,35 @@ def check_cross_entropy_grad(fn: Callable[[np.ndarray, np.ndarray], Any]) -> Che
     return _run("check_cross_entropy_grad", fn, _ce_battery)
 
 
-LOSS_NONFINITE = (
+LOSS_NONFINITE = N_(
     "returned {result} for logits up to {size:g}: take the log before rounding, "
     "log s = z - logsumexp(z), with the maximum subtracted inside logsumexp"
 )
 
-LOSS_OVERFLOW = (
+LOSS_OVERFLOW = N_(
     "returned {result} for logits up to {size:g}: exp overflows without the maximum shift; "
     "compute logsumexp(z) = m + log(sum(exp(z - m))) with m the maximum of each row"
 )
 
-LOSS_NO_MEAN = (
+LOSS_NO_MEAN = N_(
     "missing the 1/N average: the loss is the mean over the N samples, "
     "-(1/N) sum_n log s[n, labels[n]]"
 )
 
-LOSS_SIGN = "sign error: the loss is -(1/N) sum_n log s[n, labels[n]], a positive number"
+LOSS_SIGN = N_("sign error: the loss is -(1/N) sum_n log s[n, labels[n]], a positive number")
 
-SOFT_ASSUMES_ONE = (
+SOFT_ASSUMES_ONE = N_(
     "this is (s - y)/N, which assumes every row of y sums to 1; keep the factor sum_k y_nk "
     "in front of s: (s * sum(y, axis=-1, keepdims=True) - y) / N"
 )
 
-SOFT_NO_MEAN = "missing the 1/N average: the loss is the mean over the N samples, so divide by N"
+SOFT_NO_MEAN = N_(
+    "missing the 1/N average: the loss is the mean over the N samples, so divide by N"
+)
 
-SOFT_SIGN = "sign error: dE/dz = (s * sum(y) - y) / N, not (y - s * sum(y)) / N"
+SOFT_SIGN = N_("sign error: dE/dz = (s * sum(y) - y) / N, not (y - s * sum(y)) / N")
 
-SOFT_OVERFLOW = (
+SOFT_OVERFLOW = N_(
     "overflow for logits such as [1000, 5, 0]: exp(1000) is inf and inf/inf is NaN; "
     "subtract each row's maximum before exponentiating"
 )
@@ -331,14 +345,22 @@ def _labels_loss_battery(session: _Session) -> None:
     labels = rng.integers(0, 4, size=6)
     big = np.round(rng.normal(size=(40, 7)) * 3, 2)
     cases = [
-        (Z, labels, "a batch of shape (6, 4)"),
+        (Z, labels, _("a batch of shape (6, 4)")),
         # exp(-830) rounds to 0: only a log of a rounded probability gives inf here.
-        (np.array([[30.0, -800.0], [0.0, 0.0]]), np.array([1, 0]), "logits [[30, -800], [0, 0]]"),
+        (
+            np.array([[30.0, -800.0], [0.0, 0.0]]),
+            np.array([1, 0]),
+            _("logits [[30, -800], [0, 0]]"),
+        ),
         # exp(1000) overflows: only a formula without the maximum shift gives inf or NaN here.
-        (np.array([[1000.0, 999.0], [0.0, 1.0]]), np.array([1, 0]), "logits [[1000, 999], [0, 1]]"),
-        (np.array([[1e4, -1e4], [0.0, 0.0]]), np.array([1, 0]), "logits [[1e4, -1e4], [0, 0]]"),
-        (np.array([[0.5, -1.0, 2.0]]), np.array([2]), "a single sample"),
-        (big, rng.integers(0, 7, size=40), "a batch of shape (40, 7)"),
+        (
+            np.array([[1000.0, 999.0], [0.0, 1.0]]),
+            np.array([1, 0]),
+            _("logits [[1000, 999], [0, 1]]"),
+        ),
+        (np.array([[1e4, -1e4], [0.0, 0.0]]), np.array([1, 0]), _("logits [[1e4, -1e4], [0, 0]]")),
+        (np.array([[0.5, -1.0, 2.0]]), np.array([2]), _("a single sample")),
+        (big, rng.integers(0, 7, size=40), _("a batch of shape (40, 7)")),
     ]
     for z, y, label in cases:
         result = session.call([z, y], label, ["z", "labels"])
@@ -359,7 +381,9 @@ def _labels_loss_battery(session: _Session) -> None:
                 "log_rounded": LOSS_NONFINITE.format(result=value, size=size),
                 "noshift": LOSS_OVERFLOW.format(result=value, size=size),
             }
-            symptom = f"returned {value} for {label}; expected {expected:.6g}"
+            symptom = _("returned {value} for {label}; expected {expected:.6g}").format(
+                value=value, label=label, expected=expected
+            )
             session.add_causes(causes, matching, messages, (f"nonfinite:{label}", symptom))
         elif _scalar_close(value, expected):
             continue
@@ -370,7 +394,9 @@ def _labels_loss_battery(session: _Session) -> None:
         else:
             session.add(
                 f"values:{label}",
-                f"for logits up to {np.max(np.abs(z)):g}: expected {expected:.6g}, got {value:.6g}",
+                _("for logits up to {size:g}: expected {expected:.6g}, got {value:.6g}").format(
+                    size=np.max(np.abs(z)), expected=expected, value=value
+                ),
             )
 
 
@@ -422,13 +448,13 @@ def _soft_targets_battery(session: _Session) -> None:
         (
             rng.normal(size=(5, 3)),
             rng.uniform(0.0, 2.0, size=(5, 3)),
-            "y with rows summing to anything",
+            _("y with rows summing to anything"),
         ),
-        (rng.normal(size=(3, 4)), np.full((3, 4), 0.25), "y with rows summing to 1"),
+        (rng.normal(size=(3, 4)), np.full((3, 4), 0.25), _("y with rows summing to 1")),
         (
             np.array([[1000.0, 5.0, 0.0], [0.0, 1.0, 2.0]]),
             np.array([[0.5, 0.0, 1.0], [2.0, 0.0, 0.0]]),
-            "logits [[1000, 5, 0], ...]",
+            _("logits [[1000, 5, 0], ...]"),
         ),
         (_SPREAD_ROWS, np.array([[0.5, 0.5, 0.0], [0.0, 1.0, 1.0]]), _SPREAD_LABEL),
     ]
@@ -451,7 +477,9 @@ def _soft_targets_battery(session: _Session) -> None:
         with np.errstate(all="ignore"):
             if not np.all(np.isfinite(result)):
                 causes, matching = _confirmed_causes(result, _soft_candidates(z, y), z.dtype)
-                symptom = f"returned inf or NaN for {label}: {_fmt(result)}"
+                symptom = _("returned inf or NaN for {label}: {values}").format(
+                    label=label, values=_fmt(result)
+                )
                 session.add_causes(
                     causes, matching, {"maxshift": SOFT_OVERFLOW}, (f"nonfinite:{label}", symptom)
                 )
@@ -467,7 +495,9 @@ def _soft_targets_battery(session: _Session) -> None:
             else:
                 session.add(
                     "values",
-                    f"wrong gradient for {label}: {_expected_got(expected, result)}",
+                    _("wrong gradient for {label}: {comparison}").format(
+                        label=label, comparison=_expected_got(expected, result)
+                    ),
                 )
 
 

@@ -46,6 +46,8 @@ from softmax_course.exercises._session import (
     _Session,
     _shift_inside,
 )
+from softmax_course.i18n import N_, ngettext
+from softmax_course.i18n import gettext as _
 
 __all__ = [
     "TRANSPOSE_BROADCAST",
@@ -84,68 +86,68 @@ __all__ = [
 
 
 # Messages shared by several checkers; the tests assert on these words.
-OVERFLOW = (
+OVERFLOW = N_(
     "overflow for [1000, 5]: exp(1000) is inf and inf/inf is NaN; subtract the maximum "
     "first (softmax(x - max(x)) equals softmax(x))"
 )
 
-LOG_UNDERFLOW = (
+LOG_UNDERFLOW = N_(
     "underflow for [-1000, -1001, -1002]: every exp(x) rounds to 0 and log(0) is -inf; "
     "subtract the maximum first"
 )
 
-UNDERFLOW = (
+UNDERFLOW = N_(
     "underflow for [-1000, -1001, -1002]: every exp(x) rounds to 0 and 0/0 is NaN; "
     "subtract the maximum first"
 )
 
-OVERFLOW_FLOAT32 = (
+OVERFLOW_FLOAT32 = N_(
     "overflow in float32 for [100, 0]: float32 exp overflows above about 88.7; "
     "subtract the maximum first"
 )
 
-GLOBAL_MAX = (
+GLOBAL_MAX = N_(
     "rows far below the batch maximum underflow to 0/0: subtract each row's own maximum "
     "(np.max(x, axis=-1, keepdims=True)), not the maximum of the whole batch"
 )
 
-AXIS_0 = (
+AXIS_0 = N_(
     "rows do not sum to 1: you normalized over axis 0 of a batch (each column sums to 1); "
     "the classes are on the last axis: sum over axis=-1 with keepdims=True"
 )
 
-AXIS_NONE = (
+AXIS_NONE = N_(
     "rows do not sum to 1: you normalized over the whole array (the whole batch sums to 1: a "
     "sum without axis=, or a library function called with its default axis=None, as "
     "scipy.special.softmax(x) and scipy.special.logsumexp(x) are); normalize over axis=-1 "
     "(keepdims=True for sums, axis=-1 for library calls)"
 )
 
-AXIS_FIXED = (
+AXIS_FIXED = N_(
     "slices do not sum to 1 along the last axis of a 3-D input: you normalized over a fixed "
     "axis such as axis=1; the class axis is the last one, so use axis=-1"
 )
 
-LOG_OF_SOFTMAX = (
+LOG_OF_SOFTMAX = N_(
     "log(softmax(x)) gives -inf for [0, -1000]: softmax rounds exp(-1000) to 0 before the "
     "log sees it; compute x - logsumexp(x) (shift by the maximum, stay in log space)"
 )
 
-LOG_OVERFLOW = (
+LOG_OVERFLOW = N_(
     "overflow for [1000, 5]: exp(1000) is inf; subtract the maximum first: "
     "log_softmax(x) = (x - m) - log(sum(exp(x - m))) with m = max(x)"
 )
 
 
-TRANSPOSE_TRICK = (
+TRANSPOSE_TRICK = N_(
     "inf or NaN for {label}: you shifted x.T by np.max(x, axis=-1), the transpose trick of lesson "
     "02 (section 6(e)); .T reverses all the axes, so beyond 2-D slice (i, j) is shifted by "
     "the maximum of slice (j, i) (and a (2, 3, 4) batch does not broadcast at all); "
     "subtract np.max(x, axis=-1, keepdims=True) without transposing"
 )
 
-TRANSPOSE_BROADCAST = (
-    "; the shapes are those of x.T and np.max(x, axis=-1): .T reverses all the axes, so the "
+TRANSPOSE_BROADCAST = N_(
+    "the shapes are those of x.T and np.max(x, axis=-1): .T reverses all the axes, so the "
     "transpose trick works for 2-D input only (lesson 02, section 6(e)); subtract "
     "np.max(x, axis=-1, keepdims=True) without transposing"
 )
@@ -154,27 +156,27 @@ TRANSPOSE_BROADCAST = (
 # shifts it by the maximum of slice (1, 0), and gets 0/0 there (and inf/inf in (1, 0)).
 _SQUARE_BATCH = np.zeros((2, 2, 3))
 _SQUARE_BATCH[0, 1] = [-1000.0, -999.0, -998.0]
-_SQUARE_BATCH_LABEL = "a batch of shape (2, 2, 3) whose slice (0, 1) lies 1000 below the others"
+_SQUARE_BATCH_LABEL = N_("a batch of shape (2, 2, 3) whose slice (0, 1) lies 1000 below the others")
 
-MEAN_SHIFT = (
+MEAN_SHIFT = N_(
     "overflow for {label}: you subtracted the mean, not the maximum; for logits spread this "
     "far apart x - mean(x) still has entries above 709 and exp overflows to inf; subtract "
     "the maximum, so that every exponent is at most 0"
 )
 
-FIRST_AXIS = (
+FIRST_AXIS = N_(
     "your function picks its axis from the shape (the first axis longer than 1, the default "
     "of some posted softmax functions): right for one sample and for a batch of one, wrong "
     "for a batch of N > 1 samples; the classes are always on the last axis: use axis=-1"
 )
 
-KEEP_DTYPE = (
+KEEP_DTYPE = N_(
     "returned dtype {got} for {label}: the exercise asks to keep float32 input in float32 and "
     "to give float64 and integer input a float64 result; allocate the result with "
     "dtype=np.result_type(x, np.float32)"
 )
 
-SQUARE_NO_KEEPDIMS = (
+SQUARE_NO_KEEPDIMS = N_(
     "rows do not sum to 1 for the square batch: the row sums were taken without "
     "keepdims=True, so the vector of sums broadcast along the wrong axis (each row was "
     "divided by the sums of the other rows); keep the axis: np.sum(e, axis=-1, keepdims=True)"
@@ -232,7 +234,7 @@ def _softmax_candidates(x: np.ndarray, *, log: bool) -> list[tuple[list[str], An
 def _refute(session: _Session, x: np.ndarray, reference: np.ndarray, *, log: bool) -> None:
     """Note the wrong formulas (by position in the list) that a right answer on ``x`` rules out."""
     refuted = session.facts.setdefault("refuted", set())
-    for index, (_, formula) in enumerate(_softmax_candidates(x, log=log)):
+    for index, (_ignored, formula) in enumerate(_softmax_candidates(x, log=log)):
         with np.errstate(all="ignore"):
             if not _close(np.asarray(formula(), dtype=np.float64), reference, x.dtype):
                 refuted.add(index)
@@ -296,11 +298,11 @@ def _axis_problem(p: np.ndarray, x: np.ndarray) -> str | None:
                 e = np.exp(x - shift)
                 if _close(p, e / np.sum(e, axis=-1), x.dtype):
                     return SQUARE_NO_KEEPDIMS
-        return (
-            f"rows do not sum to 1 for the input of shape {x.shape} (the sums are "
-            f"{_fmt(p.sum(axis=-1))}): divide each row by its own sum, "
-            f"e / np.sum(e, axis=-1, keepdims=True)"
-        )
+        return _(
+            "rows do not sum to 1 for the input of shape {shape} (the sums are "
+            "{sums}): divide each row by its own sum, "
+            "e / np.sum(e, axis=-1, keepdims=True)"
+        ).format(shape=x.shape, sums=_fmt(p.sum(axis=-1)))
 
 
 def _check_distribution(
@@ -330,7 +332,9 @@ def _check_distribution(
             else:
                 session.add(
                     f"nonfinite:{label}",
-                    f"returned inf or NaN for {label}: {_fmt(result)}; expected {_fmt(reference)}",
+                    _("returned inf or NaN for {label}: {values}; expected {expected}").format(
+                        label=label, values=_fmt(result), expected=_fmt(reference)
+                    ),
                 )
             return False
         axis_problem = _axis_problem(np.exp(result) if log else result, x)
@@ -358,11 +362,16 @@ def _check_distribution(
 
 def _wrong_values(label: str, reference: np.ndarray, result: np.ndarray) -> str:
     """ "wrong values ...", with the size of the difference when the rounded numbers agree."""
-    text = f"wrong values for {label}: {_expected_got(reference, result)}"
+    text = _("wrong values for {label}: {comparison}").format(
+        label=label, comparison=_expected_got(reference, result)
+    )
     if _fmt(reference) == _fmt(result):
         with np.errstate(all="ignore"):
             difference = float(np.max(np.abs(result - reference)))
-        text += f" (they differ by up to {difference:.1e}, more than rounding explains)"
+        text = _(
+            "wrong values for {label}: {comparison} (they differ by up to {difference:.1e}, "
+            "more than rounding explains)"
+        ).format(label=label, comparison=_expected_got(reference, result), difference=difference)
     return text
 
 
@@ -372,14 +381,18 @@ def _softmax_battery(
     session.facts["keeps_dtype"] = keeps_dtype
     _check_distribution(session, _VECTOR, "[3.0, 1.0, 0.2]", log=log)
     session.facts["one_row_ok"] = _check_distribution(
-        session, _ONE_ROW, "the one-row batch [[1, 2, 3, 6]]", log=log
+        session, _ONE_ROW, _("the one-row batch [[1, 2, 3, 6]]"), log=log
     )
-    _check_distribution(session, _BATCH, "the 3x4 batch [[1, 2, 3, 6], [2, 4, 5, 6], ...]", log=log)
-    _check_distribution(session, _SQUARE, "a square 3x3 batch", log=log)
-    _check_distribution(session, _CUBE, "a batch of shape (2, 3, 4)", log=log)
+    _check_distribution(
+        session, _BATCH, _("the 3x4 batch [[1, 2, 3, 6], [2, 4, 5, 6], ...]"), log=log
+    )
+    _check_distribution(session, _SQUARE, _("a square 3x3 batch"), log=log)
+    _check_distribution(session, _CUBE, _("a batch of shape (2, 3, 4)"), log=log)
     _check_distribution(session, _HUGE, "[1000, 5]", log=log)
     # Large logits in a batch whose rows share their maximum: only the missing shift fails.
-    _check_distribution(session, _HUGE_BATCH, "the batch [[1000, 999, 998], [1000, 1, 0]]", log=log)
+    _check_distribution(
+        session, _HUGE_BATCH, _("the batch [[1000, 999, 998], [1000, 1, 0]]"), log=log
+    )
     _check_distribution(session, _TINY, "[-1000, -1001, -1002]", log=log)
     # Spread out: the mean is -350, so x - mean(x) overflows where x - max(x) cannot.
     _check_distribution(session, _SPREAD, "[700, -1400]", log=log)
@@ -389,13 +402,13 @@ def _softmax_battery(
     _check_distribution(session, _DOMINANT, "[0, -40]", log=log)
     _check_distribution(session, _REPEATED, "[1, 1, 2]", log=log)
     _check_distribution(session, _FLOAT32, "float32 [100, 0]", log=log)
-    _check_distribution(session, _FLOAT32_BATCH, "a float32 batch", log=log)
-    _check_distribution(session, _INTEGERS, "the integers [1, 2, 3]", log=log)
-    _check_distribution(session, _WIDE, "a batch of shape (7, 12)", log=log)
+    _check_distribution(session, _FLOAT32_BATCH, _("a float32 batch"), log=log)
+    _check_distribution(session, _INTEGERS, _("the integers [1, 2, 3]"), log=log)
+    _check_distribution(session, _WIDE, _("a batch of shape (7, 12)"), log=log)
     # Two batch axes of equal length: x.T - x.max(axis=-1) broadcasts, with the wrong maxima.
     # (Late in the battery: a missing shift fails here too, and is named by then.)
     _check_distribution(session, _SQUARE_BATCH, _SQUARE_BATCH_LABEL, log=log)
-    _check_distribution(session, _BATCH, "a read-only batch", log=log, read_only=True)
+    _check_distribution(session, _BATCH, _("a read-only batch"), log=log, read_only=True)
     _check_far_rows(session, log=log)
     if block_rows is not None and not session.problems:
         _check_blocked(session, block_rows)
@@ -405,7 +418,7 @@ def _check_far_rows(session: _Session, *, log: bool) -> None:
     """A batch whose second row lies 1000 below the first: catches the global maximum."""
     if session.has("global_max"):
         return
-    x, label = _FAR_ROWS, "a batch with rows 1000 apart"
+    x, label = _FAR_ROWS, _("a batch with rows 1000 apart")
     result = session.call([x], label, ["x"])
     if result is None or not session.shape_ok(result, x.shape, label):
         return
@@ -422,12 +435,16 @@ def _check_far_rows(session: _Session, *, log: bool) -> None:
     for row in range(x.shape[0]):
         if _close(result[row], reference[row], x.dtype) or session.has("axis"):
             continue  # an axis mistake explains a wrong row already
-        alone = session.call([x[row : row + 1]], f"row {row} of {label}", ["x"])
+        alone = session.call(
+            [x[row : row + 1]], _("row {row} of {label}").format(row=row, label=label), ["x"]
+        )
         if alone is not None and _close(alone, reference[row : row + 1], x.dtype):
             session.add(
                 "mixes_rows",
-                f"row {row} of {label} is right on its own but wrong inside the batch: your "
-                "function mixes the rows (each row's softmax must depend on that row only)",
+                _(
+                    "row {row} of {label} is right on its own but wrong inside the batch: your "
+                    "function mixes the rows (each row's softmax must depend on that row only)"
+                ).format(row=row, label=label),
             )
         else:
             session.add("values", _wrong_values(label, reference, result))
@@ -441,11 +458,15 @@ def _check_blocked(session: _Session, block_rows: int) -> None:
     _check_scratch(
         session,
         [x],
-        "a batch of shape (4096, 256)",
+        _("a batch of shape (4096, 256)"),
         ["x"],
         limit=max(8 * block, 2**20),
-        what="whole-batch temporaries such as x - max or exp(...) of the input's size",
-        asked=f"temporaries of one block of {block_rows} rows, written with out=",
+        what=_("whole-batch temporaries such as x - max or exp(...) of the input's size"),
+        asked=ngettext(
+            "temporaries of one block of {rows} row, written with out=",
+            "temporaries of one block of {rows} rows, written with out=",
+            block_rows,
+        ).format(rows=block_rows),
     )
 
 
@@ -535,34 +556,34 @@ def check_log_softmax(fn: Callable[[np.ndarray], Any]) -> CheckReport:
     )
 
 
-VECTOR_NAIVE = (
+VECTOR_NAIVE = N_(
     "you divided z by its sum: that is not a probability for negative or mixed-sign logits; "
     "exponentiate first, s = exp(z) / sum(exp(z))"
 )
 
-VECTOR_NO_SUM = "you returned exp(z) without dividing by the sum: the entries must add up to 1"
+VECTOR_NO_SUM = N_("you returned exp(z) without dividing by the sum: the entries must add up to 1")
 
-LOGITS_IDENTITY = (
+LOGITS_IDENTITY = N_(
     "you returned p itself, but softmax(p) is not p: undo the exp with np.log; the division "
     "by the sum can be ignored because the p_i already add up to 1"
 )
 
-TEMPERATURE_INVERTED = (
+TEMPERATURE_INVERTED = N_(
     "you returned 1/T: softmax(z, temperature=T) divides the logits by T, so a confident "
     "distribution needs a small T"
 )
 
-COLUMNS_ROWS = (
+COLUMNS_ROWS = N_(
     "each row sums to 1: you normalized over axis=-1, but here the samples are the columns "
     "of a (K, N) array; use axis=0 with keepdims=True"
 )
 
-COLUMNS_GLOBAL_MAX = (
+COLUMNS_GLOBAL_MAX = N_(
     "columns far below the array's maximum underflow to 0/0: subtract each column's own "
     "maximum, np.max(X, axis=0, keepdims=True), of shape (1, N)"
 )
 
-BREAKING_NOT_BROKEN = (
+BREAKING_NOT_BROKEN = N_(
     "softmax with the global maximum still returns finite numbers on your batch: "
     "move the rows further apart"
 )
@@ -597,7 +618,9 @@ def _vector_battery(session: _Session) -> None:
             else:
                 session.add(
                     "values",
-                    f"wrong values for {label}: {_expected_got(expected, result)}",
+                    _("wrong values for {label}: {comparison}").format(
+                        label=label, comparison=_expected_got(expected, result)
+                    ),
                 )
 
 
@@ -644,10 +667,20 @@ def _logits_battery(session: _Session) -> None:
         if z is None:
             continue
         if z.shape != p.shape:
-            session.add("shape", f"for {label}: expected {p.size} logits, got shape {z.shape}")
+            session.add(
+                "shape",
+                ngettext(
+                    "for {label}: expected {count} logit, got shape {shape}",
+                    "for {label}: expected {count} logits, got shape {shape}",
+                    p.size,
+                ).format(label=label, count=p.size, shape=z.shape),
+            )
             continue
         if not np.all(np.isfinite(z)):
-            session.add(f"nonfinite:{label}", f"returned inf or NaN for {label}: {_fmt(z)}")
+            session.add(
+                f"nonfinite:{label}",
+                _("returned inf or NaN for {label}: {values}").format(label=label, values=_fmt(z)),
+            )
             continue
         s = _ref_softmax(z.astype(np.float64))
         if _close(s, p, p.dtype):
@@ -655,7 +688,12 @@ def _logits_battery(session: _Session) -> None:
         if _close(z, p, p.dtype):
             session.add("identity", LOGITS_IDENTITY)
         else:
-            session.add("values", f"for {label}: softmax(your logits) = {_fmt(s)}, expected p")
+            session.add(
+                "values",
+                _("for {label}: softmax(your logits) = {values}, expected p").format(
+                    label=label, values=_fmt(s)
+                ),
+            )
 
 
 def check_logits_from_probabilities(fn: Callable[[np.ndarray], Any]) -> CheckReport:
@@ -694,7 +732,7 @@ def _temperature_battery(session: _Session) -> None:
         (np.array([4.0, 0.0]), 0.6),
     ]
     for z, target in cases:
-        label = f"z = {_fmt(z)}, target {target}"
+        label = _("z = {z}, target {target}").format(z=_fmt(z), target=target)
         result = session.call([z, target], label, ["z", "target"])
         if result is None:
             continue
@@ -702,7 +740,12 @@ def _temperature_battery(session: _Session) -> None:
         if T is None:
             continue
         if not T > 0 or not np.isfinite(T):
-            session.add(f"positive:{label}", f"for {label}: got T = {T!r}, expected a finite T > 0")
+            session.add(
+                f"positive:{label}",
+                _("for {label}: got T = {T}, expected a finite T > 0").format(
+                    label=label, T=repr(T)
+                ),
+            )
             continue
         top = float(np.max(_ref_softmax(z / T)))
         if abs(top - target) <= 1e-6:
@@ -712,7 +755,9 @@ def _temperature_battery(session: _Session) -> None:
         else:
             session.add(
                 f"values:{label}",
-                f"for {label}: at T = {T:.6g} the top class has probability {top:.6f}",
+                _("for {label}: at T = {T:.6g} the top class has probability {top:.6f}").format(
+                    label=label, T=T, top=top
+                ),
             )
 
 
@@ -744,7 +789,7 @@ def check_temperature_for_confidence(fn: Callable[[np.ndarray, float], Any]) -> 
     return _run("check_temperature_for_confidence", fn, _temperature_battery)
 
 
-COLUMNS_NO_SHIFT = (
+COLUMNS_NO_SHIFT = N_(
     "overflow or underflow without a shift: exp(1000) is inf (inf/inf is NaN) and a column "
     "of logits near -1000 gives 0/0; subtract each column's maximum, "
     "np.max(X, axis=0, keepdims=True), of shape (1, N)"
@@ -765,12 +810,15 @@ def _columns_candidates(X: np.ndarray) -> list[tuple[list[str], Any]]:
 
 def _columns_battery(session: _Session) -> None:
     cases = [
-        (np.array([[1.0, 0.0, 5.0], [2.0, 0.0, 1.0], [3.0, 0.0, 1.0]]), "a square (3, 3) X"),
-        (np.array([[1.0, 2.0], [0.0, 4.0], [3.0, -1.0], [6.0, 6.0]]), "X of shape (4, 2)"),
-        (np.array([[1.0], [2.0], [3.0], [6.0]]), "one sample, X of shape (4, 1)"),
-        (np.array([[0.0, -1000.0], [1.0, -999.0]]), "columns 1000 apart, X of shape (2, 2)"),
+        (np.array([[1.0, 0.0, 5.0], [2.0, 0.0, 1.0], [3.0, 0.0, 1.0]]), _("a square (3, 3) X")),
+        (np.array([[1.0, 2.0], [0.0, 4.0], [3.0, -1.0], [6.0, 6.0]]), _("X of shape (4, 2)")),
+        (np.array([[1.0], [2.0], [3.0], [6.0]]), _("one sample, X of shape (4, 1)")),
+        (np.array([[0.0, -1000.0], [1.0, -999.0]]), _("columns 1000 apart, X of shape (2, 2)")),
         (np.array([[1000.0, 1.0], [5.0, 2.0]]), "X = [[1000, 1], [5, 2]]"),
-        (_SPREAD_ROWS.T.copy(), "columns spread far apart, X = [[-1400, 1000], [700, 0], [0, -5]]"),
+        (
+            _SPREAD_ROWS.T.copy(),
+            _("columns spread far apart, X = [[-1400, 1000], [700, 0], [0, -5]]"),
+        ),
     ]
     for X, label in cases:
         result = session.call([X], label, ["X"])
@@ -788,7 +836,9 @@ def _columns_battery(session: _Session) -> None:
         with np.errstate(all="ignore"):
             if not np.all(np.isfinite(result)):
                 causes, matching = _confirmed_causes(result, _columns_candidates(X), X.dtype)
-                symptom = f"returned inf or NaN for {label}: {_fmt(result)}"
+                symptom = _("returned inf or NaN for {label}: {values}").format(
+                    label=label, values=_fmt(result)
+                )
                 session.add_causes(
                     causes, matching, _COLUMNS_CAUSES, (f"nonfinite:{label}", symptom)
                 )
@@ -797,8 +847,10 @@ def _columns_battery(session: _Session) -> None:
             else:
                 session.add(
                     "values",
-                    f"wrong values for {label}: each column should be a softmax over its K "
-                    f"entries; {_expected_got(expected, result)}",
+                    _(
+                        "wrong values for {label}: each column should be a softmax over its K "
+                        "entries; {comparison}"
+                    ).format(label=label, comparison=_expected_got(expected, result)),
                 )
 
 
@@ -832,7 +884,7 @@ def check_softmax_columns(fn: Callable[[np.ndarray], Any]) -> CheckReport:
         "check_softmax_columns",
         fn,
         _columns_battery,
-        hint="np.max(X, axis=0, keepdims=True) has shape (1, N)",
+        hint=_("np.max(X, axis=0, keepdims=True) has shape (1, N)"),
     )
 
 
@@ -849,8 +901,13 @@ def _breaking_battery(session: _Session) -> None:
     if result.shape != (2, 3) or not np.all(np.isfinite(result)):
         session.add(
             "shape",
-            f"need a finite batch of shape (2, 3); got shape {result.shape}"
-            + ("" if np.all(np.isfinite(result)) else " with inf or NaN entries"),
+            (
+                _("need a finite batch of shape (2, 3); got shape {shape}")
+                if np.all(np.isfinite(result))
+                else _(
+                    "need a finite batch of shape (2, 3); got shape {shape} with inf or NaN entries"
+                )
+            ).format(shape=result.shape),
         )
         return
     # Judged in the batch's own dtype: a float32 batch breaks where float32 underflows
@@ -891,7 +948,7 @@ def check_breaking_batch(make: Callable[[], Any]) -> CheckReport:
         "check_breaking_batch",
         make,
         _breaking_battery,
-        hint="one row should lie far below the other's maximum",
+        hint=_("one row should lie far below the other's maximum"),
     )
 
 
@@ -906,7 +963,10 @@ def _as_scalar_of(session: _Session, value: Any, dtype: type) -> np.generic | No
         ok = False
     if not ok:
         session.add(
-            f"dtype:{name}", f"{name}: expected a single number of dtype {name}, got {value!r}"
+            f"dtype:{name}",
+            _("{dtype}: expected a single number of dtype {dtype}, got {value}").format(
+                dtype=name, value=repr(value)
+            ),
         )
         return None
     with np.errstate(all="ignore"):
@@ -914,8 +974,10 @@ def _as_scalar_of(session: _Session, value: Any, dtype: type) -> np.generic | No
         if array.dtype.kind == "f" and not float(scalar) == float(array[()]):
             session.add(
                 f"dtype:{name}",
-                f"{name}: {value!r} is not a {name} number (in {name} it rounds to "
-                f"{scalar!r}); return a value of dtype {name}",
+                _(
+                    "{dtype}: {value} is not a {dtype} number (in {dtype} it rounds to "
+                    "{rounded}); return a value of dtype {dtype}"
+                ).format(dtype=name, value=repr(value), rounded=repr(scalar)),
             )
             return None
     return scalar
@@ -932,11 +994,16 @@ def _exp_threshold_battery(session: _Session) -> None:
             continue
         with np.errstate(over="ignore"):
             if not np.isfinite(np.exp(x)):
-                session.add(f"high:{name}", f"{name}: np.exp({x!r}) is inf; go lower")
+                session.add(
+                    f"high:{name}",
+                    _("{dtype}: np.exp({x}) is inf; go lower").format(dtype=name, x=repr(x)),
+                )
             elif np.isfinite(np.exp(np.nextafter(x, dtype(np.inf)))):
                 session.add(
                     f"low:{name}",
-                    f"{name}: np.exp of the next number above {x!r} is still finite; go higher",
+                    _(
+                        "{dtype}: np.exp of the next number above {x} is still finite; go higher"
+                    ).format(dtype=name, x=repr(x)),
                 )
 
 

@@ -28,6 +28,8 @@ from softmax_course.exercises._session import (
     _Session,
 )
 from softmax_course.exercises.forward import MEAN_SHIFT, OVERFLOW
+from softmax_course.i18n import N_
+from softmax_course.i18n import gettext as _
 
 __all__ = [
     "BATCH_JACOBIAN_DIAGONAL",
@@ -50,39 +52,39 @@ __all__ = [
 ]
 
 
-DIAGONAL_ONLY = "only the diagonal s(1-s): the off-diagonal entries -s_i s_j are missing"
+DIAGONAL_ONLY = N_("only the diagonal s(1-s): the off-diagonal entries -s_i s_j are missing")
 
-DIAGONAL_VECTOR = (
+DIAGONAL_VECTOR = N_(
     "returned {K} numbers instead of a {K}x{K} matrix: ds_i/dz_j is a Jacobian with one row "
     "per output s_i and one column per logit z_j"
 )
 
-JACOBIAN_SIGN = (
+JACOBIAN_SIGN = N_(
     "sign error: your matrix is -J; ds_i/dz_j = s_i (delta_ij - s_j), so the diagonal "
     "s_i (1 - s_i) is positive and the off-diagonal entries -s_i s_j are negative"
 )
 
-REPEATED_VALUES = (
+REPEATED_VALUES = N_(
     "wrong on repeated values such as [1, 1, 2]: you compared values, not indices; "
     "the Kronecker delta is about positions (i == j), not about s_i == s_j"
 )
 
-SOFTMAX_AGAIN = (
+SOFTMAX_AGAIN = N_(
     "you applied softmax to s again: this function receives the probabilities s = softmax(z), "
     "not the logits (pass takes='logits' to the checker if your function takes logits)"
 )
 
-LOGITS_AS_PROBS = (
+LOGITS_AS_PROBS = N_(
     "you used the logits as if they were probabilities: compute s = softmax(z) first, "
     "then J = diag(s) - s s^T"
 )
 
-OFF_DIAGONAL_WRONG = (
+OFF_DIAGONAL_WRONG = N_(
     "the diagonal s_i (1 - s_i) is right but the off-diagonal entries are wrong: "
     "ds_i/dz_j = -s_i s_j for i != j"
 )
 
-DIAGONAL_WRONG = (
+DIAGONAL_WRONG = N_(
     "the off-diagonal entries -s_i s_j are right but the diagonal is wrong: "
     "ds_i/dz_i = s_i (1 - s_i)"
 )
@@ -98,9 +100,9 @@ def _jacobian_battery(session: _Session, takes: str) -> None:
         (np.array([1.0, 2.0]), "z = [1, 2]", False),
         (_VECTOR, "z = [3.0, 1.0, 0.2]", False),
         (np.array([0.5, -1.0, 2.0, 0.0, 1.5]), "z = [0.5, -1, 2, 0, 1.5]", False),
-        (_REPEATED, "z = [1, 1, 2] (repeated values)", False),
+        (_REPEATED, _("z = [1, 1, 2] (repeated values)"), False),
         (_VECTOR.astype(np.float32), "float32 z = [3.0, 1.0, 0.2]", False),
-        (np.array([2.0, 0.0, -1.0]), "a read-only input", True),
+        (np.array([2.0, 0.0, -1.0]), _("a read-only input"), True),
     ]
     if takes == "logits":
         cases.append((_HUGE, "z = [1000, 5]", False))
@@ -154,7 +156,7 @@ def _diagnose_jacobian(
     repeated = len(np.unique(s)) < K
     with np.errstate(all="ignore"):
         if not np.all(np.isfinite(result)):
-            causes, _ = _confirmed_causes(result, _overflow_candidates(z, takes), dtype)
+            causes, _matching = _confirmed_causes(result, _overflow_candidates(z, takes), dtype)
             if "noshift" in causes:
                 session.add("maxshift", OVERFLOW)
             elif "mean" in causes:
@@ -162,7 +164,9 @@ def _diagnose_jacobian(
             else:
                 session.add(
                     f"nonfinite:{label}",
-                    f"returned inf or NaN for {label}: {_fmt(result)}; expected {_fmt(J)}",
+                    _("returned inf or NaN for {label}: {values}; expected {expected}").format(
+                        label=label, values=_fmt(result), expected=_fmt(J)
+                    ),
                 )
             return
         if result.shape == (K,):
@@ -208,7 +212,9 @@ def _diagnose_jacobian(
         else:
             session.add(
                 "values",
-                f"wrong Jacobian for {label}: {_expected_got(J, result)}",
+                _("wrong Jacobian for {label}: {comparison}").format(
+                    label=label, comparison=_expected_got(J, result)
+                ),
             )
 
 
@@ -254,32 +260,32 @@ def check_softmax_jacobian(fn: Callable[[np.ndarray], Any], *, takes: str = "pro
     return _run("check_softmax_jacobian", fn, lambda session: _jacobian_battery(session, takes))
 
 
-BATCH_JACOBIAN_VALUES = (
+BATCH_JACOBIAN_VALUES = N_(
     "right shape, wrong values: compare result[0] with np.diag(S[0]) - np.outer(S[0], S[0])"
 )
 
-BATCH_JACOBIAN_FLATTENED = (
+BATCH_JACOBIAN_FLATTENED = N_(
     "returned one ({NK}, {NK}) matrix: s.reshape(-1, 1) flattened the whole batch into one "
     "vector, so its Jacobian mixes the samples (its off-diagonal blocks -s_n s_m^T couple "
     "different samples, which do not affect each other); build one {K}x{K} matrix per "
     "sample: S[:, :, None] * np.eye(K) - S[:, :, None] * S[:, None, :], shape (N, K, K)"
 )
 
-BATCH_JACOBIAN_DIAGONAL = (
+BATCH_JACOBIAN_DIAGONAL = N_(
     "returned shape {shape}, one number per entry of S: these are only the diagonals "
     "s(1-s); the Jacobian of each sample is a K x K matrix, so the result has shape (N, K, K)"
 )
 
-QUADRATIC_NO_SQUARE = (
+QUADRATIC_NO_SQUARE = N_(
     "the term -(sum_i s_i v_i)^2 is missing: v^T J v = sum_i s_i v_i^2 - (sum_i s_i v_i)^2, "
     "from the -s s^T part of J"
 )
 
-QUADRATIC_SIGN = (
+QUADRATIC_SIGN = N_(
     "sign error in the second term: v^T (diag(s) - s s^T) v = sum_i s_i v_i^2 - (sum_i s_i v_i)^2"
 )
 
-QUADRATIC_VECTOR = (
+QUADRATIC_VECTOR = N_(
     "returned {K} numbers: J v is a vector, but v^T J v is a single number (take the inner "
     "product with v too)"
 )
@@ -288,14 +294,14 @@ QUADRATIC_VECTOR = (
 def _batch_jacobian_battery(session: _Session) -> None:
     rng = np.random.default_rng(3)
     cases = [
-        (_ref_softmax(rng.normal(size=(6, 4))), "S of shape (6, 4)", False),
+        (_ref_softmax(rng.normal(size=(6, 4))), _("S of shape (6, 4)"), False),
         (
             _ref_softmax(np.array([[1.0, 1.0, 2.0], [0.0, 3.0, -1.0], [2.0, 2.0, 2.0]])),
-            "a square S of shape (3, 3)",
+            _("a square S of shape (3, 3)"),
             False,
         ),
-        (_ref_softmax(np.array([[1.0, 2.0]])), "one sample, S of shape (1, 2)", False),
-        (_ref_softmax(rng.normal(size=(2, 5))), "a read-only S", True),
+        (_ref_softmax(np.array([[1.0, 2.0]])), _("one sample, S of shape (1, 2)"), False),
+        (_ref_softmax(rng.normal(size=(2, 5))), _("a read-only S"), True),
     ]
     for S, label, read_only in cases:
         result = session.call([S], label, ["S"], read_only=read_only)
@@ -316,8 +322,10 @@ def _batch_jacobian_battery(session: _Session) -> None:
         if result.shape != (N, K, K):
             session.add(
                 f"shape:{result.shape}:{(N, K, K)}",
-                f"returned shape {result.shape} for {label}; expected shape {(N, K, K)}, "
-                f"one {K}x{K} matrix per sample",
+                _(
+                    "returned shape {shape} for {label}; expected shape {expected}, "
+                    "one {K}x{K} matrix per sample"
+                ).format(shape=result.shape, label=label, expected=(N, K, K), K=K),
             )
             continue
         if _close(result, expected, S.dtype):
@@ -365,9 +373,9 @@ def _quadratic_battery(session: _Session) -> None:
     s5, v5 = _ref_softmax(rng.normal(size=5)), rng.normal(size=5)
     s3 = _ref_softmax(np.array([1.0, 2.0, 0.5]))
     cases = [
-        (s5, v5, "s, v with K = 5"),
-        (s3, np.array([1.0, -2.0, 0.5]), "s, v with K = 3"),
-        (s3, np.full(3, 2.5), "a constant v (the answer is 0)"),
+        (s5, v5, _("s, v with K = 5")),
+        (s3, np.array([1.0, -2.0, 0.5]), _("s, v with K = 3")),
+        (s3, np.full(3, 2.5), _("a constant v (the answer is 0)")),
         (np.array([0.5, 0.5]), np.array([1.0, -1.0]), "s = [0.5, 0.5], v = [1, -1]"),
     ]
     for s, v, label in cases:
@@ -390,7 +398,12 @@ def _quadratic_battery(session: _Session) -> None:
         elif _scalar_close(value, first + second):
             session.add("sign", QUADRATIC_SIGN)
         else:
-            session.add(f"values:{label}", f"for {label}: expected {expected:.6f}, got {value!r}")
+            session.add(
+                f"values:{label}",
+                _("for {label}: expected {expected:.6f}, got {value}").format(
+                    label=label, expected=expected, value=repr(value)
+                ),
+            )
 
 
 def check_quadratic_form(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckReport:

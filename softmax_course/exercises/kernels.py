@@ -21,23 +21,31 @@ from softmax_course.exercises._session import (
     _run,
     _Session,
 )
+from softmax_course.i18n import N_
+from softmax_course.i18n import gettext as _
 
 __all__ = ["FUSED_OVERFLOW", "FUSED_SPECIAL", "check_fused_softmax"]
 
-FUSED_OVERFLOW = (
+FUSED_OVERFLOW = N_(
     "returned inf or NaN for the finite rows {rows}: exp overflowed; find the row maximum m "
     "in a first loop and use exp(x - m) in the second"
 )
 
-FUSED_SPECIAL = "for the row {row} you returned {got}, expected {expected}: {why}"
+FUSED_SPECIAL = N_("for the row {row} you returned {got}, expected {expected}: {why}")
 
 #: Rows with special values and what the numpy path gives for them, with the reason.
 _SPECIAL_ROWS = [
-    ([0.0, -np.inf, 1.0], "a -inf logit is a class of probability exactly 0; the others share 1"),
-    ([1.0, np.nan, 2.0], "a NaN anywhere makes the sum NaN, so every entry is NaN"),
-    ([1.0, np.inf, 2.0], "with a +inf maximum, x - m is inf - inf = NaN: every entry is NaN"),
-    ([-np.inf, -np.inf, -np.inf], "an all -inf row has no finite maximum: -inf - (-inf) is NaN"),
-    ([5.0, 5.0, 5.0], "equal logits share the probability equally"),
+    (
+        [0.0, -np.inf, 1.0],
+        N_("a -inf logit is a class of probability exactly 0; the others share 1"),
+    ),
+    ([1.0, np.nan, 2.0], N_("a NaN anywhere makes the sum NaN, so every entry is NaN")),
+    ([1.0, np.inf, 2.0], N_("with a +inf maximum, x - m is inf - inf = NaN: every entry is NaN")),
+    (
+        [-np.inf, -np.inf, -np.inf],
+        N_("an all -inf row has no finite maximum: -inf - (-inf) is NaN"),
+    ),
+    ([5.0, 5.0, 5.0], N_("equal logits share the probability equally")),
 ]
 
 
@@ -53,11 +61,11 @@ def _battery(session: _Session) -> None:
     float32 = np.array([[3.0, 1.0, 0.2], [-2.0, 0.0, 2.0]], dtype=np.float32)
     one_class = np.array([[2.0], [-7.0], [0.0]])
     cases = [
-        ("the 3x4 batch", _BATCH),
-        ("rows of very large logits", _HUGE_BATCH),
-        ("a 7x12 batch", _WIDE),
-        ("a float32 batch", float32),
-        ("one class per row", one_class),
+        (_("the 3x4 batch"), _BATCH),
+        (_("rows of very large logits"), _HUGE_BATCH),
+        (_("a 7x12 batch"), _WIDE),
+        (_("a float32 batch"), float32),
+        (_("one class per row"), one_class),
     ]
     for label, x in cases:
         got = session.call([x], label, ["x"])
@@ -67,14 +75,18 @@ def _battery(session: _Session) -> None:
         if got.shape != expected.shape:
             session.add(
                 f"shape:{label}",
-                f"returned shape {got.shape} for {label} of shape {x.shape}; expected {x.shape}",
+                _(
+                    "returned shape {shape} for {label} of shape {expected}; expected {expected}"
+                ).format(shape=got.shape, label=label, expected=x.shape),
             )
             continue
         if x.dtype == np.float32 and got.dtype != np.float32:
             session.add(
                 "dtype",
-                f"returned {got.dtype} for float32 input; expected float32 (allocate the result "
-                "with np.empty_like(x))",
+                _(
+                    "returned {dtype} for float32 input; expected float32 (allocate the result "
+                    "with np.empty_like(x))"
+                ).format(dtype=got.dtype),
             )
         finite_rows = [
             i
@@ -90,16 +102,20 @@ def _battery(session: _Session) -> None:
         if x.shape[0] > 1 and np.allclose(got.sum(axis=0), 1) and not np.allclose(sums, 1):
             session.add(
                 "axis",
-                f"the columns of your result for {label} sum to 1, not the rows: normalize each "
-                "row by its own sum",
+                _(
+                    "the columns of your result for {label} sum to 1, not the rows: normalize each "
+                    "row by its own sum"
+                ).format(label=label),
             )
         else:
             session.add(
                 f"values:{label}",
-                f"for {label} you returned {_fmt(got)}, expected {_fmt(expected)}",
+                _("for {label} you returned {got}, expected {expected}").format(
+                    label=label, got=_fmt(got), expected=_fmt(expected)
+                ),
             )
     specials = np.array([row for row, _ in _SPECIAL_ROWS])
-    got = session.call([specials], "rows with special values", ["x"])
+    got = session.call([specials], _("rows with special values"), ["x"])
     if got is None or got.shape != specials.shape:
         return
     expected = _reference(specials)

@@ -18,6 +18,8 @@ from softmax_course.exercises._session import (
     _scalar_close,
     _Session,
 )
+from softmax_course.i18n import N_, ngettext
+from softmax_course.i18n import gettext as _
 
 __all__ = [
     "STREAM_MASKED",
@@ -29,17 +31,17 @@ __all__ = [
 ]
 
 
-STREAM_TWO_PASSES = (
+STREAM_TWO_PASSES = N_(
     "your function went over the values twice: a stream can be read only once, so keep the "
     "running maximum m and the running sum d as the values go by"
 )
 
-STREAM_OVERFLOW = (
+STREAM_OVERFLOW = N_(
     "overflow for [1000, 1000]: exp(1000) is inf; keep the running maximum m and sum "
     "exp(x - m) instead of exp(x)"
 )
 
-STREAM_NO_RESCALE = (
+STREAM_NO_RESCALE = N_(
     "the running sum is not rescaled when a new maximum arrives: d must become "
     "d * exp(m_old - m_new) + exp(x - m_new)"
 )
@@ -76,7 +78,7 @@ def _no_rescale(values: Sequence[float]) -> float:
     return m + float(np.log(d))
 
 
-STREAM_STORED = (
+STREAM_STORED = N_(
     "your function kept the whole stream in memory (its memory grew by about {kib} KiB "
     "when the stream grew by {n} values, where one pass needs a few numbers, or a chunk of "
     "fixed size): it stored the values in a list or an array and then went over them "
@@ -84,7 +86,7 @@ STREAM_STORED = (
     "sum d as the values go by"
 )
 
-STREAM_MASKED = (
+STREAM_MASKED = N_(
     "for the stream {values} you returned {got!r}, expected {expected!r}: a value of -inf (a "
     "masked score) contributes exp(-inf) = 0, but while the running maximum m is still "
     "-inf, x - m is -inf - (-inf) = NaN; skip the update (or the rescaling) while m is -inf"
@@ -123,7 +125,7 @@ def _check_memory(session: _Session) -> None:
     peaks = []
     for n in (_LONG, 2 * _LONG):
         values = _long_values(n)
-        label = f"a stream of {n} values"
+        label = ngettext("a stream of {n} value", "a stream of {n} values", n).format(n=n)
         result, peak = _peak_while_reading(session, values, label)
         peaks.append(peak)
         if result is None:
@@ -133,7 +135,10 @@ def _check_memory(session: _Session) -> None:
         expected = float(m + np.log(np.sum(np.exp(values - m))))
         if got is not None and not _scalar_close(got, expected) and not session.problems:
             session.add(
-                f"values:{label}", f"for {label} you returned {got!r}, expected {expected!r}"
+                f"values:{label}",
+                _("for {label} you returned {got}, expected {expected}").format(
+                    label=label, got=repr(got), expected=repr(expected)
+                ),
             )
     growth = peaks[1] - peaks[0]
     if growth > _STORED_BYTES:
@@ -158,7 +163,7 @@ def _stream_battery(session: _Session) -> None:
         [-np.inf, 1.0],  # a masked score first: exp(-inf - (-inf)) is NaN
     ]
     for values in cases:
-        label = f"the stream {values}"
+        label = _("the stream {values}").format(values=values)
         stream = _OnePass(values)
         result = session.call([stream], label, ["values"])
         got = None if result is None else _float(session, result, label)
@@ -182,7 +187,10 @@ def _stream_battery(session: _Session) -> None:
             session.add("no_rescale", STREAM_NO_RESCALE)
         elif not stream.read_again:
             session.add(
-                f"values:{label}", f"for {values} you returned {got!r}, expected {expected!r}"
+                f"values:{label}",
+                _("for {label} you returned {got}, expected {expected}").format(
+                    label=values, got=repr(got), expected=repr(expected)
+                ),
             )
     _check_memory(session)
 

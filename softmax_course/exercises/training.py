@@ -23,6 +23,8 @@ from softmax_course.exercises._session import (
     _Session,
     _shift_inside,
 )
+from softmax_course.i18n import N_
+from softmax_course.i18n import gettext as _
 
 __all__ = [
     "CONFUSION_DTYPE",
@@ -46,61 +48,63 @@ __all__ = [
 ]
 
 
-STANDARDIZE_PAIR = "expected a pair (X_train_standardized, X_test_standardized); got {what}"
+STANDARDIZE_PAIR = N_("expected a pair (X_train_standardized, X_test_standardized); got {what}")
 
-STANDARDIZE_TRAIN = (
+STANDARDIZE_TRAIN = N_(
     "X_train is not standardized per feature: you used the mean and standard deviation of "
     "the whole array; subtract X_train.mean(axis=0) and divide by X_train.std(axis=0)"
 )
 
-STANDARDIZE_ROWS = (
+STANDARDIZE_ROWS = N_(
     "X_train is not standardized per feature: you used each sample's (row's) mean and "
     "standard deviation; the statistics are per feature: X_train.mean(axis=0), "
     "X_train.std(axis=0)"
 )
 
-STANDARDIZE_LEAK = (
+STANDARDIZE_LEAK = N_(
     "X_test was standardized with its own statistics: use the mean and standard deviation "
     "of X_train (anything computed from the test set leaks into the model)"
 )
 
-STANDARDIZE_TEST = "X_test should be (X_test - mu_train) / sigma_train"
+STANDARDIZE_TEST = N_("X_test should be (X_test - mu_train) / sigma_train")
 
-CONFUSION_TRANSPOSED = (
+CONFUSION_TRANSPOSED = N_(
     "rows and columns are swapped: C[i, j] counts samples of true class i (rows) "
     "predicted as j (columns)"
 )
 
-CONFUSION_UNDERCOUNT = (
+CONFUSION_UNDERCOUNT = N_(
     "some samples were not counted: C[y_true, y_pred] += 1 counts a repeated pair (i, j) "
     "only once; np.add.at(C, (y_true, y_pred), 1) counts every sample"
 )
 
-CONFUSION_K = (
+CONFUSION_K = N_(
     "returned shape {shape} for K = {K}: the matrix is K x K even when a class never "
     "appears; use K, not y.max() + 1"
 )
 
-CONFUSION_DTYPE = (
+CONFUSION_DTYPE = N_(
     "returned dtype {dtype}: counts are integers; start from np.zeros((K, K), dtype=int)"
 )
 
-REGRESSION_PAIR = "expected a pair (dW, db); got {what}"
+REGRESSION_PAIR = N_("expected a pair (dW, db); got {what}")
 
-REGRESSION_NO_MEAN = "missing the 1/N average: with G = (S - Y) / N, dW = X^T G and db = sum_n G_n"
+REGRESSION_NO_MEAN = N_(
+    "missing the 1/N average: with G = (S - Y) / N, dW = X^T G and db = sum_n G_n"
+)
 
-REGRESSION_SIGN = "sign error: G = (S - Y) / N, not (Y - S) / N"
+REGRESSION_SIGN = N_("sign error: G = (S - Y) / N, not (Y - S) / N")
 
-REGRESSION_DW_TRANSPOSED = (
+REGRESSION_DW_TRANSPOSED = N_(
     "dW has shape {shape}: it must have the shape of W, {expected}: X^T G, not G^T X"
 )
 
-REGRESSION_DB_NOT_SUMMED = (
+REGRESSION_DB_NOT_SUMMED = N_(
     "db has shape {shape}: b is shared by all samples, so db sums G over the samples, "
     "G.sum(axis=0), shape {expected}"
 )
 
-REGRESSION_DB_MEAN = (
+REGRESSION_DB_MEAN = N_(
     "db is the mean of G over the samples; it is the sum: G already carries the 1/N"
 )
 
@@ -110,12 +114,12 @@ def _standardize_battery(session: _Session) -> None:
         (
             np.random.default_rng(3).normal(5.0, 2.0, size=(20, 3)),
             np.random.default_rng(4).normal(6.0, 1.0, size=(7, 3)),
-            "X_train (20, 3) and X_test (7, 3)",
+            _("X_train (20, 3) and X_test (7, 3)"),
         ),
         (
             np.array([[0.0, 10.0], [2.0, 30.0], [4.0, 20.0]]),
             np.array([[1.0, 0.0]]),
-            "X_train (3, 2) and one test sample",
+            _("X_train (3, 2) and one test sample"),
         ),
     ]
     for A, B, label in cases:
@@ -156,14 +160,19 @@ def _diagnose_standardize(
         elif A_std.shape != A.shape:
             session.add(
                 "train_shape",
-                f"X_train standardized has shape {A_std.shape} for {label}; expected {A.shape}",
+                _("X_train standardized has shape {shape} for {label}; expected {expected}").format(
+                    shape=A_std.shape, label=label, expected=A.shape
+                ),
             )
         else:
             session.add(
                 "train_values",
-                f"X_train is not standardized per feature for {label}: its columns have means "
-                f"{_fmt(A_std.mean(axis=0))} and standard deviations {_fmt(A_std.std(axis=0))}; "
-                "expected 0 and 1",
+                _(
+                    "X_train is not standardized per feature for {label}: its columns have means "
+                    "{means} and standard deviations {deviations}; expected 0 and 1"
+                ).format(
+                    label=label, means=_fmt(A_std.mean(axis=0)), deviations=_fmt(A_std.std(axis=0))
+                ),
             )
         return
     sigma = A.std(axis=0, ddof=ddof)
@@ -210,7 +219,7 @@ def check_standardize(fn: Callable[[np.ndarray, np.ndarray], Any]) -> CheckRepor
 def _confusion_battery(session: _Session) -> None:
     cases = [
         (np.array([0, 0, 1, 2, 2, 2, 1]), np.array([0, 0, 2, 2, 1, 2, 1]), 3, "K = 3"),
-        (np.array([0, 1, 1, 0, 2]), np.array([1, 1, 1, 0, 2]), 4, "K = 4, class 3 never seen"),
+        (np.array([0, 1, 1, 0, 2]), np.array([1, 1, 1, 0, 2]), 4, _("K = 4, class 3 never seen")),
     ]
     for y_true, y_pred, K, label in cases:
         result = session.call([y_true, y_pred, K], label, ["y_true", "y_pred", "K"], raw=True)
@@ -223,7 +232,12 @@ def _confusion_battery(session: _Session) -> None:
         for t, p in zip(y_true, y_pred, strict=True):  # counting one by one: the definition
             expected[t, p] += 1
         if C.dtype.kind not in "fiub":
-            session.add("dtype", f"returned {type(result).__name__} with dtype {C.dtype}")
+            session.add(
+                "dtype",
+                _("returned {type} with dtype {dtype}").format(
+                    type=type(result).__name__, dtype=C.dtype
+                ),
+            )
             continue
         if C.shape != (K, K):
             largest = int(max(np.max(y_true), np.max(y_pred)))
@@ -231,7 +245,10 @@ def _confusion_battery(session: _Session) -> None:
                 session.add("K", CONFUSION_K.format(shape=C.shape, K=K))
             else:
                 session.add(
-                    f"shape:{C.shape}", f"returned shape {C.shape} for {label}; expected {(K, K)}"
+                    f"shape:{C.shape}",
+                    _("returned shape {shape} for {label}; expected {expected}").format(
+                        shape=C.shape, label=label, expected=(K, K)
+                    ),
                 )
             continue
         if C.dtype.kind == "f":
@@ -245,7 +262,12 @@ def _confusion_battery(session: _Session) -> None:
         elif np.array_equal(C, once):
             session.add("undercount", CONFUSION_UNDERCOUNT)
         else:
-            session.add("values", f"for {label}: {_expected_got(expected, C)}")
+            session.add(
+                "values",
+                _("for {label}: {comparison}").format(
+                    label=label, comparison=_expected_got(expected, C)
+                ),
+            )
 
 
 def check_confusion_matrix(fn: Callable[[np.ndarray, np.ndarray, int], Any]) -> CheckReport:
@@ -324,14 +346,18 @@ def _regression_battery(session: _Session) -> None:
                 "dW_shape",
                 REGRESSION_DW_TRANSPOSED.format(shape=dW.shape, expected=W.shape)
                 if dW.shape == W.shape[::-1] and _close(dW, expected_dW.T, X.dtype)
-                else f"dW has shape {dW.shape} for {label}; expected the shape of W, {W.shape}",
+                else _(
+                    "dW has shape {shape} for {label}; expected the shape of W, {expected}"
+                ).format(shape=dW.shape, label=label, expected=W.shape),
             )
         if db.shape != b.shape:
             session.add(
                 "db_shape",
                 REGRESSION_DB_NOT_SUMMED.format(shape=db.shape, expected=b.shape)
                 if db.shape == (N, K) and _close(db, G, X.dtype)
-                else f"db has shape {db.shape} for {label}; expected the shape of b, {b.shape}",
+                else _(
+                    "db has shape {shape} for {label}; expected the shape of b, {expected}"
+                ).format(shape=db.shape, label=label, expected=b.shape),
             )
         if dW.shape != W.shape or db.shape != b.shape:
             continue
@@ -344,12 +370,22 @@ def _regression_battery(session: _Session) -> None:
             session.add("sign", REGRESSION_SIGN)
         else:
             if not dW_ok:
-                session.add("dW", f"dW for {label}: {_expected_got(expected_dW, dW)}")
+                session.add(
+                    "dW",
+                    _("dW for {label}: {comparison}").format(
+                        label=label, comparison=_expected_got(expected_dW, dW)
+                    ),
+                )
             if not db_ok:
                 if dW_ok and _close(db, expected_db / N, X.dtype):
                     session.add("db_mean", REGRESSION_DB_MEAN)
                 else:
-                    session.add("db", f"db for {label}: {_expected_got(expected_db, db)}")
+                    session.add(
+                        "db",
+                        _("db for {label}: {comparison}").format(
+                            label=label, comparison=_expected_got(expected_db, db)
+                        ),
+                    )
 
 
 def check_regression_gradients(
