@@ -664,3 +664,24 @@ def test_each_landing_page_lists_its_lessons_with_their_notebooks(site, code):
     assert [Path(h).name for h in downloads] == [nb.name for nb in lessons]
     for href, notebook in zip(downloads, lessons, strict=True):
         assert (folder / href).read_bytes() == notebook.read_bytes()
+
+
+@pytest.mark.parametrize("code", PRESENT)
+def test_translated_headings_keep_their_english_anchor_as_an_id_only(site, code):
+    folder = site / TRANSLATIONS[code][0]
+    for notebook in _translated_lessons(code):
+        text = _page(folder, notebook).read_text(encoding="utf-8")
+        # Every <a> of the page links somewhere (the theme's scroll spy reads every
+        # contents entry's href); the heading's <a id> became an id of its section.
+        assert not re.search(r"<a\s+id=", text), notebook.name
+        source = json.dumps(_notebook(notebook))
+        for anchor in re.findall(r'<a id=\\"(.*?)\\"', source):
+            assert f'id="{anchor.replace("&quot;", "&quot;")}"' in text or anchor in text
+
+
+@pytest.mark.parametrize("code", PRESENT)
+def test_the_search_page_has_a_stemmer_that_exists(site, code):
+    text = (site / TRANSLATIONS[code][0] / "_static" / "language_data.js").read_text("utf-8")
+    assigned = re.findall(r"window\.Stemmer = (\w+);", text)
+    for name in assigned:
+        assert re.search(rf"\b(?:class|function|var|const|let)\s+{name}\b|{name}\s*=", text)

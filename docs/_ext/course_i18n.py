@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sphinx.search
 from docutils import nodes
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
@@ -231,10 +232,27 @@ def _keep(term: str) -> bool:
     return len(term) > 1 or not term.isascii()
 
 
+def _english_stemmer_js() -> str:
+    """Sphinx's minified English stemmer, as the browser's ``Stemmer``.
+
+    Sphinx 9.0 names the stemmer class after the language (``window.Stemmer =
+    ChineseStemmer``), which its English stemmer file does not define: the search page of a
+    Chinese site stops with "ChineseStemmer is not defined". This gives the class its name.
+    """
+    folder = Path(sphinx.search.__file__).parent / "minified-js"
+    parts = [
+        (folder / name).read_text(encoding="utf-8")
+        for name in ("base-stemmer.js", "english-stemmer.js")
+    ]
+    return "\n".join([*parts, "window.Stemmer = EnglishStemmer;"])
+
+
 class SearchChineseByPairs(SearchChinese):
     """Chinese search (``zh``): character pairs; Latin words stemmed as in English."""
 
     js_splitter_code = SPLIT_QUERY_JS
+    js_stemmer_rawcode = ""  # Sphinx then takes js_stemmer_code as it is
+    js_stemmer_code = _english_stemmer_js()
 
     def split(self, input: str) -> list[str]:
         terms = cjk_terms(input)

@@ -62,7 +62,7 @@ def _normalise(anchor: str) -> str:
     return unquote(anchor).strip()
 
 
-_ANCHOR_TAG = re.compile(r"""^\s*<a\s+(?:id|name)=["']([^"']+)["']\s*>\s*(?:</a>)?\s*$""")
+_ANCHOR_TAG = re.compile(r"""^\s*<a\s+(?:id|name)=(?:"([^"]+)"|'([^']+)')\s*>\s*(?:</a>)?\s*$""")
 _CLOSE_TAG = re.compile(r"^\s*</a>\s*$")
 
 
@@ -81,7 +81,8 @@ def _explicit_anchors(title: nodes.title) -> list[str]:
         match = _ANCHOR_TAG.match(raw.astext())
         if match or (opened and _CLOSE_TAG.match(raw.astext())):
             if match:
-                found.append(html.unescape(match.group(1)))  # &quot; for a quote in the id
+                # An apostrophe may stand in a double-quoted id; &quot; for a quote.
+                found.append(html.unescape(match.group(1) or match.group(2)))
             opened = bool(match) and "</a>" not in raw.astext()
             raw.parent.remove(raw)
     if found and title.children and isinstance(title[-1], nodes.Text):
