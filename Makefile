@@ -44,7 +44,7 @@ help:
 	@echo "make test      set up .venv and run lint, unit/property/doctests and strict nbval"
 	@echo "make execute   re-run every notebook top to bottom and store its outputs (NB=path for one)"
 	@echo "make translations  generate notebooks/<lang>/ from the catalogs and execute them"
-	@echo "make html      build the course website into build/html/ (lessons as stored, API reference)"
+	@echo "make html      build the course website into build/html/ (and zh/, ru/, ja/ when translated)"
 	@echo "make html-e2e  build it and check every page in Chromium with the network blocked"
 	@echo "make portability  re-run every lesson as CPUs with other SIMD/BLAS kernels compute it"
 	@echo "make e2e       run the lessons in JupyterLab in Chromium and move the widgets (slow, opt-in)"
@@ -162,11 +162,12 @@ lock: venv
 e2e: venv
 	BIN=$(BIN) scripts/e2e.sh
 
-# The course website (docs/: Sphinx + myst-nb + sphinx-book-theme): build/html/index.html.
+# The course website (docs/: Sphinx + myst-nb + sphinx-book-theme): build/html/index.html,
+# and build/html/{zh,ru,ja}/ for each language whose notebooks/<code>/ lessons exist.
 # Lessons shown with their stored outputs (no kernel runs), warnings are errors, MathJax and
 # the widget manager are served by the site itself. `make e2e` runs the browser check too.
 html: venv
-	rm -rf build/html build/html.doctrees
+	rm -rf build/html build/html.doctrees build/html.i18n
 	$(BIN)/python scripts/build_html.py build/html
 
 html-e2e: html

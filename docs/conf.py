@@ -5,6 +5,12 @@ the lessons are ``docs/lessons/NN_*.ipynb`` (``docs/lessons`` links to ``noteboo
 rendered from their stored outputs, never executed. Everything a page loads is served by the
 site itself: MathJax 3 and the widget manager are vendored in ``docs/_vendor/`` (see its
 README for versions and checksums).
+
+The same file configures the sites in the other languages (``docs/_ext/course_i18n.py``):
+scripts/build_html.py runs Sphinx with ``-c docs`` on ``docs/i18n/<code>/`` and sets
+``COURSE_SITE_LANGUAGE``; such a site holds its landing page and glossary, the translated
+lessons and the API reference (docstrings stay English, as numpy's and scipy's do), so that
+every link of a lesson resolves inside its own site.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ sys.path.insert(0, str(DOCS / "_ext"))
 sys.path.insert(0, str(DOCS.parent))  # autodoc imports softmax_course from the checkout
 
 import softmax_course  # noqa: E402
+from course_i18n import built_languages, current_language, phrase  # noqa: E402
 
 project = "Softmax and its derivatives"
 author = "the softmax_course authors"
@@ -33,6 +40,7 @@ extensions = [
     "sphinx_codeautolink",
     "course_site",
     "course_links",
+    "course_i18n",
 ]
 
 # Only these sources: the landing page, the reference pages and the lessons.
@@ -49,7 +57,15 @@ include_patterns = [
     "teachers.md",
     "lessons/[0-9][0-9]_*.ipynb",
 ]
-exclude_patterns = ["_build", "_ext", "_vendor", "**/.ipynb_checkpoints"]
+exclude_patterns = ["_build", "_ext", "_vendor", "i18n", "**/.ipynb_checkpoints"]
+
+# --- languages: this run's language and every language built with it ---
+course_site_language = current_language()
+course_site_languages = built_languages()
+if course_site_language != "en":
+    # Sphinx's words (menus, search, previous/next) and search index in that language.
+    language = course_site_language
+    include_patterns = [p for p in include_patterns if p not in ("performance.md", "sources.md")]
 
 # Warnings are errors (sphinx-build -W) and every cross-reference must resolve.
 nitpicky = True
@@ -71,6 +87,8 @@ nitpick_ignore_regex = [
     ("py:(obj|func|mod|class)", r"scipy(\..+)?"),
     # Private modules named in implementation notes; they are not part of the reference.
     ("py:mod", r"softmax_course\._.+"),
+    # Module constants named in docstrings; the reference documents functions and classes.
+    ("py:data", r"(softmax_course\.\w+\.)?[A-Z_]+"),
 ]
 
 # --- notebooks: shown exactly as stored (the outputs strict nbval checks) ---
@@ -138,8 +156,9 @@ copybutton_selector = ", ".join(
 
 # --- HTML ---
 html_theme = "sphinx_book_theme"
-html_title = "Softmax and its derivatives"
+html_title = phrase("title")
 html_static_path = ["_vendor", "_static"]
+templates_path = ["_templates"]
 html_css_files = ["course.css"]
 # Fixes of the theme and of the saved widgets, loaded on every page (see the file's comments).
 html_js_files = [("course.js", {"defer": "defer"})]
@@ -156,5 +175,7 @@ html_theme_options = {
     "use_repository_button": False,
     "navigation_with_keys": False,
     "show_navbar_depth": 1,
+    # The language switcher (course_i18n) before the theme's buttons, on every page.
+    "article_header_end": ["language-switcher.html", "article-header-buttons.html"],
     "extra_footer": f"<p>softmax_course {release}</p>",
 }

@@ -5,13 +5,22 @@ folder. Each lesson page is compared with its notebook: every stored figure show
 text, the notebook offered for download byte for byte, the title taken from its first
 heading. The browser half of the checks (math typeset, no request leaving 127.0.0.1, search,
 previous/next) is tests/e2e/test_site.py.
+
+The same build makes a site per language whose translated lessons exist (``notebooks/zh_CN``,
+``notebooks/ru``, ``notebooks/ja`` -> ``zh/``, ``ru/``, ``ja/``): each is checked against its
+own notebooks, against the English page of the same lesson (the same math, figures and
+widgets), against Sphinx's own translations of the theme's words, and through its search index
+with the terms of ``translations/<code>/glossary.csv``.
 """
 
 from __future__ import annotations
 
+import csv
+import gettext
 import importlib.util
 import json
 import re
+import struct
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -22,9 +31,22 @@ import softmax_course
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 VENDOR = REPO / "docs" / "_vendor"
+# Each translation: its folder of notebooks/ and translations/, its site's folder, lang="...".
+TRANSLATIONS = {"zh_CN": ("zh", "zh-CN"), "ru": ("ru", "ru"), "ja": ("ja", "ja")}
+
+
+def _translated_lessons(code: str) -> list[Path]:
+    return sorted((REPO / "notebooks" / code).glob("[0-9][0-9]_*.ipynb"))
+
+
+PRESENT = [code for code in TRANSLATIONS if _translated_lessons(code)]
 
 if importlib.util.find_spec("sphinx") is None or importlib.util.find_spec("myst_nb") is None:
     pytest.skip("the site's tools are pinned for Python >= 3.11 only", allow_module_level=True)
+
+# One Sphinx run per language (up to four, one per core at a time): the first test that uses
+# the site waits for all of them, longer than pyproject's 600 s on a loaded 2-core machine.
+pytestmark = pytest.mark.timeout(1800)
 
 
 def _load_builder():
@@ -381,3 +403,295 @@ def test_an_unknown_jupyterlab_anchor_fails_the_build(tmp_path):
     _, result = _build_fixture(tmp_path, "[gone](a.ipynb#3.-No-such-heading)")
     assert result.returncode != 0
     assert "3.-No-such-heading" in result.stderr
+
+
+# --- the sites in other languages (docs/_ext/course_i18n.py) ---------------------------------
+
+
+def test_a_language_is_built_when_its_lessons_exist(tmp_path):
+    builder = _load_builder()
+    i18n = importlib.import_module("course_i18n")  # scripts/build_html.py put docs/_ext first
+    (tmp_path / "notebooks" / "ru").mkdir(parents=True)
+    (tmp_path / "notebooks" / "ja").mkdir()  # a folder without lessons does not count
+    (tmp_path / "notebooks" / "ru" / "01_a.ipynb").write_text("{}", encoding="utf-8")
+    assert i18n.available(tmp_path) == ["en", "ru"]
+    with pytest.raises(ValueError, match="xx"):
+        builder.build(tmp_path / "html", languages=["xx"])
+
+
+@pytest.mark.parametrize("code", TRANSLATIONS)
+def test_each_translation_present_is_built_and_each_absent_one_is_named(build, code):
+    out, result = build
+    folder = out / TRANSLATIONS[code][0]
+    lessons = _translated_lessons(code)
+    if not lessons:
+        assert f"site: {code} skipped" in result.stdout, result.stdout
+        assert not folder.exists()
+        return
+    assert result.returncode == 0, result.stderr
+    for name in ("index.html", "glossary.html", "search.html", "api.html"):
+        assert (folder / name).is_file(), name
+    assert sorted(p.name for p in (folder / "lessons").glob("*.html")) == [
+        f"{nb.stem}.html" for nb in lessons
+    ]
+
+
+def _site_pages(site: Path) -> list[Path]:
+    """Every page of the English site and of the language sites (not _static etc.)."""
+    return [p for p in site.rglob("*.html") if not any(part.startswith("_") for part in p.parts)]
+
+
+def _switcher(page: Path) -> list[tuple[str, str, str]]:
+    """``(lang, href, aria-current)`` of the language switcher's links on a page."""
+    text = page.read_text(encoding="utf-8")
+    nav = re.search(r'<nav class="course-languages".*?</nav>', text, re.S)
+    assert nav, f"no language switcher on {page}"
+    tags = _Tags()
+    tags.feed(nav.group(0))
+    return [(a["lang"], a["href"], a.get("aria-current", "")) for a in tags.all("a")]
+
+
+def test_every_page_has_a_switcher_whose_links_resolve_to_the_same_page(site):
+    folders = {"en": ""} | {code: TRANSLATIONS[code][0] for code in PRESENT}
+    tags = {"en": "en"} | {code: TRANSLATIONS[code][1] for code in PRESENT}
+    roots = {code: (site / folder if folder else site) for code, folder in folders.items()}
+    lessons = {"en": {nb.stem for nb in LESSONS}} | {
+        code: {nb.stem for nb in _translated_lessons(code)} for code in PRESENT
+    }
+    checked_same_lesson = 0
+    for page in _site_pages(site):
+        here = next(c for c in [*PRESENT, "en"] if page.is_relative_to(roots[c]))
+        relative = page.relative_to(roots[here]).as_posix()
+        links = _switcher(page)
+        assert [lang for lang, _, _ in links] == [tags[c] for c in folders], page
+        for code, (_, href, current) in zip(folders, links, strict=True):
+            target = (page.parent / href).resolve()
+            assert target.is_file(), (page, href)
+            assert (current == "page") == (code == here), (page, href)
+            stem = Path(relative).stem
+            # Every site has every page of the English one (the API reference too), except the
+            # performance notes, the sources and the lessons not translated yet.
+            same_page_exists = code == "en" or (
+                relative not in ("performance.html", "sources.html")
+                and (not relative.startswith("lessons/") or stem in lessons[code])
+            )
+            if same_page_exists:
+                assert target == (roots[code] / relative).resolve(), (page, href)
+                checked_same_lesson += relative.startswith("lessons/")
+            else:
+                assert target == (roots[code] / "index.html").resolve(), (page, href)
+    if PRESENT:
+        assert checked_same_lesson >= 2 * len(LESSONS)
+
+
+@pytest.mark.parametrize("code", PRESENT)
+def test_each_language_site_speaks_its_language(site, code):
+    folder, tag = TRANSLATIONS[code]
+    for page in _site_pages(site / folder):
+        html_tag = next(a for name, a in _parse(page).tags if name == "html")
+        assert html_tag.get("lang") == tag, page
+    assert next(a for n, a in _parse(site / "index.html").tags if n == "html")["lang"] == "en"
+    # The theme's own words, in Sphinx's own translation of them (its message catalog).
+    import sphinx
+
+    catalog = gettext.translation(
+        "sphinx", localedir=Path(sphinx.__file__).parent / "locale", languages=[code]
+    )
+    for english in ("Search", "previous", "next"):
+        translated = catalog.gettext(english)
+        assert translated != english, english
+        lesson = _page(site / folder, _translated_lessons(code)[0])
+        text = lesson.read_text(encoding="utf-8")
+        assert translated in text, (english, translated)
+
+
+def _math(page: Path) -> list[str]:
+    text = page.read_text(encoding="utf-8")
+    return sorted(
+        re.findall(r'<(?:span|div) class="math notranslate nohighlight">(.*?)</', text, re.S)
+    )
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize("code", PRESENT)
+def test_translated_lessons_show_the_same_math_figures_and_widgets(site, code):
+    import base64
+
+    folder = site / TRANSLATIONS[code][0]
+    served = (folder / "_static" / "mathjax" / "tex-chtml.js").read_bytes()
+    assert served == (VENDOR / "mathjax" / "tex-chtml.js").read_bytes()
+    for notebook in _translated_lessons(code):
+        english = REPO / "notebooks" / notebook.name
+        page, en_page = _page(folder, notebook), _page(site, english)
+        assert _math(page) == _math(en_page), notebook.name
+        tags, en_tags = _parse(page), _parse(en_page)
+        scripts = [a.get("src", "") for a in tags.all("script")]
+        assert [s for s in scripts if "/mathjax/" in s] == [
+            s for s in (a.get("src", "") for a in en_tags.all("script")) if "/mathjax/" in s
+        ]
+        # Figures: the translated notebook's own stored PNGs, byte for byte, as many as the
+        # English page shows. (Not the English bytes: a lesson is executed in each language,
+        # and a plot of timings, lesson 08's, differs from run to run.)
+        stored = [
+            base64.b64decode(output["data"]["image/png"])
+            for cell in _notebook(notebook)["cells"]
+            for output in cell.get("outputs", [])
+            if "image/png" in output.get("data", {})
+        ]
+        shown = [img for img in tags.all("img") if "_images/" in img.get("src", "")]
+        assert [(page.parent / img["src"]).read_bytes() for img in shown] == stored
+        en_shown = [img for img in en_tags.all("img") if "_images/" in img.get("src", "")]
+        assert len(shown) == len(en_shown), notebook.name
+        assert all(_png_size(data) > (0, 0) for data in stored)
+        assert all(img.get("alt") for img in shown), notebook.name
+        types = sorted(
+            a.get("type", "") for a in tags.all("script") if "jupyter" in a.get("type", "")
+        )
+        en_types = sorted(
+            a.get("type", "") for a in en_tags.all("script") if "jupyter" in a.get("type", "")
+        )
+        assert types == en_types, notebook.name
+
+
+def _index(site_dir: Path) -> dict:
+    raw = (site_dir / "searchindex.js").read_text(encoding="utf-8")
+    return json.loads(raw[raw.index("(") + 1 : raw.rindex(")")])
+
+
+_CJK = "\u3040-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+
+
+def _query_terms(query: str, code: str) -> list[str]:
+    """A query as the reader's browser cuts it: words; Chinese/Japanese runs into character
+    pairs (a run of one character stays one); then, as Sphinx's searchtools.js does, the
+    language's stop words and numbers dropped and the rest lowercased and stemmed (English
+    stemmer for zh, Russian for ru, none for ja)."""
+    import importlib as imp
+
+    import snowballstemmer
+
+    language = {"zh_CN": ("zh", "english"), "ru": ("ru", "russian"), "ja": ("ja", None)}[code]
+    module = imp.import_module(f"sphinx.search.{language[0]}")
+    stopwords = next(
+        (v.stopwords for v in vars(module).values() if hasattr(v, "stopwords") and v.stopwords),
+        frozenset(),
+    )
+    stem = snowballstemmer.stemmer(language[1]).stemWord if language[1] else str
+    terms = []
+    for word in re.findall(r"\w+", query):
+        for run in re.findall(f"[{_CJK}]+|[^{_CJK}]+", word):
+            if re.match(f"[{_CJK}]", run):
+                terms += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+            elif run.lower() not in stopwords and not run.isdigit():
+                terms.append(stem(run.lower()))
+    return terms
+
+
+def _search(index: dict, query: str, code: str) -> set[str]:
+    """The pages Sphinx's search page lists for a query (searchtools.js, ``_parseQuery`` and
+    ``performTermsSearch``): a term matches an index term equal to it or, if it is longer
+    than two characters, containing it; a page must match every term, or every term longer
+    than two characters."""
+    terms = set(_query_terms(query, code))
+    matched: dict[int, set[str]] = {}
+    for term in terms:
+        for table in ("terms", "titleterms"):
+            entries = index[table]
+            keys = (
+                [term] if term in entries or len(term) <= 2 else [k for k in entries if term in k]
+            )
+            for key in keys:
+                hits = entries.get(key, [])
+                for doc in [hits] if isinstance(hits, int) else hits:
+                    matched.setdefault(doc, set()).add(term)
+    long_terms = sum(len(t) > 2 for t in terms)
+    return {
+        index["docnames"][doc]
+        for doc, found in matched.items()
+        if len(found) == len(terms) or len(found) == long_terms
+    }
+
+
+def _glossary_csv(code: str) -> list[dict[str, str]]:
+    path = REPO / "translations" / code / "glossary.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _prose(notebook: Path) -> str:
+    return "\n".join(
+        "".join(cell["source"])
+        for cell in _notebook(notebook)["cells"]
+        if cell["cell_type"] == "markdown"
+    )
+
+
+@pytest.mark.parametrize("code", PRESENT)
+def test_search_finds_each_glossary_term_on_the_glossary_page_and_in_its_lessons(site, code):
+    index = _index(site / TRANSLATIONS[code][0])
+    prose = {f"lessons/{nb.stem}": _prose(nb) for nb in _translated_lessons(code)}
+    in_lessons = 0
+    for row in _glossary_csv(code):
+        # The translation as written in the table, without a parenthesised aside.
+        term = re.sub(r"\s*[(（].*?[)）]", "", row["translation"]).strip()
+        found = _search(index, term, code)
+        assert "glossary" in found, (term, _query_terms(term, code))
+        for doc, text in prose.items():
+            if code != "ru" and term in text:  # Russian words are found by their stem
+                assert doc in found, (term, doc)
+                in_lessons += 1
+    if code in ("zh_CN", "ja"):
+        assert in_lessons > 0, "no glossary term of the translated lessons was looked up"
+
+
+@pytest.mark.parametrize("code", PRESENT)
+def test_the_glossary_page_shows_the_term_table_and_lessons_link_to_it(site, code):
+    folder = site / TRANSLATIONS[code][0]
+    text = (folder / "glossary.html").read_text(encoding="utf-8")
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", text, re.S)
+    cells = [
+        tuple(re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td.*?</td>", r, re.S))
+        for r in rows
+    ]
+    for row in _glossary_csv(code):
+        assert (row["english"], row["translation"]) in cells, row
+    for notebook in _translated_lessons(code):
+        links = [h for h, _ in _parse(_page(folder, notebook)).links if "glossary.html#term-" in h]
+        assert links, f"no glossary link in {code}/{notebook.stem}"
+
+
+@pytest.mark.parametrize("code", PRESENT)
+def test_each_landing_page_lists_its_lessons_with_their_notebooks(site, code):
+    folder = site / TRANSLATIONS[code][0]
+    links = _parse(folder / "index.html").links
+    downloads = [h for h, _ in links if h.startswith("_sources/") and h.endswith(".ipynb")]
+    lessons = _translated_lessons(code)
+    assert [Path(h).name for h in downloads] == [nb.name for nb in lessons]
+    for href, notebook in zip(downloads, lessons, strict=True):
+        assert (folder / href).read_bytes() == notebook.read_bytes()
+
+
+@pytest.mark.parametrize("code", PRESENT)
+def test_translated_headings_keep_their_english_anchor_as_an_id_only(site, code):
+    folder = site / TRANSLATIONS[code][0]
+    for notebook in _translated_lessons(code):
+        text = _page(folder, notebook).read_text(encoding="utf-8")
+        # Every <a> of the page links somewhere (the theme's scroll spy reads every
+        # contents entry's href); the heading's <a id> became an id of its section.
+        assert not re.search(r"<a\s+id=", text), notebook.name
+        # Plain anchors (no math, no quotes) also stay usable as an id of the page.
+        ids = {a.get("id") for _, a in _parse(_page(folder, notebook)).tags}
+        for anchor in re.findall(r'<a id="([^"$\\&]*?)"></a>', _prose(notebook)):
+            assert anchor in ids, (notebook.name, anchor)
+
+
+@pytest.mark.parametrize("code", PRESENT)
+def test_the_search_page_has_a_stemmer_that_exists(site, code):
+    text = (site / TRANSLATIONS[code][0] / "_static" / "language_data.js").read_text("utf-8")
+    assigned = re.findall(r"window\.Stemmer = (\w+);", text)
+    for name in assigned:
+        assert re.search(rf"\b(?:class|function|var|const|let)\s+{name}\b|{name}\s*=", text)

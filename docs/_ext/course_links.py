@@ -7,7 +7,8 @@
   to the id Sphinx gives that heading; an anchor that matches no heading is left to MyST, which
   reports it (a build error under ``-W``).
 * **Glossary.** The first use of each term of ``glossary.md`` in a lesson's prose links to its
-  definition (:data:`GLOSSARY_FORMS` lists the words that count as a use).
+  definition (:data:`GLOSSARY_FORMS` lists the words that count as a use; in a translated
+  lesson, so do the forms ``translations/<language>/glossary.csv`` gives its translation).
 * **Names in prose.** Inline code naming a function of the package (``softmax_vjp``,
   ``sc.softmax``, ``softmax_course.one_hot(y, K)``) links to its reference entry. Names in code
   cells are linked by sphinx-codeautolink.
@@ -15,6 +16,7 @@
 
 from __future__ import annotations
 
+import csv
 import html
 import re
 from pathlib import Path
@@ -92,12 +94,48 @@ def adopt_explicit_anchors(document: nodes.document) -> None:
             title[0] = nodes.Text(str(title[0]).lstrip())
 
 
+_ANCHOR_TAG = re.compile(r"""^\s*<a\s+(?:id|name)=(?:"([^"]+)"|'([^']+)')\s*>\s*(?:</a>)?\s*$""")
+_CLOSE_TAG = re.compile(r"^\s*</a>\s*$")
+
+
+def _explicit_anchors(title: nodes.title) -> list[str]:
+    """Take ``<a id="..."></a>`` out of a heading and return the ids.
+
+    A translated lesson keeps the English heading's anchor this way (``## 3. 平移不变性
+    <a id="3.-Shift-invariance"></a>``), so that links written against the English text
+    still arrive; the page shows the heading without the empty element.
+    """
+    found = []
+    opened = False  # Markdown gives ``<a id="...">`` and ``</a>`` as two pieces of HTML
+    for raw in list(title.findall(nodes.raw)):
+        if "html" not in raw.get("format", ""):
+            continue
+        match = _ANCHOR_TAG.match(raw.astext())
+        if match or (opened and _CLOSE_TAG.match(raw.astext())):
+            if match:
+                # An apostrophe may stand in a double-quoted id; &quot; for a quote.
+                found.append(html.unescape(match.group(1) or match.group(2)))
+            opened = bool(match) and "</a>" not in raw.astext()
+            raw.parent.remove(raw)
+    if found and title.children and isinstance(title[-1], nodes.Text):
+        title[-1].parent.replace(title[-1], nodes.Text(str(title[-1]).rstrip()))
+    return found
+
+
 def section_anchors(document: nodes.document) -> dict[str, str]:
-    """``{JupyterLab anchor: Sphinx section id}`` for every heading of a document."""
+    """``{JupyterLab anchor: Sphinx section id}`` for every heading of a document.
+
+    A heading's explicit ``<a id="..."></a>`` anchors count too.
+    """
     anchors: dict[str, str] = {}
     for section in document.findall(nodes.section):
         if not section.children or not isinstance(section[0], nodes.title) or not section["ids"]:
             continue
+        for anchor in _explicit_anchors(section[0]):
+            anchors.setdefault(anchor, section["ids"][0])
+            if anchor not in document.ids:  # the English anchor works on the page too
+                section["ids"].append(anchor)
+                document.ids[anchor] = section
         anchors.setdefault(jupyterlab_anchor(section[0]), section["ids"][0])
         for explicit in section["ids"][1:]:  # adopted from an explicit anchor
             anchors.setdefault(explicit, section["ids"][0])
@@ -247,12 +285,43 @@ def _in_prose(node: nodes.Node) -> bool:
     return True
 
 
-def _forms_pattern() -> re.Pattern[str]:
-    alternatives = [f"(?P<t{index}>{forms})" for index, forms in enumerate(GLOSSARY_FORMS.values())]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
+# Chinese and Japanese write words without spaces: their terms match without word boundaries.
+_NO_SPACES = ("zh_CN", "ja")
 
 
-_FORMS = _forms_pattern()
+def translated_forms(language: str, repo: Path | None = None) -> dict[str, str]:
+    """``{term of GLOSSARY_FORMS: regex of its translation}`` from a translated glossary.
+
+    ``translations/<language>/glossary.csv`` gives each term's translation and the regex
+    (``match``) that the translation tests use to find it in the lessons' prose.
+    """
+    if language == "en":
+        return {}
+    path = (repo or Path(__file__).resolve().parents[2]) / "translations" / language
+    path = path / "glossary.csv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = {row["english"]: row["match"] for row in csv.DictReader(handle)}
+    return {term: rows[term] for term in GLOSSARY_FORMS if rows.get(term)}
+
+
+def _forms_pattern(language: str = "en") -> re.Pattern[str]:
+    """One group per term: its English forms (a lesson may keep "softmax" or "logit" in any
+    language), then the forms of its translation in ``language``."""
+    translated = translated_forms(language)
+    alternatives = []
+    for index, (term, forms) in enumerate(GLOSSARY_FORMS.items()):
+        alternative = rf"(?<![\w-])(?:{forms})(?![\w-])"
+        if term in translated:
+            extra = translated[term]
+            no_spaces = language in _NO_SPACES
+            alternative += f"|(?:{extra})" if no_spaces else rf"|(?<![\w-])(?:{extra})\w*"
+        alternatives.append(f"(?P<t{index}>{alternative})")
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+_FORMS = {"en": _forms_pattern()}
 _TERMS = list(GLOSSARY_FORMS)
 
 
@@ -260,6 +329,10 @@ def link_glossary_terms(app: Sphinx, doctree: nodes.document) -> None:
     """Link the first use of each glossary term in a lesson's prose to its definition."""
     if not app.env.docname.startswith(LESSON_PREFIX):
         return
+    language = getattr(app.config, "course_site_language", "en")
+    if language not in _FORMS:
+        _FORMS[language] = _forms_pattern(language)
+    forms = _FORMS[language]
     seen: set[str] = set()
     for text in list(doctree.findall(nodes.Text)):
         if len(seen) == len(_TERMS):
@@ -271,7 +344,7 @@ def link_glossary_terms(app: Sphinx, doctree: nodes.document) -> None:
         source = str(text)
         pieces: list[nodes.Node] = []
         position = 0
-        for match in _FORMS.finditer(source):
+        for match in forms.finditer(source):
             term = _TERMS[int(next(k for k, v in match.groupdict().items() if v)[1:])]
             if term in seen:
                 continue

@@ -18,6 +18,7 @@ import inspect
 import pkgutil
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 from docutils import nodes
@@ -42,6 +43,13 @@ def lesson_questions(srcdir: Path) -> dict[str, list[str]]:
     return {str(key).zfill(2): list(value) for key, value in data.items()}
 
 
+def _phrase(config: Any, key: str) -> str:
+    """Words this extension writes on a page, in the site's language (course_i18n)."""
+    from course_i18n import phrase
+
+    return phrase(key, getattr(config, "course_site_language", "en"))
+
+
 class LessonMap(SphinxDirective):
     """The list of lessons with the questions each one answers."""
 
@@ -51,6 +59,7 @@ class LessonMap(SphinxDirective):
         srcdir = Path(self.env.srcdir)
         self.env.note_dependency(str(srcdir / "lesson_questions.yml"))
         questions = lesson_questions(srcdir)
+        download = _phrase(self.config, "download")
         lines: list[str] = []
         for path in lesson_paths(srcdir):
             number = path.name[:2]
@@ -60,7 +69,7 @@ class LessonMap(SphinxDirective):
             href = f"_sources/{LESSON_DIR}/{path.name}"
             lines.append(
                 f"- **{{doc}}`{doc}`** · "
-                f'<a class="reference download" href="{href}" download>download the notebook</a>'
+                f'<a class="reference download" href="{href}" download>{download}</a>'
             )
             lines.append("")
             for question in questions.get(number, []):
@@ -113,7 +122,7 @@ def add_figure_alt_text(app: Sphinx, doctree: nodes.document) -> None:
             for m in (_TITLE.finditer(_cell_source(cell)) if cell else [])
             if _words_only(m.group(1), m.group(3))
         ]
-        alt = f"Figure {count} of lesson “{lesson}”, section “{section}”"
+        alt = _phrase(app.config, "figure").format(count=count, lesson=lesson, section=section)
         if titles:
             alt += ": " + "; ".join(titles)
         image["alt"] = alt

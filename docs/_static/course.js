@@ -2,6 +2,58 @@
 (function () {
   "use strict";
 
+  // --- 0. The words this file writes, in the page's language (<html lang>, see course_i18n) ---
+  const WORDS = {
+    en: {
+      navigation: "Site navigation",
+      contents: "On this page",
+      equation: "Equation (scrolls sideways)",
+      widgetOutput: "Widget output (scrolls sideways)",
+      note:
+        "Saved view: these controls need a running notebook. Open the lesson with " +
+        "<code>make lab</code> (or download it) to move them; the numbers below are the ones " +
+        "saved with the lesson.",
+      toggle: (title) => `Show or hide the pages of ${title}`,
+      thisSection: "this section",
+    },
+    "zh-CN": {
+      navigation: "网站导航",
+      contents: "本页内容",
+      equation: "公式（可横向滚动）",
+      widgetOutput: "小部件输出（可横向滚动）",
+      note:
+        "已保存的视图：这些控件要在运行中的 notebook 里才能拖动。用 <code>make lab</code> " +
+        "打开本课（或下载它）即可操作；下面的数字是随课程保存的结果。",
+      toggle: (title) => `显示或隐藏“${title}”下的页面`,
+      thisSection: "本节",
+    },
+    ru: {
+      navigation: "Навигация по сайту",
+      contents: "На этой странице",
+      equation: "Формула (прокручивается по горизонтали)",
+      widgetOutput: "Вывод виджета (прокручивается по горизонтали)",
+      note:
+        "Сохранённый вид: этим элементам управления нужен запущенный блокнот. Откройте урок " +
+        "через <code>make lab</code> (или скачайте его), чтобы их двигать; числа ниже " +
+        "сохранены вместе с уроком.",
+      toggle: (title) => `Показать или скрыть страницы раздела «${title}»`,
+      thisSection: "этот раздел",
+    },
+    ja: {
+      navigation: "サイトナビゲーション",
+      contents: "このページの内容",
+      equation: "数式（横にスクロールできます）",
+      widgetOutput: "ウィジェットの出力（横にスクロールできます）",
+      note:
+        "保存された表示です。これらのコントロールを動かすには、実行中のノートブックが必要です。" +
+        "<code>make lab</code> でレッスンを開く（またはダウンロードする）と操作できます。" +
+        "下の数値はレッスンとともに保存されたものです。",
+      toggle: (title) => `「${title}」のページを表示・非表示`,
+      thisSection: "このセクション",
+    },
+  };
+  const SAY = WORDS[document.documentElement.lang] || WORDS.en;
+
   // --- 1. The menu and contents buttons below 992 px ------------------------------------------
   // sphinx-book-theme 1.4.0 with pydata-sphinx-theme 0.20 puts two buttons of each kind on the
   // page: pydata's, in a header the book theme hides, and the book theme's, in the article
@@ -27,7 +79,7 @@
         // The book theme's buttons are named by a tooltip only.
         button.setAttribute(
           "aria-label",
-          kind === "primary" ? "Site navigation" : "On this page",
+          kind === "primary" ? SAY.navigation : SAY.contents,
         );
         button.removeAttribute("title");
         button.removeAttribute("data-bs-toggle");
@@ -46,7 +98,7 @@
       if (scrolls) {
         scroller.setAttribute("tabindex", "0");
         scroller.setAttribute("role", "region");
-        scroller.setAttribute("aria-label", "Equation (scrolls sideways)");
+        scroller.setAttribute("aria-label", SAY.equation);
       } else if (scroller.getAttribute("role") === "region") {
         scroller.removeAttribute("tabindex");
         scroller.removeAttribute("role");
@@ -62,7 +114,7 @@
       if (scrolls) {
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
-        box.setAttribute("aria-label", "Widget output (scrolls sideways)");
+        box.setAttribute("aria-label", SAY.widgetOutput);
       } else if (box.getAttribute("role") === "region") {
         box.removeAttribute("tabindex");
         box.removeAttribute("role");
@@ -74,10 +126,7 @@
   // --- 3. Saved widgets: shown as saved, controls disabled, said so on the widget -------------
   // The site has no Python kernel: a slider could be dragged, but nothing would recompute
   // what it controls. So every control is disabled and the widget says why and what to do.
-  const NOTE =
-    "Saved view: these controls need a running notebook. Open the lesson with " +
-    "<code>make lab</code> (or download it) to move them; the numbers below are the ones " +
-    "saved with the lesson.";
+  const NOTE = SAY.note;
 
   function freezeWidgets() {
     const roots = document.querySelectorAll(".cell_output .jupyter-widgets.widget-vbox");
@@ -212,8 +261,8 @@
     for (const summary of document.querySelectorAll("nav details > summary")) {
       if (summary.textContent.trim() || summary.getAttribute("aria-label")) continue;
       const link = summary.parentElement.parentElement.querySelector(":scope > a");
-      const title = link ? link.textContent.trim() : "this section";
-      summary.setAttribute("aria-label", `Show or hide the pages of ${title}`);
+      const title = link ? link.textContent.trim() : SAY.thisSection;
+      summary.setAttribute("aria-label", SAY.toggle(title));
     }
   }
 

@@ -11,7 +11,10 @@ search and the previous/next walk. At phone (390x844), tablet (800x1000) and des
 screen, long equations scroll in their own box; axe-core (vendored in ``tests/e2e/vendor/``)
 finds no serious or critical violation on any page, in the light and the dark theme; the saved
 widgets do not pretend to be live; lesson 04 weighs under 3 MB as served with gzip.
-Screenshots: ``artifacts/site/``.
+The sites in other languages (``zh/``, ``ru/``, ``ja/``, when their lessons exist): their
+landing page, glossary and two lessons work offline like the English pages, the language
+switcher moves between the same lesson in two languages, and their search finds a glossary
+term in its lesson. Screenshots: ``artifacts/site/``.
 """
 
 from __future__ import annotations
@@ -204,11 +207,24 @@ def visit(offline_browser):
         v.close()
 
 
+# The language sites beside the English one: folder -> (notebooks/ and translations/, lang=).
+TRANSLATIONS = {"zh": ("zh_CN", "zh-CN"), "ru": ("ru", "ru"), "ja": ("ja", "ja")}
+
+
+def _translated(folder: str) -> list[Path]:
+    return sorted((REPO / "notebooks" / TRANSLATIONS[folder][0]).glob("[0-9][0-9]_*.ipynb"))
+
+
+PRESENT = [folder for folder in TRANSLATIONS if _translated(folder)]
+
+
 def _pages(site_dir: Path) -> list[str]:
+    """The English site's pages (the language sites are sampled by their own tests)."""
     return sorted(
         str(p.relative_to(site_dir))
         for p in site_dir.rglob("*.html")
         if not p.relative_to(site_dir).parts[0].startswith("_")
+        and p.relative_to(site_dir).parts[0] not in TRANSLATIONS
     )
 
 
@@ -224,31 +240,106 @@ def test_every_page_works_offline(site_dir, server, visit):
     problems: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
     for name in _pages(site_dir):
-        visit.errors.clear(), visit.outside.clear(), visit.failed.clear()
-        visit.open(server + name)
-        found: list[str] = []
-        math = visit.page.evaluate(MATH_JS)
-        counts[name] = math["total"]
-        if math["total"] and math["mathjax"] is None:
-            found.append("MathJax did not load")
-        found += [f"not typeset: {t[:80]}" for t in math["untypeset"]]
-        found += [f"TeX error: {t[:80]}" for t in math["errors"]]
-        found += [f"raw TeX in the text: {t!r}" for t in visit.page.evaluate(UNTYPESET_JS)]
-        for image in visit.page.evaluate(IMAGES_JS):
-            if not image["width"]:
-                found.append(f"image not loaded: {image['src']}")
-            if not image["alt"]:
-                found.append(f"image without alt text: {image['src']}")
-        found += _widget_problems(visit.page)
-        visit.page.wait_for_timeout(100)  # late console messages (fonts, widgets)
-        found += visit.errors + [f"left 127.0.0.1: {u}" for u in visit.outside]
-        found += [f"failed: {u}" for u in visit.failed]
+        found = _page_problems(visit, server, name, counts)
         if found:
             problems[name] = found
     assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
     # The lessons are mostly derivations: each one has formulas, and they were all checked.
     for notebook in LESSONS:
         assert counts[f"lessons/{notebook.stem}.html"] > 10, counts
+
+
+def _page_problems(visit, server: str, name: str, counts: dict[str, int]) -> list[str]:
+    """What is wrong with one page: errors, requests off 127.0.0.1, math, images, widgets."""
+    visit.errors.clear(), visit.outside.clear(), visit.failed.clear()
+    visit.open(server + name)
+    found: list[str] = []
+    math = visit.page.evaluate(MATH_JS)
+    counts[name] = math["total"]
+    if math["total"] and math["mathjax"] is None:
+        found.append("MathJax did not load")
+    found += [f"not typeset: {t[:80]}" for t in math["untypeset"]]
+    found += [f"TeX error: {t[:80]}" for t in math["errors"]]
+    found += [f"raw TeX in the text: {t!r}" for t in visit.page.evaluate(UNTYPESET_JS)]
+    for image in visit.page.evaluate(IMAGES_JS):
+        if not image["width"]:
+            found.append(f"image not loaded: {image['src']}")
+        if not image["alt"]:
+            found.append(f"image without alt text: {image['src']}")
+    found += _widget_problems(visit.page)
+    visit.page.wait_for_timeout(100)  # late console messages (fonts, widgets)
+    found += visit.errors + [f"left 127.0.0.1: {u}" for u in visit.outside]
+    found += [f"failed: {u}" for u in visit.failed]
+    return found
+
+
+@pytest.mark.parametrize("folder", PRESENT)
+def test_each_language_site_works_offline(server, visit, folder):
+    lessons = _translated(folder)
+    sample = [lessons[0], *[nb for nb in lessons if nb.name.startswith("04_")]]
+    names = ["index.html", "glossary.html"] + [f"lessons/{nb.stem}.html" for nb in sample]
+    counts: dict[str, int] = {}
+    problems = {}
+    for name in names:
+        found = _page_problems(visit, server, f"{folder}/{name}", counts)
+        if found:
+            problems[name] = found
+        lang = visit.page.evaluate("document.documentElement.lang")
+        if lang != TRANSLATIONS[folder][1]:
+            problems.setdefault(name, []).append(f"lang={lang}")
+    assert not problems, json.dumps(problems, indent=1, ensure_ascii=False)
+    for notebook in sample:
+        english = f"lessons/{notebook.stem}.html"
+        visit.open(server + english)
+        assert counts[f"{folder}/{english}"] == visit.page.evaluate(MATH_JS)["total"]
+
+
+@pytest.mark.parametrize("folder", PRESENT)
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_the_language_switcher_keeps_the_lesson(offline_browser, server, folder, size):
+    lesson = _translated(folder)[-1]
+    visit = Visit(offline_browser, viewport=VIEWPORTS[size])
+    try:
+        visit.open(f"{server}lessons/{lesson.stem}.html", wait_until="domcontentloaded")
+        tag = TRANSLATIONS[folder][1]
+        link = visit.page.locator(f'nav.course-languages a[lang="{tag}"]')
+        assert link.is_visible(), f"no visible switcher link to {tag} at {size} width"
+        with visit.page.expect_navigation():
+            link.click()
+        assert visit.page.url == f"{server}{folder}/lessons/{lesson.stem}.html"
+        assert visit.page.evaluate("document.documentElement.lang") == tag
+        back = visit.page.locator('nav.course-languages a[lang="en"]')
+        with visit.page.expect_navigation():
+            back.click()
+        assert visit.page.url == f"{server}lessons/{lesson.stem}.html"
+        assert not visit.errors and not visit.outside, (visit.errors, visit.outside)
+    finally:
+        visit.close()
+
+
+@pytest.mark.parametrize("folder", PRESENT)
+def test_search_in_each_language_finds_a_glossary_term_in_its_lesson(server, visit, folder):
+    import csv
+
+    code = TRANSLATIONS[folder][0]
+    with (REPO / "translations" / code / "glossary.csv").open(encoding="utf-8") as handle:
+        terms = [row["translation"].split(" (")[0].split("（")[0] for row in csv.DictReader(handle)]
+    prose = {
+        nb.stem: "".join(
+            "".join(c["source"]) for c in json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        )
+        for nb in _translated(folder)
+    }
+    term, stem = next(
+        ((t, s) for t in terms for s, text in prose.items() if t in text), (None, None)
+    )
+    assert term, f"no glossary term of {code} in its lessons"
+    visit.open(f"{server}{folder}/search.html?q={term}")
+    results = visit.page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=30_000)
+    hrefs = [results.nth(i).get_attribute("href") for i in range(results.count())]
+    assert any(f"lessons/{stem}.html" in h for h in hrefs), (term, hrefs)
+    assert not visit.errors and not visit.outside, (visit.errors, visit.outside)
 
 
 def _widget_problems(page) -> list[str]:
