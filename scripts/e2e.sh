@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 BIN=${BIN:-.venv/bin}
 CHROMIUM=${E2E_CHROMIUM:-/usr/bin/chromium}
-E2E_TIMEOUT=${E2E_TIMEOUT:-1200}  # seconds, a hard bound on the whole run
+E2E_TIMEOUT=${E2E_TIMEOUT:-2400}  # seconds, a hard bound on the whole run (about 23 min with the language sites)
 E2E_TESTS=${E2E_TESTS:-tests/e2e}  # `make html-e2e`: only the course website's test
 
 if [ ! -x "$CHROMIUM" ]; then
