@@ -117,27 +117,27 @@ def _float64_as_int64(typingctx, value):
 
 
 @intrinsic
-def _low32_as_float32(typingctx, bits):
-    """Reinterpret the low 32 bits of an int64 as a float32."""
-    if bits != types.int64:
+def _times_pow2_f32(typingctx, p, t):
+    """``(p * 2**h) * 2**(k - h)``, ``h = floor(k/2)``, with ``k`` in the low bits of ``t``.
+
+    The float32 scaling step of :func:`exp32` in 32-bit integer lanes: written in
+    Python, numba would widen the integers to int64 (8 float32 lanes would become
+    two halves of 4 int64 lanes, and AVX2 has no 64-bit arithmetic shift).
+    """
+    if p != types.float32 or t != types.float32:
         return None
 
     def codegen(context, builder, signature, args):
-        return builder.bitcast(builder.trunc(args[0], ir.IntType(32)), ir.FloatType())
+        i32 = ir.IntType(32)
+        k = builder.sub(builder.bitcast(args[1], i32), ir.Constant(i32, SHIFT_BITS_F))
+        half = builder.ashr(k, ir.Constant(i32, 1))
+        bias, mantissa_bits = ir.Constant(i32, 127), ir.Constant(i32, 23)
+        s1 = builder.bitcast(builder.shl(builder.add(half, bias), mantissa_bits), ir.FloatType())
+        rest = builder.add(builder.sub(k, half), bias)
+        s2 = builder.bitcast(builder.shl(rest, mantissa_bits), ir.FloatType())
+        return builder.fmul(builder.fmul(args[0], s1), s2)
 
-    return types.float32(types.int64), codegen
-
-
-@intrinsic
-def _float32_as_int64(typingctx, value):
-    """The bits of a float32 as an int32, sign-extended to int64."""
-    if value != types.float32:
-        return None
-
-    def codegen(context, builder, signature, args):
-        return builder.sext(builder.bitcast(args[0], ir.IntType(32)), ir.IntType(64))
-
-    return types.int64(types.float32), codegen
+    return types.float32(types.float32, types.float32), codegen
 
 
 _FLAGS = {"contract"}
@@ -191,11 +191,7 @@ def exp32(x):
     p = p * r + F2
     p = p * r + F1
     p = p * r + F0
-    k = _float32_as_int64(t) - SHIFT_BITS_F
-    half = k >> 1
-    s1 = _low32_as_float32((half + 127) << 23)
-    s2 = _low32_as_float32((k - half + 127) << 23)
-    result = (p * s1) * s2
+    result = _times_pow2_f32(p, t)  # 2**k in two halves, as in exp64
     return result if x == x else x
 
 
