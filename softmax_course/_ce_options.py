@@ -230,7 +230,7 @@ def loss_from_log_probs(c: np.ndarray, log_s: np.ndarray, options: Options, deno
     Returns the per-sample losses (``reduction="none"``) or a 0-d array.
     """
     with np.errstate(invalid="ignore"):  # only for non-finite logits: NaN is the answer
-        per_sample = 0 - np.sum(np.where(c > 0, c * log_s, 0), axis=-1)  # 0 - x: no -0.0
+        per_sample = np.asarray(0 - np.sum(np.where(c > 0, c * log_s, 0), axis=-1))  # no -0.0
     if options.reduction == "none":
         return per_sample
     total = np.asarray(np.sum(per_sample))

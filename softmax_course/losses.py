@@ -372,10 +372,10 @@ def _prepared(
     return c, denominator, work
 
 
-def _loss_result(loss: np.ndarray, dtype: np.dtype) -> Any:
+def _loss_result(loss: np.ndarray, dtype: np.dtype, options: _options.Options) -> Any:
     """A numpy scalar for a reduced loss, an array for ``reduction="none"``, in ``dtype``."""
     with np.errstate(over="ignore"):  # float16: a loss beyond 65504 is inf, quietly
-        return loss.astype(dtype) if loss.ndim else dtype.type(loss)
+        return loss.astype(dtype) if options.reduction == "none" else dtype.type(loss)
 
 
 def _grad_result(grad: np.ndarray, axis: int, dtype: np.dtype) -> NDArray[np.floating]:
@@ -611,7 +611,8 @@ def cross_entropy(
     c, denominator, work = _prepared(s, targets, array.shape, k_axis, options, "probs")
     with np.errstate(divide="ignore"):
         log_s = np.log(np.where(c > 0, s.astype(work, copy=False), 1))
-    return _loss_result(_options.loss_from_log_probs(c, log_s, options, denominator), s.dtype)
+    loss = _options.loss_from_log_probs(c, log_s, options, denominator)
+    return _loss_result(loss, s.dtype, options)
 
 
 def _plain_cross_entropy(probs: np.ndarray, targets: ArrayLike) -> np.floating:
@@ -894,7 +895,8 @@ def softmax_cross_entropy(
     z = np.moveaxis(array, k_axis, -1)
     c, denominator, work = _prepared(z, targets, array.shape, k_axis, options, "logits")
     log_s = log_softmax(z.astype(work, copy=False), workers=workers)
-    return _loss_result(_options.loss_from_log_probs(c, log_s, options, denominator), z.dtype)
+    loss = _options.loss_from_log_probs(c, log_s, options, denominator)
+    return _loss_result(loss, z.dtype, options)
 
 
 def _plain_softmax_cross_entropy(z: np.ndarray, targets: ArrayLike, workers: int) -> np.floating:
