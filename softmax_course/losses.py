@@ -536,7 +536,7 @@ def cross_entropy(
     a NaN would poison every parameter a training step touches. To tell the
     case apart, count the labels that are not ``ignore_index``. (With label
     smoothing, weight-0 labels and positive other weights the numerator is
-    positive and the mean ``inf``, as in PyTorch.)
+    positive: the mean is ``inf`` here, NaN in PyTorch.)
 
     **Label smoothing and soft targets** were two PyTorch feature requests
     (issues #7455 and #11959); both are what ``label_smoothing`` and
