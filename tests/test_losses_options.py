@@ -392,3 +392,29 @@ def test_no_input_is_modified_by_any_option():
             grad(x.T, np.moveaxis(targets, -1, 0) if targets is y else targets, axis=0, **options)
     for original, copy in zip(arrays, copies, strict=True):
         assert_array_equal(original, copy)
+
+
+# --- the plain call keeps the fused path; options take the numpy path ---------------------
+
+
+def test_only_the_plain_call_asks_for_the_fused_kernels(monkeypatch):
+    from softmax_course import _fast
+
+    calls = []
+    for name in ("cross_entropy_rows", "cross_entropy_grad_rows"):
+        original = getattr(_fast, name)
+        monkeypatch.setattr(
+            _fast, name, lambda *a, _f=original, _n=name: calls.append(_n) or _f(*a)
+        )
+    z = np.random.default_rng(0).normal(size=(20, 5))
+    labels = np.arange(20) % 5
+    softmax_cross_entropy(z, labels)
+    softmax_cross_entropy_grad(z, labels)
+    assert calls == ["cross_entropy_rows", "cross_entropy_grad_rows"]
+    for options in ({"reduction": "sum"}, {"weight": np.ones(5)}, {"ignore_index": 3},
+                    {"label_smoothing": 0.1}, {"axis": 0}):  # fmt: skip
+        x = z.T if options.get("axis") == 0 else z
+        softmax_cross_entropy(x, labels, **options)
+        softmax_cross_entropy_grad(x, labels, **options)
+    softmax_cross_entropy_grad(z, labels, grad_output=2.0)
+    assert len(calls) == 2
