@@ -44,6 +44,7 @@ __all__ = [
     "REDUCTIONS",
     "Options",
     "check_options",
+    "check_weight_length",
     "class_axis",
     "coefficients",
     "grad_from_logits",

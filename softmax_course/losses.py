@@ -386,8 +386,6 @@ def _grad_result(grad: np.ndarray, axis: int, dtype: np.dtype) -> NDArray[np.flo
 
 # --- public functions: the losses -------------------------------------------------------
 
-Reduction = Literal["mean", "sum", "none"]
-
 
 @overload
 def cross_entropy(
