@@ -1,7 +1,8 @@
 r"""Cross-entropy: one-hot targets, the loss, and its two gradients.
 
 For a batch of :math:`N` samples with probabilities :math:`s_{n k}` (the
-class axis is the last one) and targets :math:`y_{n k}`,
+class axis is the last one unless ``axis`` says otherwise) and targets
+:math:`y_{n k}`,
 
 .. math::
 
@@ -31,16 +32,26 @@ file are often floats). :math:`N` is the product
 of all axes but the last. The convention :math:`0 \log 0 = 0` is used
 throughout: a class with target 0 contributes nothing, even where its
 probability is exactly 0.
+
+The four losses take PyTorch's options of ``torch.nn.functional.cross_entropy``
+as keywords: ``axis`` (the class axis), ``reduction`` (``"mean"``, ``"sum"``
+or ``"none"``), ``weight`` (per class), ``ignore_index`` (a label to leave
+out) and ``label_smoothing``, with PyTorch's formulas (see
+:func:`cross_entropy`), except that a batch whose targets are all ignored has
+mean 0 rather than NaN. The gradients also take ``grad_output``, the upstream
+gradient of the reduced loss.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from softmax_course import _ce_options as _options
 from softmax_course import _fast
 from softmax_course._validation import _describe, as_array, as_real_array, working_dtype
 from softmax_course.core import log_softmax, softmax
@@ -58,12 +69,16 @@ __all__ = [
 # --- argument checking ------------------------------------------------------------------
 
 
-def _as_labels(labels: object, name: str, num_classes: int | None) -> np.ndarray:
+def _as_labels(
+    labels: object, name: str, num_classes: int | None, ignore_index: int | None = None
+) -> np.ndarray:
     """Return ``labels`` as an int64 array of class indices in ``[0, num_classes)``.
 
     Integer arrays are accepted as they are; float arrays only when every
     value is a whole number (labels read from a CSV file are often floats).
-    Booleans are refused: a mask is not a class index.
+    Booleans are refused: a mask is not a class index. Labels equal to
+    ``ignore_index`` are exempt from the range check (PyTorch's padding
+    label -100 is out of range on purpose).
     """
     array = as_array(labels, name, "integer class indices")
     kind = array.dtype.kind
@@ -90,29 +105,32 @@ def _as_labels(labels: object, name: str, num_classes: int | None) -> np.ndarray
             "expected an integer array"
         )
     result = array.astype(np.int64)
-    if result.size:
-        low, high = int(result.min()), int(result.max())
+    counted = result if ignore_index is None else result[result != ignore_index]
+    also = "" if ignore_index is None else f", or ignore_index={ignore_index}"
+    if counted.size:
+        low, high = int(counted.min()), int(counted.max())
         if low < 0:
             raise ValueError(
                 f"{name} must be non-negative class indices; received {low}; "
-                "expected integers in [0, K) (negative indices do not wrap around here)"
+                f"expected integers in [0, K){also} (negative indices do not wrap around here)"
             )
         if num_classes is not None and high >= num_classes:
             raise ValueError(
                 f"{name} contains class {high}, out of range for K={num_classes} "
-                f"classes; expected integers in [0, {num_classes - 1}]"
+                f"classes; expected integers in [0, {num_classes - 1}]{also}"
             )
     return result
 
 
-def _check_probs(probs: ArrayLike) -> np.ndarray:
+def _check_probs(probs: ArrayLike, axis_name: str = "the last (class) axis") -> np.ndarray:
     """Probabilities: real, at least 1-D, entries in [0, 1], each row summing to 1.
 
     The tolerance, 1e-4 or ``sqrt(eps)`` of the dtype if
     larger, admits rounding (float16 softmax outputs are off by about 1e-3)
     and the steps of a finite-difference check (``numerical_gradient`` moves
     one entry by ``eps = 1e-6``), and still catches logits and unnormalized
-    scores.
+    scores. The class axis is the last one (``axis_name`` names it for the
+    message when the caller has moved it there).
     """
     s = as_real_array(probs, "probs")
     _check_class_axis(s, "probs")
@@ -138,7 +156,7 @@ def _check_probs(probs: ArrayLike) -> np.ndarray:
         else:
             hint = "did you pass logits or unnormalized scores? use softmax_cross_entropy for those"
         raise ValueError(
-            f"probs must sum to 1 along the last (class) axis; {where} sums to {total!r} "
+            f"probs must sum to 1 along {axis_name}; {where} sums to {total!r} "
             f"({total - 1:+.1e} away from 1); expected 1 within {tolerance:.1e} ({hint})"
         )
     return s
@@ -158,29 +176,44 @@ def _check_class_axis(x: np.ndarray, name: str) -> None:
         )
 
 
-def _ambiguous_targets(shape: tuple[int, ...], value_name: str) -> ValueError:
+def _ambiguous_targets(
+    shape: tuple[int, ...], value_name: str, label_shape: tuple[int, ...] | None = None
+) -> ValueError:
     """The error for integer targets of the predictions' own shape: labels or one-hot rows?"""
+    label_shape = shape[:-1] if label_shape is None else label_shape
     return ValueError(
         f"targets are integers of the same shape as {value_name}, {shape}, which reads two "
         f"ways: as class labels (integer targets are labels, as in PyTorch) they would need "
-        f"shape {shape[:-1]}, one per sample; as one-hot or soft distributions they would need "
-        "a floating-point dtype. Expected labels of shape "
-        f"{shape[:-1]}, or targets.astype(float) if each row is a distribution"
+        f"shape {label_shape}, one per sample; as one-hot or soft distributions they would "
+        "need a floating-point dtype. Expected labels of shape "
+        f"{label_shape}, or targets.astype(float) if each row is a distribution"
     )
 
 
-def _targets(targets: object, shape: tuple[int, ...], dtype: np.dtype, value_name: str):
+def _targets(
+    targets: object,
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    value_name: str,
+    axis: int | None = None,
+    ignore_index: int | None = None,
+):
     """Sort ``targets`` into a dense distribution or integer labels.
 
-    Integer targets are labels of shape ``shape[:-1]`` (integer targets of
-    ``shape`` itself are refused as ambiguous); other targets of ``shape``
-    are distributions; other targets of ``shape[:-1]`` are labels if whole.
-    Returns ``(y, labels)`` with exactly one of them not None: ``y`` has the
-    given shape and dtype, ``labels`` has shape ``shape[:-1]``.
+    ``axis`` (non-negative; default the last) is the class axis of ``shape``.
+    Integer targets are labels of ``shape`` without that axis (integer
+    targets of ``shape`` itself are refused as ambiguous); other targets of
+    ``shape`` are distributions; other targets of the label shape are labels
+    if whole. Returns ``(y, labels)`` with exactly one of them not None:
+    ``y`` in the given dtype with the class axis moved last (a view of the
+    caller's array when no conversion is needed: never write into it),
+    ``labels`` of the label shape.
     """
+    axis = len(shape) - 1 if axis is None else axis
+    label_shape = shape[:axis] + shape[axis + 1 :]
     array = as_array(targets, "targets", "numbers")
     if array.shape == shape and array.dtype.kind in "iu":
-        raise _ambiguous_targets(shape, value_name)
+        raise _ambiguous_targets(shape, value_name, label_shape)
     if array.shape == shape:
         y = as_real_array(array, "targets")
         if not np.all(np.isfinite(y)):
@@ -193,12 +226,12 @@ def _targets(targets: object, shape: tuple[int, ...], dtype: np.dtype, value_nam
                 f"targets must be non-negative; received {float(y[y < 0].flat[0])!r}; "
                 "expected a one-hot or soft distribution per sample"
             )
-        return y.astype(dtype, copy=False), None
-    if array.shape == shape[:-1]:
-        return None, _as_labels(array, "targets", shape[-1])
+        return np.moveaxis(y, axis, -1).astype(dtype, copy=False), None
+    if array.shape == label_shape:
+        return None, _as_labels(array, "targets", shape[axis], ignore_index)
     raise ValueError(
         f"targets has shape {array.shape}, which does not fit {value_name} of shape "
-        f"{shape}; expected {shape} (one-hot or soft targets) or {shape[:-1]} "
+        f"{shape}; expected {shape} (one-hot or soft targets) or {label_shape} "
         "(integer class labels)"
     )
 
@@ -308,44 +341,147 @@ def one_hot(
     return encoded
 
 
-def cross_entropy(probs: ArrayLike, targets: ArrayLike) -> np.floating:
-    r"""Mean cross-entropy between predicted probabilities and targets.
+# --- the options path (see softmax_course._ce_options) ----------------------------------
+
+
+def _axis_name(axis: int, ndim: int) -> str:
+    """How error messages name the class axis."""
+    return "the last (class) axis" if axis == ndim - 1 else f"the class axis (axis={axis})"
+
+
+def _prepared(
+    moved: np.ndarray, targets: object, shape: tuple[int, ...], axis: int,
+    options: _options.Options, value_name: str,
+) -> tuple[np.ndarray, float, np.dtype]:  # fmt: skip
+    """Coefficients, the mean's denominator and the working dtype for the options path.
+
+    ``moved`` is the checked input with its class axis (``axis`` of the
+    original ``shape``) moved last.
+    """
+    work = working_dtype(moved.dtype)
+    _options.check_weight_length(options, moved.shape[-1], value_name)
+    y, labels = _targets(targets, shape, work, value_name, axis, options.ignore_index)
+    if labels is None and options.ignore_index is not None:
+        raise ValueError(
+            f"ignore_index={options.ignore_index} applies to integer class labels only; "
+            f"received floating-point targets of shape {shape}, read as one distribution per "
+            "sample; expected ignore_index=None with distributions (PyTorch refuses it too), "
+            f"or integer labels of shape {moved.shape[:-1]}"
+        )
+    c, denominator = _options.coefficients(y, labels, moved.shape, work, options)
+    return c, denominator, work
+
+
+def _loss_result(loss: np.ndarray, dtype: np.dtype, options: _options.Options) -> Any:
+    """A numpy scalar for a reduced loss, an array for ``reduction="none"``, in ``dtype``."""
+    with np.errstate(over="ignore"):  # float16: a loss beyond 65504 is inf, quietly
+        return loss.astype(dtype) if options.reduction == "none" else dtype.type(loss)
+
+
+def _grad_result(grad: np.ndarray, axis: int, dtype: np.dtype) -> NDArray[np.floating]:
+    """The gradient with its class axis moved back to ``axis``, in ``dtype``."""
+    with np.errstate(over="ignore"):
+        return np.moveaxis(grad, -1, axis).astype(dtype, copy=False)
+
+
+# --- public functions: the losses -------------------------------------------------------
+
+
+@overload
+def cross_entropy(
+    probs: ArrayLike, targets: ArrayLike, *, axis: int = ...,
+    reduction: Literal["mean", "sum"] = ..., weight: ArrayLike | None = ...,
+    ignore_index: int | None = ..., label_smoothing: float = ...,
+) -> np.floating: ...  # fmt: skip
+@overload
+def cross_entropy(
+    probs: ArrayLike, targets: ArrayLike, *, axis: int = ..., reduction: Literal["none"],
+    weight: ArrayLike | None = ..., ignore_index: int | None = ..., label_smoothing: float = ...,
+) -> NDArray[np.floating]: ...  # fmt: skip
+@overload
+def cross_entropy(
+    probs: ArrayLike, targets: ArrayLike, *, axis: int = ..., reduction: str,
+    weight: ArrayLike | None = ..., ignore_index: int | None = ..., label_smoothing: float = ...,
+) -> np.floating | NDArray[np.floating]: ...  # fmt: skip
+def cross_entropy(
+    probs: ArrayLike,
+    targets: ArrayLike,
+    *,
+    axis: int = -1,
+    reduction: str = "mean",
+    weight: ArrayLike | None = None,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+) -> np.floating | NDArray[np.floating]:
+    r"""Cross-entropy between predicted probabilities and targets, mean over samples by default.
 
     .. math::
 
         E(s, y) = -\frac{1}{N} \sum_{n} \sum_{k} y_{n k} \log s_{n k},
         \qquad 0 \log 0 := 0 .
 
+    The options are PyTorch's: this is ``torch.nn.functional.cross_entropy``
+    applied to ``log(probs)``, that is ``nll_loss`` of the log-probabilities
+    plus label smoothing (see Notes for the formulas).
+
     Parameters
     ----------
     probs : array_like, shape (..., K)
         Probabilities :math:`s`, for example the output of :func:`softmax`:
-        entries in :math:`[0, 1]`, each slice along the last axis summing to
+        entries in :math:`[0, 1]`, each slice along the class axis summing to
         1. Float input keeps its dtype; integers become float64.
     targets : array_like, shape (..., K) or (...)
-        Either integer class labels of shape ``probs.shape[:-1]`` or a
-        floating-point distribution per sample of the same shape as
-        ``probs`` (one-hot or soft; non-negative). The dtype decides, as in
-        PyTorch: integer targets of ``probs``'s own shape are refused as
-        ambiguous (pass ``targets.astype(float)`` for one-hot rows), and
-        float targets of shape ``probs.shape[:-1]`` are labels if whole.
+        Either integer class labels, of the shape of ``probs`` without the
+        class axis, or a floating-point distribution per sample of the same
+        shape as ``probs`` (one-hot or soft; non-negative). The dtype
+        decides, as in PyTorch: integer targets of ``probs``'s own shape are
+        refused as ambiguous (pass ``targets.astype(float)`` for one-hot
+        rows), and float targets of the label shape are labels if whole.
+    axis : int, optional
+        The class axis of ``probs`` (and of distribution targets). Default
+        -1, the last. PyTorch's class axis is 1 (0 for a single sample):
+        ``axis=1`` on the same arrays gives its results.
+    reduction : {"mean", "sum", "none"}, optional
+        ``"mean"`` (default) divides the summed losses by :math:`N` (by the
+        summed weights of the counted labels when ``weight`` or
+        ``ignore_index`` is given, as in PyTorch); ``"sum"`` returns their
+        sum; ``"none"`` returns the loss of every sample.
+    weight : array_like, shape (K,), optional
+        A non-negative, finite weight per class, :math:`w_k` (all 1 by
+        default), scaling the terms of class :math:`k`.
+    ignore_index : int, optional
+        Samples whose label equals it contribute 0 and are not counted by the
+        mean (PyTorch's default is -100; here it is None: no label is
+        ignored). It may lie outside ``[0, K)``. Integer labels only: a
+        ``ValueError`` with distribution targets, as in PyTorch.
+    label_smoothing : float, optional
+        :math:`\varepsilon \in [0, 1]`: the target of every sample becomes
+        :math:`(1 - \varepsilon)\, y_n + \varepsilon / K`, for labels and
+        distributions alike. Default 0.
 
     Returns
     -------
-    numpy scalar
-        The loss averaged over the :math:`N` samples (the product of all axes
-        but the last), in the dtype of ``probs``.
+    numpy scalar or ndarray
+        The reduced loss as a numpy scalar, or for ``reduction="none"`` an
+        array of the loss of every sample (the shape of ``probs`` without the
+        class axis; shape () for a single sample), in the dtype of ``probs``.
 
     Raises
     ------
     TypeError
-        If ``probs`` or ``targets`` is complex or not numeric, or labels are boolean.
+        If ``probs``, ``targets`` or ``weight`` is complex or not numeric,
+        labels are boolean, ``axis`` or ``ignore_index`` is not an int,
+        ``reduction`` is not a string or ``label_smoothing`` not a number.
     ValueError
         If ``probs`` is not a batch of distributions (NaN, negative entries,
         entries above 1 or rows not summing to 1 by more than the tolerance
         ``max(1e-4, sqrt(eps))``), has no class axis or is empty; if
         ``targets`` has neither accepted shape, is negative or not finite, or
-        holds labels that are not whole numbers in ``[0, K)``.
+        holds labels that are not whole numbers in ``[0, K)`` (or
+        ``ignore_index``); if ``axis`` is out of range, ``reduction`` is
+        unknown, ``weight`` is not of shape (K,), negative or not finite,
+        ``ignore_index`` is given with distribution targets, or
+        ``label_smoothing`` lies outside [0, 1].
 
     See Also
     --------
@@ -359,10 +495,63 @@ def cross_entropy(probs: ArrayLike, targets: ArrayLike) -> np.floating:
     :math:`E = -\frac{1}{N} \sum_n \log s_{n, y_n}`, which is what is computed
     (no one-hot array is built).
 
-    Special cases: a class whose target is 0 contributes 0 even where its
-    probability is 0 (the limit :math:`\lim_{p \to 0} 0 \cdot \log p = 0`); a
-    class with positive target and probability exactly 0 makes the loss
-    ``inf``. Neither emits a ``RuntimeWarning``.
+    **The options.** With weights :math:`w_k`, smoothing
+    :math:`\varepsilon`, :math:`K` classes and :math:`m_n = 0` for a sample
+    whose label is ``ignore_index`` (1 otherwise), the loss of sample
+    :math:`n` is, for labels :math:`y_n`,
+
+    .. math::
+
+        \ell_n = m_n \Bigl( (1 - \varepsilon)\, w_{y_n} \bigl(-\log s_{n y_n}\bigr)
+        + \frac{\varepsilon}{K} \sum_k w_k \bigl(-\log s_{n k}\bigr) \Bigr),
+        \qquad
+        E_{\text{mean}} = \frac{\sum_n \ell_n}{\sum_n m_n w_{y_n}},
+
+    and for distributions :math:`y_{n k}`
+
+    .. math::
+
+        \ell_n = -\sum_k w_k \Bigl( (1 - \varepsilon)\, y_{n k}
+        + \frac{\varepsilon}{K} \Bigr) \log s_{n k},
+        \qquad
+        E_{\text{mean}} = \frac{1}{N} \sum_n \ell_n ,
+
+    with :math:`E_{\text{sum}} = \sum_n \ell_n`. These are PyTorch's
+    definitions (``torch/nn/functional.py`` and ``aten`` ``LossNLL.cpp``):
+    the weighted mean of labels divides by the weights of the counted
+    targets, the mean of distributions by :math:`N`, whatever the weights.
+    PyTorch applies ``log_softmax`` to its input; on ``log(probs)`` that is
+    ``log(probs)`` itself when each row sums to 1, and rows within the
+    tolerance are not renormalized here.
+
+    **The all-ignored batch.** When no target is counted (every label is
+    ``ignore_index``; also when every counted label's class has weight 0)
+    the mean is :math:`0/0`. PyTorch returns NaN (its issue #70348); the
+    helpers return 0, with a zero gradient, taking :math:`0/0 := 0` as they
+    take :math:`0 \log 0 := 0`. The loss of such a batch is a constant,
+    so 0 agrees with its gradient, with ``reduction="sum"`` and with a
+    running mean that adds the numerators and denominators of its batches;
+    a NaN would poison every parameter a training step touches. To tell the
+    case apart, count the labels that are not ``ignore_index``. (With label
+    smoothing, weight-0 labels and positive other weights the numerator is
+    positive: the mean is ``inf`` here, NaN in PyTorch.)
+
+    **Label smoothing and soft targets** were two PyTorch feature requests
+    (issues #7455 and #11959); both are what ``label_smoothing`` and
+    distribution targets give here, and the two combine: smoothing mixes the
+    uniform distribution into any target.
+
+    The plain call (the defaults, class axis last) is the computation above
+    with :math:`w = 1`, no ignored label and :math:`\varepsilon = 0`; any
+    option takes a numpy path that builds the :math:`(N, K)` coefficients
+    :math:`c_{n k}` of the formulas above.
+
+    Special cases: a class whose coefficient is 0 contributes 0 even where
+    its probability is 0 (the limit :math:`\lim_{p \to 0} 0 \cdot \log p =
+    0`; PyTorch gives NaN there); a class with positive coefficient and
+    probability exactly 0 makes the loss ``inf`` (with any label smoothing
+    every class has a positive coefficient). Neither emits a
+    ``RuntimeWarning``.
 
     Examples
     --------
@@ -385,7 +574,47 @@ def cross_entropy(probs: ArrayLike, targets: ArrayLike) -> np.floating:
     np.float64(0.0)
     >>> cross_entropy(np.array([1.0, 0.0]), 1)
     np.float64(inf)
+
+    The loss of each sample, and a padding label left out of the mean:
+
+    >>> cross_entropy(s, np.array([0, 2]), reduction="none")  # -log 0.7, -log 0.8
+    array([0.35667494, 0.22314355])
+    >>> cross_entropy(s, np.array([0, -100]), ignore_index=-100)  # -log 0.7
+    np.float64(0.35667494393873245)
+    >>> cross_entropy(s, np.array([-100, -100]), ignore_index=-100)  # PyTorch: nan
+    np.float64(0.0)
+
+    A weight of 3 on class 2 counts the second sample three times:
+
+    >>> cross_entropy(s, np.array([0, 2]), weight=[1.0, 1.0, 3.0])  # -(log 0.7 + 3 log 0.8) / 4
+    np.float64(0.2565263994703404)
+
+    The class axis first, as in a (K, N) array:
+
+    >>> cross_entropy(s.T, np.array([0, 2]), axis=0)
+    np.float64(0.2899092476264711)
+
+    Smoothing does not change the cost log K of a uniform guess:
+
+    >>> cross_entropy(np.full(4, 0.25), 0, label_smoothing=0.3)
+    np.float64(1.3862943611198906)
     """
+    options = _options.check_options(reduction, weight, ignore_index, label_smoothing)
+    array = as_real_array(probs, "probs")
+    _check_class_axis(array, "probs")
+    k_axis = _options.class_axis(axis, array.ndim, "probs")
+    if options.plain and k_axis == array.ndim - 1:
+        return _plain_cross_entropy(array, targets)
+    s = _check_probs(np.moveaxis(array, k_axis, -1), _axis_name(k_axis, array.ndim))
+    c, denominator, work = _prepared(s, targets, array.shape, k_axis, options, "probs")
+    with np.errstate(divide="ignore"):
+        log_s = np.log(np.where(c > 0, s.astype(work, copy=False), 1))
+    loss = _options.loss_from_log_probs(c, log_s, options, denominator)
+    return _loss_result(loss, s.dtype, options)
+
+
+def _plain_cross_entropy(probs: np.ndarray, targets: ArrayLike) -> np.floating:
+    """:func:`cross_entropy` with the defaults: the mean over samples, class axis last."""
     s = _check_probs(probs)
     work = working_dtype(s.dtype)
     s_work = s.astype(work, copy=False)
@@ -400,7 +629,17 @@ def cross_entropy(probs: ArrayLike, targets: ArrayLike) -> np.floating:
     return s.dtype.type(total / n)
 
 
-def cross_entropy_grad(probs: ArrayLike, targets: ArrayLike) -> NDArray[np.floating]:
+def cross_entropy_grad(
+    probs: ArrayLike,
+    targets: ArrayLike,
+    *,
+    axis: int = -1,
+    reduction: str = "mean",
+    weight: ArrayLike | None = None,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    grad_output: ArrayLike | None = None,
+) -> NDArray[np.floating]:
     r"""Gradient of :func:`cross_entropy` with respect to the probabilities.
 
     .. math::
@@ -408,23 +647,38 @@ def cross_entropy_grad(probs: ArrayLike, targets: ArrayLike) -> NDArray[np.float
         \frac{\partial E}{\partial s_{n k}} = -\frac{1}{N} \frac{y_{n k}}{s_{n k}},
         \qquad \frac{0}{s} := 0 \text{ (also for } s = 0).
 
+    With options, :math:`y_{n k}/N` becomes the coefficient of
+    :math:`-\log s_{n k}` in the reduced loss (see :func:`cross_entropy`).
+
     Parameters
     ----------
     probs : array_like, shape (..., K)
         Probabilities, as in :func:`cross_entropy`.
     targets : array_like, shape (..., K) or (...)
         Distributions or integer labels, as in :func:`cross_entropy`.
+    axis, reduction, weight, ignore_index, label_smoothing
+        As in :func:`cross_entropy`; the gradient is that of the loss they
+        define.
+    grad_output : array_like, optional
+        The upstream gradient :math:`g = \partial L / \partial E` of a later
+        computation :math:`L`: a scalar for ``reduction="mean"`` or
+        ``"sum"``, one value per sample (the shape of the losses, or
+        broadcastable to it) for ``"none"``. Default 1: for ``"none"`` the
+        gradient of the *sum* of the per-sample losses. The result is the
+        vector-Jacobian product :math:`\sum_n g_n \, \partial \ell_n /
+        \partial s`, as PyTorch's backward pass with ``grad_output``.
 
     Returns
     -------
     ndarray, shape (..., K)
         :math:`\partial E / \partial s`, same shape and dtype as ``probs``;
-        zero wherever the target is zero.
+        zero wherever the target (the coefficient) is zero.
 
     Raises
     ------
     TypeError, ValueError
-        As in :func:`cross_entropy`.
+        As in :func:`cross_entropy`; a ``ValueError`` also if
+        ``grad_output`` does not fit the shape of the loss.
 
     See Also
     --------
@@ -440,6 +694,17 @@ def cross_entropy_grad(probs: ArrayLike, targets: ArrayLike) -> NDArray[np.float
     function of :math:`NK` free numbers. A class with positive target and
     probability exactly 0 gives ``-inf``, without a ``RuntimeWarning``.
 
+    With options, :math:`\partial E / \partial s_{n k} = -g_n c_{n k} /
+    (D\, s_{n k})`, where :math:`c_{n k}` is the coefficient of
+    :math:`-\log s_{n k}` in :math:`\ell_n`, :math:`D` the mean's
+    denominator (1 for ``"sum"`` and ``"none"``) and :math:`g_n` the upstream
+    gradient. PyTorch's autograd on ``cross_entropy(log(probs))`` gives this
+    plus :math:`g_n \sum_k c_{n k} / D` in every entry of row :math:`n` (the
+    derivative of its ``log_softmax`` normalization, a direction that
+    leaves the probability simplex); its ``nll_loss`` gives exactly this.
+    An ignored sample has gradient 0, and so does an all-ignored batch
+    (see :func:`cross_entropy`). Options take the numpy path.
+
     Examples
     --------
     >>> import numpy as np
@@ -448,7 +713,34 @@ def cross_entropy_grad(probs: ArrayLike, targets: ArrayLike) -> NDArray[np.float
     >>> cross_entropy_grad(s, np.array([0, 2]))
     array([[-1.   ,  0.   ,  0.   ],
            [ 0.   ,  0.   , -0.625]])
+
+    The second sample ignored: the mean counts the first only:
+
+    >>> cross_entropy_grad(s, np.array([0, -1]), ignore_index=-1)
+    array([[-2.,  0.,  0.],
+           [ 0.,  0.,  0.]])
+
+    Per sample, weighted by an upstream gradient:
+
+    >>> cross_entropy_grad(s, np.array([0, 2]), reduction="none", grad_output=[1.0, 0.5])
+    array([[-2.   ,  0.   ,  0.   ],
+           [ 0.   ,  0.   , -0.625]])
     """
+    options = _options.check_options(reduction, weight, ignore_index, label_smoothing)
+    array = as_real_array(probs, "probs")
+    _check_class_axis(array, "probs")
+    k_axis = _options.class_axis(axis, array.ndim, "probs")
+    if options.plain and k_axis == array.ndim - 1 and grad_output is None:
+        return _plain_cross_entropy_grad(array, targets)
+    s = _check_probs(np.moveaxis(array, k_axis, -1), _axis_name(k_axis, array.ndim))
+    c, denominator, work = _prepared(s, targets, array.shape, k_axis, options, "probs")
+    g = _options.upstream(grad_output, options, s.shape[:-1], work)
+    grad = _options.grad_from_probs(c, s.astype(work, copy=False), g, options, denominator)
+    return _grad_result(grad, k_axis, s.dtype)
+
+
+def _plain_cross_entropy_grad(probs: np.ndarray, targets: ArrayLike) -> NDArray[np.floating]:
+    """:func:`cross_entropy_grad` with the defaults."""
     s = _check_probs(probs)
     work = working_dtype(s.dtype)
     s_work = s.astype(work, copy=False)
@@ -462,9 +754,35 @@ def cross_entropy_grad(probs: ArrayLike, targets: ArrayLike) -> NDArray[np.float
         return grad.astype(s.dtype, copy=False)
 
 
+@overload
 def softmax_cross_entropy(
-    logits: ArrayLike, targets: ArrayLike, *, workers: int | None = None
-) -> np.floating:
+    logits: ArrayLike, targets: ArrayLike, *, axis: int = ...,
+    reduction: Literal["mean", "sum"] = ..., weight: ArrayLike | None = ...,
+    ignore_index: int | None = ..., label_smoothing: float = ..., workers: int | None = ...,
+) -> np.floating: ...  # fmt: skip
+@overload
+def softmax_cross_entropy(
+    logits: ArrayLike, targets: ArrayLike, *, axis: int = ..., reduction: Literal["none"],
+    weight: ArrayLike | None = ..., ignore_index: int | None = ..., label_smoothing: float = ...,
+    workers: int | None = ...,
+) -> NDArray[np.floating]: ...  # fmt: skip
+@overload
+def softmax_cross_entropy(
+    logits: ArrayLike, targets: ArrayLike, *, axis: int = ..., reduction: str,
+    weight: ArrayLike | None = ..., ignore_index: int | None = ..., label_smoothing: float = ...,
+    workers: int | None = ...,
+) -> np.floating | NDArray[np.floating]: ...  # fmt: skip
+def softmax_cross_entropy(
+    logits: ArrayLike,
+    targets: ArrayLike,
+    *,
+    axis: int = -1,
+    reduction: str = "mean",
+    weight: ArrayLike | None = None,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    workers: int | None = None,
+) -> np.floating | NDArray[np.floating]:
     r"""Cross-entropy of ``softmax(logits)`` against ``targets``, computed stably.
 
     .. math::
@@ -473,35 +791,46 @@ def softmax_cross_entropy(
         \qquad
         \log\operatorname{softmax}(z)_k = z_k - \operatorname{logsumexp}(z).
 
+    This is ``torch.nn.functional.cross_entropy``, options included (see
+    Notes of :func:`cross_entropy` for their formulas).
+
     Parameters
     ----------
     logits : array_like, shape (..., K)
-        Raw scores :math:`z`; the class axis is the last one. Float input
-        keeps its dtype; integers become float64.
+        Raw scores :math:`z`; the class axis is the last one unless ``axis``
+        says otherwise. Float input keeps its dtype; integers become float64.
     targets : array_like, shape (..., K) or (...)
         Distributions or integer labels, as in :func:`cross_entropy`.
+    axis, reduction, weight, ignore_index, label_smoothing
+        As in :func:`cross_entropy`: the class axis, ``"mean"`` / ``"sum"`` /
+        ``"none"``, per-class weights, the label to leave out, and the
+        smoothing :math:`\varepsilon`.
     workers : int, optional
         Threads for the log-softmax of a large batch, as in
         :func:`softmax_course.softmax`; the result does not depend on it.
 
     Returns
     -------
-    numpy scalar
-        The mean loss over the :math:`N` samples, in the dtype of ``logits``.
+    numpy scalar or ndarray
+        The reduced loss (by default the mean over the :math:`N` samples), or
+        for ``reduction="none"`` the loss of every sample, in the dtype of
+        ``logits``.
 
     Raises
     ------
     TypeError
-        If ``logits`` or ``targets`` is complex or not numeric.
+        If ``logits`` or ``targets`` is complex or not numeric, or an option
+        has the wrong type, as in :func:`cross_entropy`.
     ValueError
-        If ``logits`` has no class axis or is empty, or ``targets`` is bad as
-        in :func:`cross_entropy`.
+        If ``logits`` has no class axis or is empty, or ``targets`` or an
+        option is bad as in :func:`cross_entropy`.
 
     See Also
     --------
     softmax_cross_entropy_grad : its gradient, :math:`(s - y)/N` for targets
         that sum to 1.
-    cross_entropy : the same loss from probabilities.
+    cross_entropy : the same loss from probabilities, and the formulas of
+        the options.
 
     Notes
     -----
@@ -512,10 +841,17 @@ def softmax_cross_entropy(
     :func:`log_softmax` the loss of such a sample is simply
     :math:`\max_k z_k - z_{y}` plus a small correction, a finite number.
 
+    With options, :math:`\log s_{n k}` in the formulas of
+    :func:`cross_entropy` is :math:`\log\operatorname{softmax}(z_n)_k`. The
+    all-ignored batch gives 0, not PyTorch's NaN (the reasons are in
+    :func:`cross_entropy`). The plain call (the defaults, class axis last)
+    keeps the compiled fused kernel when that backend is active; any option
+    takes the numpy path through :func:`log_softmax`.
+
     Special cases follow :func:`log_softmax`: a sample whose logits contain
-    NaN or ``+inf`` gives NaN; a ``-inf`` logit is a class with probability
-    0, which costs nothing when its target is 0 (:math:`0 \log 0 = 0`) and
-    ``inf`` otherwise.
+    NaN or ``+inf`` gives NaN (unless it is ignored); a ``-inf`` logit is a
+    class with probability 0, which costs nothing when its coefficient is 0
+    (:math:`0 \log 0 = 0`) and ``inf`` otherwise.
 
     Examples
     --------
@@ -538,11 +874,32 @@ def softmax_cross_entropy(
     np.float64(20000.0)
     >>> softmax_cross_entropy(np.array([[2.0, 1.0, 0.1]]), np.array([0]))
     np.float64(0.41703001627783354)
+
+    Label smoothing keeps a confident right answer from costing nothing:
+
+    >>> z = np.array([[10.0, 0.0, 0.0]])
+    >>> softmax_cross_entropy(z, [0]).round(6)
+    np.float64(9.1e-05)
+    >>> softmax_cross_entropy(z, [0], label_smoothing=0.1).round(4)  # about 2 (0.1 / 3) 10
+    np.float64(0.6668)
     """
-    z = as_real_array(logits, "logits")
-    _check_class_axis(z, "logits")
-    work = working_dtype(z.dtype)
+    options = _options.check_options(reduction, weight, ignore_index, label_smoothing)
+    array = as_real_array(logits, "logits")
+    _check_class_axis(array, "logits")
+    k_axis = _options.class_axis(axis, array.ndim, "logits")
     workers = resolve_workers(workers)
+    if options.plain and k_axis == array.ndim - 1:
+        return _plain_softmax_cross_entropy(array, targets, workers)
+    z = np.moveaxis(array, k_axis, -1)
+    c, denominator, work = _prepared(z, targets, array.shape, k_axis, options, "logits")
+    log_s = log_softmax(z.astype(work, copy=False), workers=workers)
+    loss = _options.loss_from_log_probs(c, log_s, options, denominator)
+    return _loss_result(loss, z.dtype, options)
+
+
+def _plain_softmax_cross_entropy(z: np.ndarray, targets: ArrayLike, workers: int) -> np.floating:
+    """:func:`softmax_cross_entropy` with the defaults: compiled and fused when it can be."""
+    work = working_dtype(z.dtype)
     y, labels = _targets(targets, z.shape, work, "logits")
     n = _num_samples(z.shape)
     rows = _fast.cross_entropy_rows(z.astype(work, copy=False), y, labels, workers)
@@ -560,7 +917,16 @@ def softmax_cross_entropy(
 
 
 def softmax_cross_entropy_grad(
-    logits: ArrayLike, targets: ArrayLike, *, workers: int | None = None
+    logits: ArrayLike,
+    targets: ArrayLike,
+    *,
+    axis: int = -1,
+    reduction: str = "mean",
+    weight: ArrayLike | None = None,
+    ignore_index: int | None = None,
+    label_smoothing: float = 0.0,
+    grad_output: ArrayLike | None = None,
+    workers: int | None = None,
 ) -> NDArray[np.floating]:
     r"""Gradient of :func:`softmax_cross_entropy` with respect to the logits.
 
@@ -571,12 +937,23 @@ def softmax_cross_entropy_grad(
         = \frac{s_{n j} - y_{n j}}{N}
         \quad \text{when } \textstyle\sum_k y_{n k} = 1 .
 
+    With options, :math:`y_{n k}/N` becomes the coefficient of
+    :math:`-\log s_{n k}` in the reduced loss (see Notes).
+
     Parameters
     ----------
     logits : array_like, shape (..., K)
         Raw scores :math:`z`, as in :func:`softmax_cross_entropy`.
     targets : array_like, shape (..., K) or (...)
         Distributions or integer labels, as in :func:`cross_entropy`.
+    axis, reduction, weight, ignore_index, label_smoothing
+        As in :func:`cross_entropy`; the gradient is that of the loss they
+        define.
+    grad_output : array_like, optional
+        The upstream gradient :math:`g`, as in :func:`cross_entropy_grad`: a
+        scalar for ``"mean"`` and ``"sum"``, one value per sample for
+        ``"none"``; default 1 (for ``"none"``: the gradient of the sum of the
+        per-sample losses).
     workers : int, optional
         Threads for the softmax of a large batch, as in
         :func:`softmax_course.softmax`; the result does not depend on it.
@@ -589,7 +966,8 @@ def softmax_cross_entropy_grad(
     Raises
     ------
     TypeError, ValueError
-        As in :func:`softmax_cross_entropy`.
+        As in :func:`softmax_cross_entropy`; a ``ValueError`` also if
+        ``grad_output`` does not fit the shape of the loss.
 
     See Also
     --------
@@ -617,6 +995,18 @@ def softmax_cross_entropy_grad(
     (a shift of all logits of a sample changes no probability). No
     :math:`1/s` appears, so nothing blows up as a probability tends to 0.
 
+    With options the same algebra holds with the coefficients
+    :math:`c_{n k}` of :func:`cross_entropy`'s Notes in place of
+    :math:`y_{n k}`:
+    :math:`\partial E / \partial z_{n j} = g_n \bigl(s_{n j} \sum_k c_{n k}
+    - c_{n j}\bigr) / D`, with :math:`D` the mean's denominator (1 for
+    ``"sum"`` and ``"none"``). Class weights make :math:`\sum_k c_{n k}`
+    differ from 1, so the :math:`s \sum y` form matters there. An ignored
+    sample's gradient is exactly 0, even if its logits are not finite, and
+    so is an all-ignored batch's (where PyTorch's mean is NaN). The plain
+    call keeps the compiled fused kernel when that backend is active; any
+    option takes the numpy path.
+
     Examples
     --------
     >>> import numpy as np
@@ -632,11 +1022,37 @@ def softmax_cross_entropy_grad(
     >>> g = softmax_cross_entropy_grad(z[:1], y)
     >>> np.allclose(g, 2 * softmax(z[:1]) - y), np.allclose(g, softmax(z[:1]) - y)
     (True, False)
+
+    The sum over samples is N times the mean; the second sample ignored
+    leaves the first with the whole mean:
+
+    >>> s = softmax(z)
+    >>> np.allclose(softmax_cross_entropy_grad(z, [0, 2], reduction="sum"), s - np.eye(3)[[0, 2]])
+    True
+    >>> softmax_cross_entropy_grad(z, [0, -100], ignore_index=-100).round(4)
+    array([[-0.341 ,  0.2424,  0.0986],
+           [ 0.    ,  0.    ,  0.    ]])
     """
-    z = as_real_array(logits, "logits")
-    _check_class_axis(z, "logits")
-    work = working_dtype(z.dtype)
+    options = _options.check_options(reduction, weight, ignore_index, label_smoothing)
+    array = as_real_array(logits, "logits")
+    _check_class_axis(array, "logits")
+    k_axis = _options.class_axis(axis, array.ndim, "logits")
     workers = resolve_workers(workers)
+    if options.plain and k_axis == array.ndim - 1 and grad_output is None:
+        return _plain_softmax_cross_entropy_grad(array, targets, workers)
+    z = np.moveaxis(array, k_axis, -1)
+    c, denominator, work = _prepared(z, targets, array.shape, k_axis, options, "logits")
+    g = _options.upstream(grad_output, options, z.shape[:-1], work)
+    s = softmax(z.astype(work, copy=False), workers=workers)
+    grad = _options.grad_from_logits(c, s, g, options, denominator)
+    return _grad_result(grad, k_axis, z.dtype)
+
+
+def _plain_softmax_cross_entropy_grad(
+    z: np.ndarray, targets: ArrayLike, workers: int
+) -> NDArray[np.floating]:
+    """:func:`softmax_cross_entropy_grad` with the defaults: compiled and fused when it can be."""
+    work = working_dtype(z.dtype)
     y, labels = _targets(targets, z.shape, work, "logits")
     n = _num_samples(z.shape)
     fused = _fast.cross_entropy_grad_rows(z.astype(work, copy=False), y, labels, n, workers)
