@@ -31,15 +31,19 @@ enough to read as the definition.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from softmax_course import _fast
+from softmax_course import _fast, _general
 from softmax_course._validation import (
     Axis,
-    as_real_array,
+    as_numeric_array,
+    as_weights,
     check_out,
     check_positive_scalar,
+    check_where,
     normalize_axes,
     working_dtype,
 )
@@ -154,9 +158,10 @@ def softmax(
     axis: Axis = -1,
     *,
     temperature: float = 1.0,
+    where: ArrayLike | None = None,
     out: np.ndarray | None = None,
     workers: int | None = None,
-) -> NDArray[np.floating]:
+) -> NDArray[np.inexact]:
     r"""Softmax of ``x`` along ``axis``: exponentiate, then normalize to sum to 1.
 
     .. math::
@@ -260,13 +265,17 @@ def softmax(
     >>> softmax(np.array([1.0, 2.0, 3.0]), temperature=10.0).round(4)
     array([0.3006, 0.3322, 0.3672])
     """
-    x = as_real_array(x, "x")
+    x = as_numeric_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
     temperature = check_positive_scalar(temperature, "temperature")
+    keep = None if where is None else check_where(where, x.shape)
     workers = resolve_workers(workers)
     if out is not None:
         check_out(out, x.shape, x.dtype)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        if keep is not None or x.dtype.kind == "c":  # the numpy path of the options
+            work = x.astype(working_dtype(x.dtype), copy=False)
+            return _deliver(_general.softmax(work, axes, temperature, keep), x.dtype, out)
         if _fast.can_use_fast_path(x, axes):
             return _fast_rowwise(_fast.softmax_rows, x, out, temperature, workers)
         exp_shifted = np.exp(_shifted(x, axes, temperature))
@@ -280,9 +289,10 @@ def log_softmax(
     axis: Axis = -1,
     *,
     temperature: float = 1.0,
+    where: ArrayLike | None = None,
     out: np.ndarray | None = None,
     workers: int | None = None,
-) -> NDArray[np.floating]:
+) -> NDArray[np.inexact]:
     r"""Logarithm of the softmax of ``x`` along ``axis``, computed stably.
 
     .. math::
@@ -366,13 +376,17 @@ def log_softmax(
     >>> log_softmax(np.array([0.0, -40.0]))
     array([-4.24835426e-18, -4.00000000e+01])
     """
-    x = as_real_array(x, "x")
+    x = as_numeric_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
     temperature = check_positive_scalar(temperature, "temperature")
+    keep = None if where is None else check_where(where, x.shape)
     workers = resolve_workers(workers)
     if out is not None:
         check_out(out, x.shape, x.dtype)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        if keep is not None or x.dtype.kind == "c":  # the numpy path of the options
+            work = x.astype(working_dtype(x.dtype), copy=False)
+            return _deliver(_general.log_softmax(work, axes, temperature, keep), x.dtype, out)
         if _fast.can_use_fast_path(x, axes):
             return _fast_rowwise(_fast.log_softmax_rows, x, out, temperature, workers)
         shifted = _shifted(x, axes, temperature)
@@ -381,8 +395,16 @@ def log_softmax(
 
 
 def logsumexp(
-    x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False, workers: int | None = None
-) -> NDArray[np.floating] | np.floating:
+    x: ArrayLike,
+    /,
+    axis: Axis = -1,
+    *,
+    b: ArrayLike | None = None,
+    keepdims: bool = False,
+    return_sign: bool = False,
+    where: ArrayLike | None = None,
+    workers: int | None = None,
+) -> Any:
     r"""Log of the sum of exponentials along ``axis``, without overflow.
 
     .. math::
@@ -470,11 +492,14 @@ def logsumexp(
     >>> print(f"{logsumexp(z):.6e}")  # log(1 + e^-40), about e^-40
     4.248354e-18
     """
-    x = as_real_array(x, "x")
-    axes = normalize_axes(axis, x.ndim)
-    if not isinstance(keepdims, (bool, np.bool_)):
-        raise TypeError(f"keepdims must be a bool; received {keepdims!r}")
+    x = as_numeric_array(x, "x")
+    for name, flag in (("keepdims", keepdims), ("return_sign", return_sign)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool; received {flag!r}; expected True or False")
     workers = resolve_workers(workers)
+    if b is not None or where is not None or return_sign or x.dtype.kind == "c":
+        return _logsumexp_options(x, axis, b, keepdims, return_sign, where)
+    axes = normalize_axes(axis, x.ndim)
     input_dtype = x.dtype
     if _fast.can_use_fast_path(x, axes):
         result = np.empty(x.shape[:-1], dtype=x.dtype)
@@ -491,3 +516,45 @@ def logsumexp(
         result = np.squeeze(result, axis=axes)
     with np.errstate(over="ignore"):  # float16: a result above 65504 rounds to inf, quietly
         return _scalar_if_0d(np.asarray(result, dtype=input_dtype))
+
+
+def _logsumexp_options(
+    x: np.ndarray,
+    axis: Axis,
+    b: ArrayLike | None,
+    keepdims: bool,
+    return_sign: bool,
+    where: ArrayLike | None,
+) -> Any:
+    """:func:`logsumexp` with ``b=``, ``return_sign=``, ``where=`` or complex input (numpy path).
+
+    ``x`` and ``b`` are broadcast against each other (as in scipy), ``axis``
+    refers to that shape, and the sum is computed in their common floating
+    dtype; ``where`` broadcasts to that shape.
+    """
+    weights = None if b is None else as_weights(b, x.shape)
+    dtype = x.dtype
+    if weights is not None:  # a Python scalar weight keeps x's dtype, as in numpy
+        dtype = np.result_type(x, b if np.ndim(b) == 0 and not hasattr(b, "dtype") else weights)
+    if dtype.kind not in "fc":
+        dtype = np.dtype(np.float64)
+    shape = x.shape if weights is None else np.broadcast_shapes(x.shape, weights.shape)
+    axes = normalize_axes(axis, len(shape))
+    keep = None if where is None else check_where(where, shape)
+    work = working_dtype(dtype)
+    x = np.broadcast_to(x, shape).astype(work)
+    weights = None if weights is None else np.broadcast_to(weights, shape).astype(work)
+    if not shape:  # a 0-d x (axis=None): a one-term sum
+        x = x.reshape(1)
+        weights = None if weights is None else weights.reshape(1)
+        keep = None if keep is None else keep.reshape(1)
+        axes, keepdims = (0,), False
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        out, sign = _general.logsumexp(x, axes, weights, keep, keepdims, return_sign)
+    real_dtype = np.empty(0, dtype=dtype).real.dtype
+    with np.errstate(over="ignore"):  # float16: a result above 65504 rounds to inf, quietly
+        if not return_sign:
+            return _scalar_if_0d(np.asarray(out, dtype=dtype))
+        return _scalar_if_0d(np.asarray(out, dtype=real_dtype)), _scalar_if_0d(
+            np.asarray(sign, dtype=dtype)
+        )
