@@ -176,7 +176,7 @@ def _logsumexp_complex(
         include = include & (b != 0)
     direct = np.exp(x) if b is None else b * np.exp(x)
     total = np.sum(np.where(include, direct, 0), axis=-1)
-    sign_inf = np.sign(total) if return_sign else None
+    sign_inf = np.sign(total)
     out_inf = np.log(np.abs(total) if return_sign else total)
 
     a = np.where(include, x, -np.inf)

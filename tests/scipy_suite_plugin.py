@@ -27,9 +27,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
 import numpy as np
+import pytest
 
 from softmax_course import _general, core
 
