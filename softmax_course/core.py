@@ -580,11 +580,11 @@ def logsumexp(
     with ``log1p(r)`` (or ``log1p(-r - 2)`` when :math:`r < -1`) and the sign
     :math:`\sigma_{j^*} \operatorname{sign}(1 + r)`. scipy shifts by
     :math:`\max_j z_j` whatever the weights, and loses the sum when the
-    weights decide which term dominates: for ``z = [0, 800]``, ``b = [1e300,
-    1e-300]`` it returns 109.2 where the sum is :math:`10^{300} +
-    e^{109.2}` and its log 690.8. The differences :math:`z_j - z_{j^*}` and
-    :math:`\log|b_j| - \log|b_{j^*}|` are taken separately, so equal
-    weights cost no precision. Special values where the math has an answer
+    weights decide which term dominates (see the examples). The differences
+    :math:`z_j - z_{j^*}` and :math:`\log|b_j| - \log|b_{j^*}|` are taken
+    separately, so equal weights cost no precision; other weights add a
+    relative error of about :math:`|\log|b_j||\,\epsilon` to a term (at most
+    ``1.6e-13`` in float64). Special values where the math has an answer
     (scipy issues 22903 and 23548): infinite terms of one sign give ``inf``
     with that sign (``z = [inf, 0]``, ``b = [-1, 1]``: ``(inf, -1.0)``),
     infinite terms of both signs (``inf - inf``) give NaN, a sum that
@@ -637,6 +637,17 @@ def logsumexp(
     >>> value, sign = logsumexp(np.array([1.0, 2.0]), b=np.array([1.0, -1.0]), return_sign=True)
     >>> print(round(float(value), 8), sign)
     1.54132485 -1.0
+
+    When the weights decide which term dominates,
+    :math:`\log(10^{300} e^0 + 10^{-300} e^{800}) \approx \log 10^{300}`;
+    a shift by :math:`\max_j z_j` alone (scipy's) loses the first term:
+
+    >>> z, b = np.array([0.0, 800.0]), np.array([1e300, 1e-300])
+    >>> print(logsumexp(z, b=b).round(6), np.log(1e300).round(6))
+    690.775528 690.775528
+    >>> shifted = b * np.exp(z - z.max())  # e^-800 underflows to 0: the 1e300 is gone
+    >>> print((z.max() + np.log(shifted.sum())).round(6))
+    109.224472
 
     A mask leaves entries out; a fully masked row is an empty sum:
 
