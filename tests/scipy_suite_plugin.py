@@ -92,16 +92,16 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     return core.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
 
 
-def _wrap_radians(x, *, xp):
+def _wrap_radians(x, xp=None):
     """``softmax_course._general._wrap_radians``, the phase wrapping of complex results.
 
     scipy's ``test_wrap_radians`` tests scipy's private helper of that name;
     logsumexp's complex results here go through a helper of their own, which
-    this substitute hands to that test.
+    this substitute hands to that test (``xp`` is positional in scipy 1.15).
     """
     global _calls
     _calls += 1
-    return xp.asarray(_general._wrap_radians(np.asarray(x)))
+    return (np if xp is None else xp).asarray(_general._wrap_radians(np.asarray(x)))
 
 
 SUBSTITUTES = {

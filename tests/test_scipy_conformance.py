@@ -46,8 +46,9 @@ def _release(version: str) -> tuple[int, ...]:
 #: tests, so OUT_OF_SCOPE rules for tests added later match nothing, and that is expected.
 OLDER_SCIPY = _release(scipy.__version__) < _release(_reference_scipy())
 
-#: How many of scipy 1.15.0's tests (the floor, ``make floors``) run against ours.
-FLOOR_RUN = 100
+#: How many of scipy 1.15.0's tests (the floor, ``make floors``) run against ours (62 with 1.15.3,
+#: the pin for Python 3.10).
+FLOOR_RUN = 61
 
 #: Never fewer than this many of scipy's tests may run against ours (all 407 of scipy 1.17.1;
 #: FLOOR_RUN with 1.15.0, the declared floor, whose module has fewer): a guard against a
