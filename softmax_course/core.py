@@ -33,7 +33,7 @@ take the numpy path of :mod:`softmax_course._general`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -456,6 +456,34 @@ def log_softmax(
         shifted = _shifted(x, axes, temperature)
         shifted -= _log_total(np.exp(shifted), axes)  # a non-finite max made the slice NaN
     return _deliver(shifted, x.dtype, out)
+
+
+@overload
+def logsumexp(
+    x: ArrayLike,
+    /,
+    axis: Axis = ...,
+    *,
+    b: ArrayLike | None = ...,
+    keepdims: bool = ...,
+    return_sign: Literal[False] = ...,
+    where: ArrayLike | None = ...,
+    workers: int | None = ...,
+) -> NDArray[np.inexact] | np.inexact: ...
+
+
+@overload
+def logsumexp(
+    x: ArrayLike,
+    /,
+    axis: Axis = ...,
+    *,
+    b: ArrayLike | None = ...,
+    keepdims: bool = ...,
+    return_sign: Literal[True],
+    where: ArrayLike | None = ...,
+    workers: int | None = ...,
+) -> tuple[NDArray[np.floating] | np.floating, NDArray[np.inexact] | np.inexact]: ...
 
 
 def logsumexp(
