@@ -28,7 +28,10 @@ Axis = int | Sequence[int] | None
 __all__ = [
     "Axis",
     "as_array",
+    "as_numeric_array",
     "as_real_array",
+    "as_weights",
+    "check_where",
     "check_out",
     "check_positive_scalar",
     "normalize_axes",
@@ -46,7 +49,9 @@ def _describe(value: object) -> str:
     return f"{text} (type {type(value).__name__})"
 
 
-def as_array(x: object, name: str = "x", expected: str = "real numbers") -> np.ndarray:
+def as_array(
+    x: object, name: str = "x", expected: str = "real numbers", *, where_hint: bool = False
+) -> np.ndarray:
     """Return ``x`` as a plain ``ndarray`` (``np.asarray`` semantics), naming ``name`` on failure.
 
     A plain ndarray is returned as it is (no copy). Subclasses are viewed as
@@ -54,7 +59,8 @@ def as_array(x: object, name: str = "x", expected: str = "real numbers") -> np.n
     masked array with nothing masked as its data. A masked array with masked
     entries raises ``TypeError``; so does anything numpy cannot make into an
     array, such as a ragged nested list (``expected`` says what ``x`` should
-    hold, for the message).
+    hold, for the message; ``where_hint`` adds ``where=~x.mask`` to the ways
+    out, for the functions that take a mask).
 
     Examples
     --------
@@ -76,8 +82,9 @@ def as_array(x: object, name: str = "x", expected: str = "real numbers") -> np.n
                 f"{name} is a masked array with {masked} masked "
                 f"entr{'y' if masked == 1 else 'ies'}; masked arrays are not supported "
                 "(the mask would be silently ignored); expected a plain array: pass "
-                f"{name}.filled(-np.inf) to give masked classes probability 0, or "
-                f"{name}.data to use the values under the mask"
+                f"{name}.filled(-np.inf) to give masked classes probability 0, "
+                + (f"where=~{name}.mask to leave the masked entries out, " if where_hint else "")
+                + f"or {name}.data to use the values under the mask"
             )
         return np.asarray(x.data)
     try:
@@ -127,6 +134,84 @@ def as_real_array(x: object, name: str = "x") -> np.ndarray:
         f"{name} must be an array of real numbers; received dtype {array.dtype}; "
         "expected a float, integer or boolean array"
     )
+
+
+def as_numeric_array(x: object, name: str = "x") -> np.ndarray:
+    """Return ``x`` as a real or complex floating-point array (see :func:`as_real_array`).
+
+    Complex arrays keep their dtype; everything else is :func:`as_real_array`'s,
+    except that a masked array's message also suggests ``where=~x.mask``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course._validation import as_numeric_array
+    >>> as_numeric_array([1 + 2j, 3]).dtype
+    dtype('complex128')
+    """
+    array = as_array(x, name, where_hint=True)
+    return array if array.dtype.kind == "c" else as_real_array(array, name)
+
+
+def as_weights(b: object, shape: tuple[int, ...], name: str = "b") -> np.ndarray:
+    """Return the weights ``b`` as an array of numbers whose shape broadcasts with ``shape``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course._validation import as_weights
+    >>> as_weights(np.ones(4), (2, 3))  # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+    ValueError: b has shape (4,), which does not broadcast against x of shape (2, 3);
+    expected a shape that numpy can broadcast with (2, 3), such as (3,), (2, 1) or (2, 3)
+    """
+    array = as_array(b, name, "numbers")
+    if array.dtype.kind not in "biufc":
+        raise TypeError(
+            f"{name} must be an array of real or complex numbers; received dtype "
+            f"{array.dtype}; expected a float, integer, boolean or complex array"
+        )
+    try:
+        np.broadcast_shapes(array.shape, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name} has shape {array.shape}, which does not broadcast against x of shape "
+            f"{shape}; expected a shape that numpy can broadcast with {shape}, such as "
+            f"{shape[-1:]}, {shape[:-1] + (1,)} or {shape}"
+        ) from None
+    return array
+
+
+def check_where(where: object, shape: tuple[int, ...], name: str = "where") -> np.ndarray:
+    """Return the mask ``where`` as a boolean array broadcast to ``shape`` (a read-only view).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_course._validation import check_where
+    >>> check_where(np.array([1.0, 0.0]), (2,))  # doctest: +NORMALIZE_WHITESPACE
+    Traceback (most recent call last):
+    TypeError: where must be a boolean array; received dtype float64; expected True
+    where an entry takes part and False where it is left out (for example
+    where=scores > -np.inf, where=~x.mask or where=mask.astype(bool))
+    """
+    array = as_array(where, name, "booleans")
+    if array.dtype != np.bool_:
+        raise TypeError(
+            f"{name} must be a boolean array; received "
+            + (f"dtype {array.dtype}" if array.ndim else _describe(where))
+            + "; expected True where an entry takes part and False where it is left out "
+            f"(for example {name}=scores > -np.inf, {name}=~x.mask or "
+            f"{name}=mask.astype(bool))"
+        )
+    try:
+        return np.broadcast_to(array, shape)
+    except ValueError:
+        raise ValueError(
+            f"{name} has shape {array.shape}, which does not broadcast to the shape "
+            f"{shape} of x; expected a shape broadcastable to {shape}, such as "
+            f"{shape[-1:]}, {shape[:-1] + (1,)} or {shape}"
+        ) from None
 
 
 def working_dtype(dtype: np.dtype) -> np.dtype:

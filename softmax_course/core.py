@@ -26,20 +26,26 @@ when numba is installed, those kernels hand the rows to compiled loops
 instead (:mod:`softmax_course.backend`; ``sc.set_backend("numpy")`` turns
 them off). Everything else (another class axis, several axes, float16,
 longdouble, empty arrays) takes the reference path below, which is short
-enough to read as the definition.
+enough to read as the definition. The options the kernels do not take
+(``where=`` masks, complex input, logsumexp's ``b=`` and ``return_sign=``)
+take the numpy path of :mod:`softmax_course._general`.
 """
 
 from __future__ import annotations
 
+from typing import Any, Literal, overload
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from softmax_course import _fast
+from softmax_course import _fast, _general
 from softmax_course._validation import (
     Axis,
-    as_real_array,
+    as_numeric_array,
+    as_weights,
     check_out,
     check_positive_scalar,
+    check_where,
     normalize_axes,
     working_dtype,
 )
@@ -154,9 +160,10 @@ def softmax(
     axis: Axis = -1,
     *,
     temperature: float = 1.0,
+    where: ArrayLike | None = None,
     out: np.ndarray | None = None,
     workers: int | None = None,
-) -> NDArray[np.floating]:
+) -> NDArray[np.inexact]:
     r"""Softmax of ``x`` along ``axis``: exponentiate, then normalize to sum to 1.
 
     .. math::
@@ -170,7 +177,7 @@ def softmax(
     x : array_like
         Logits ``z``. Float input keeps its dtype (float16 is computed in
         float32 and rounded once at the end); integer and boolean input
-        becomes float64.
+        becomes float64; complex input keeps its complex dtype (see Notes).
     axis : int, tuple of int or None, optional
         The class axis (or axes) to normalize over. Default ``-1``, the last
         axis, so a batch of shape ``(N, K)`` gives one distribution per row.
@@ -178,6 +185,11 @@ def softmax(
     temperature : float, optional
         :math:`T > 0`. Large :math:`T` flattens the distribution toward
         uniform, small :math:`T` sharpens it toward the one-hot argmax.
+    where : array_like of bool, optional
+        Mask broadcastable to the shape of ``x``: only the entries where it
+        is True take part (JAX's ``where=``); the masked entries get
+        probability 0, whatever ``x`` holds there (even NaN or ``inf``).
+        A fully masked slice gives 0 throughout, without NaN or warning.
     out : ndarray, optional
         Array of the result's shape and dtype to write into. It may be ``x``
         itself when ``x`` is a float array. Any layout (Fortran order, a
@@ -193,20 +205,24 @@ def softmax(
     Returns
     -------
     ndarray or numpy scalar
-        Probabilities of the same shape as ``x``: each slice along ``axis``
-        is non-negative and sums to 1. A 0-d ``x`` (only with ``axis=None``)
-        gives a numpy scalar, as numpy's ufuncs do, unless ``out`` is given.
+        Probabilities of the same shape and dtype as ``x``: each slice along
+        ``axis`` is non-negative and sums to 1 (over its kept entries with
+        ``where``; 0 at the masked ones). A 0-d ``x`` (only with
+        ``axis=None``) gives a numpy scalar, as numpy's ufuncs do, unless
+        ``out`` is given.
 
     Raises
     ------
     TypeError
-        If ``x`` is complex, object or string data, ``axis`` is not an int or
-        tuple of ints, ``temperature`` is not a real number, ``out`` is not
-        an array of the result's dtype, or ``workers`` is not an int or None.
+        If ``x`` is object or string data, ``axis`` is not an int or tuple of
+        ints, ``temperature`` is not a real number, ``where`` is not boolean,
+        ``out`` is not an array of the result's dtype, or ``workers`` is not
+        an int or None.
     ValueError
         If ``axis`` is out of range or repeated, ``temperature`` is not finite
-        and positive, ``out`` has the wrong shape or is read-only, or
-        ``workers`` is 0 or below minus the number of available cores.
+        and positive, ``where`` does not broadcast to the shape of ``x``,
+        ``out`` has the wrong shape or is read-only, or ``workers`` is 0 or
+        below minus the number of available cores.
 
     See Also
     --------
@@ -227,11 +243,26 @@ def softmax(
     or ``+inf``, or a slice that is entirely ``-inf``, gives NaN throughout;
     ``-inf`` entries next to finite ones get probability 0.
 
+    Masks: with ``where``, the kept entries of a slice get exactly the
+    softmax of those entries alone (:math:`m` and the sum run over them),
+    so the special cases above apply to the kept entries; the masked ones
+    hold 0. A slice with no kept entry is a distribution over nothing: 0
+    throughout, with no NaN and no ``RuntimeWarning`` (filling the masked
+    entries with ``-inf`` gives NaN there instead, see the last example).
+
+    Complex ``x``, as ``scipy.special.softmax`` defines it: the same formula
+    with the complex exponential, shifted by the largest entry in numpy's
+    ordering of complex numbers (real part first, then imaginary part);
+    the result has the dtype of ``x`` and each slice sums to 1, but its
+    entries are complex, not probabilities.
+
     Performance: for float32/float64 input whose class axis is the last one,
     the same arithmetic runs in cache-sized row blocks, writing straight into
     the result (see :mod:`softmax_course._fast`); with ``out=x`` it allocates
     nothing of size :math:`N \times K` at all. ``python -m softmax_course.bench``
-    compares it with ``scipy.special`` and with a plain memory copy.
+    compares it with ``scipy.special`` and with a plain memory copy. A call
+    with ``where`` or complex ``x`` takes the plain numpy formulation instead
+    (full-size temporaries, one thread: ``workers`` has no effect there).
 
     Examples
     --------
@@ -259,14 +290,30 @@ def softmax(
 
     >>> softmax(np.array([1.0, 2.0, 3.0]), temperature=10.0).round(4)
     array([0.3006, 0.3322, 0.3672])
+
+    A mask leaves entries out: the kept ones share the probability, and a
+    fully masked row gives 0 where filling with ``-inf`` gives NaN:
+
+    >>> z = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    >>> keep = np.array([[True, False, True], [False, False, False]])
+    >>> softmax(z, where=keep).round(4)
+    array([[0.1192, 0.    , 0.8808],
+           [0.    , 0.    , 0.    ]])
+    >>> softmax(np.where(keep, z, -np.inf)).round(4)
+    array([[0.1192, 0.    , 0.8808],
+           [   nan,    nan,    nan]])
     """
-    x = as_real_array(x, "x")
+    x = as_numeric_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
     temperature = check_positive_scalar(temperature, "temperature")
+    keep = None if where is None else check_where(where, x.shape)
     workers = resolve_workers(workers)
     if out is not None:
         check_out(out, x.shape, x.dtype)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        if keep is not None or x.dtype.kind == "c":  # the numpy path of the options
+            work = x.astype(working_dtype(x.dtype), copy=False)
+            return _deliver(_general.softmax(work, axes, temperature, keep), x.dtype, out)
         if _fast.can_use_fast_path(x, axes):
             return _fast_rowwise(_fast.softmax_rows, x, out, temperature, workers)
         exp_shifted = np.exp(_shifted(x, axes, temperature))
@@ -280,9 +327,10 @@ def log_softmax(
     axis: Axis = -1,
     *,
     temperature: float = 1.0,
+    where: ArrayLike | None = None,
     out: np.ndarray | None = None,
     workers: int | None = None,
-) -> NDArray[np.floating]:
+) -> NDArray[np.inexact]:
     r"""Logarithm of the softmax of ``x`` along ``axis``, computed stably.
 
     .. math::
@@ -298,6 +346,11 @@ def log_softmax(
         The class axis (or axes). Default ``-1``.
     temperature : float, optional
         :math:`T > 0`, as in :func:`softmax`.
+    where : array_like of bool, optional
+        Mask broadcastable to the shape of ``x``, as in :func:`softmax`: only
+        the entries where it is True take part, and the masked entries hold
+        ``-inf`` (the log of their probability 0). A fully masked slice
+        gives ``-inf`` throughout, without NaN or warning.
     out : ndarray, optional
         Array of the result's shape and dtype to write into; any layout receives
         exactly the bits returned without ``out``, as in :func:`softmax`.
@@ -308,14 +361,15 @@ def log_softmax(
     Returns
     -------
     ndarray or numpy scalar
-        Log-probabilities, all :math:`\le 0`, of the same shape as ``x``; a
-        numpy scalar for a 0-d ``x`` (``axis=None``) without ``out``.
+        Log-probabilities, all :math:`\le 0`, of the same shape and dtype as
+        ``x`` (``-inf`` at masked entries); a numpy scalar for a 0-d ``x``
+        (``axis=None``) without ``out``.
 
     Raises
     ------
     TypeError, ValueError
-        For bad ``x``, ``axis``, ``temperature``, ``out`` or ``workers``, as in
-        :func:`softmax`.
+        For bad ``x``, ``axis``, ``temperature``, ``where``, ``out`` or
+        ``workers``, as in :func:`softmax`.
 
     See Also
     --------
@@ -349,6 +403,19 @@ def log_softmax(
     returns ``-inf`` for the finite entries and NaN only for the ``+inf``
     one.)
 
+    Masks: the kept entries of a slice get the log-softmax of those entries
+    alone, the masked ones ``-inf``, so that ``exp`` of the result is
+    ``softmax(x, where=...)``. A fully masked slice gives ``-inf``
+    throughout, with no NaN and no ``RuntimeWarning``. Such calls take the
+    numpy path (as in :func:`softmax`), with the same ``log1p`` of the
+    terms other than the maximum's.
+
+    Complex ``x``, as ``scipy.special.log_softmax`` defines it:
+    :math:`t - \log \sum_j e^{t_j}` with :math:`t = (z - m)/T`, :math:`m` the
+    largest entry in numpy's ordering of complex numbers (replaced by 0 if
+    it is not finite) and numpy's principal ``log`` of the complex sum; the
+    result has the dtype of ``x``, and its ``exp`` is :func:`softmax`.
+
     Examples
     --------
     >>> import numpy as np
@@ -365,14 +432,25 @@ def log_softmax(
 
     >>> log_softmax(np.array([0.0, -40.0]))
     array([-4.24835426e-18, -4.00000000e+01])
+
+    Masked entries hold ``-inf``; a fully masked row is ``-inf``, not NaN:
+
+    >>> keep = np.array([[True, False, True], [False, False, False]])
+    >>> log_softmax(np.array([[0.0, 9.0, 0.0], [1.0, 2.0, 3.0]]), where=keep).round(6)
+    array([[-0.693147,      -inf, -0.693147],
+           [     -inf,      -inf,      -inf]])
     """
-    x = as_real_array(x, "x")
+    x = as_numeric_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
     temperature = check_positive_scalar(temperature, "temperature")
+    keep = None if where is None else check_where(where, x.shape)
     workers = resolve_workers(workers)
     if out is not None:
         check_out(out, x.shape, x.dtype)
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        if keep is not None or x.dtype.kind == "c":  # the numpy path of the options
+            work = x.astype(working_dtype(x.dtype), copy=False)
+            return _deliver(_general.log_softmax(work, axes, temperature, keep), x.dtype, out)
         if _fast.can_use_fast_path(x, axes):
             return _fast_rowwise(_fast.log_softmax_rows, x, out, temperature, workers)
         shifted = _shifted(x, axes, temperature)
@@ -380,42 +458,110 @@ def log_softmax(
     return _deliver(shifted, x.dtype, out)
 
 
+@overload
 def logsumexp(
-    x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False, workers: int | None = None
-) -> NDArray[np.floating] | np.floating:
-    r"""Log of the sum of exponentials along ``axis``, without overflow.
+    x: ArrayLike,
+    /,
+    axis: Axis = ...,
+    *,
+    b: ArrayLike | None = ...,
+    keepdims: bool = ...,
+    return_sign: Literal[False] = ...,
+    where: ArrayLike | None = ...,
+    workers: int | None = ...,
+) -> NDArray[np.inexact] | np.inexact: ...
+
+
+@overload
+def logsumexp(
+    x: ArrayLike,
+    /,
+    axis: Axis = ...,
+    *,
+    b: ArrayLike | None = ...,
+    keepdims: bool = ...,
+    return_sign: Literal[True],
+    where: ArrayLike | None = ...,
+    workers: int | None = ...,
+) -> tuple[NDArray[np.floating] | np.floating, NDArray[np.inexact] | np.inexact]: ...
+
+
+def logsumexp(
+    x: ArrayLike,
+    /,
+    axis: Axis = -1,
+    *,
+    b: ArrayLike | None = None,
+    keepdims: bool = False,
+    return_sign: bool = False,
+    where: ArrayLike | None = None,
+    workers: int | None = None,
+) -> Any:
+    r"""Log of the (weighted) sum of exponentials along ``axis``, without overflow.
 
     .. math::
 
-        \operatorname{logsumexp}(z) = \log \sum_j e^{z_j}
-                                    = m + \log \sum_j e^{z_j - m},
-        \qquad m = \max_j z_j .
+        \operatorname{logsumexp}(z) = \log \sum_j b_j e^{z_j}
+                                    = m + \log \sum_j b_j e^{z_j - m},
+        \qquad m = \max_j z_j ,
+
+    with all weights :math:`b_j = 1` unless ``b`` is given.
 
     Parameters
     ----------
     x : array_like
-        Input values; dtype rules as for :func:`softmax`.
+        Input values; dtype rules as for :func:`softmax` (complex input
+        gives a complex result, see Notes).
     axis : int, tuple of int or None, optional
         Axis or axes to reduce. Default ``-1``; ``None`` reduces everything.
+        With ``b``, the axes of the shape that ``x`` and ``b`` broadcast to.
+    b : array_like, optional
+        Weights :math:`b_j` (``scipy.special.logsumexp``'s ``b``): real or
+        complex, broadcast against ``x`` as numpy broadcasts (either may
+        have more axes). A term with :math:`b_j = 0` drops out, even where
+        :math:`z_j` is ``inf`` or NaN. Negative weights may make the sum
+        negative; its log is then NaN unless ``return_sign``. The result's
+        dtype is the common dtype of ``x`` and ``b`` (float64 if both are
+        integers).
     keepdims : bool, optional
         Keep the reduced axes with length 1, so the result broadcasts
         against ``x`` (as in ``x - logsumexp(x, keepdims=True)``).
+    return_sign : bool, optional
+        Return ``(log|sum|, sign(sum))`` instead of ``log(sum)``, as scipy
+        does: the sign is +1, -1 or 0 (a sum of 0, whose log is ``-inf``) for
+        real input, the complex phase :math:`\text{sum}/|\text{sum}|` for
+        complex input.
+    where : array_like of bool, optional
+        Mask broadcastable to the shape of ``x`` (of ``x`` and ``b``): only
+        the entries where it is True take part (JAX's ``where=``), as if the
+        others were not there. A fully masked slice is an empty sum:
+        ``-inf`` (sign 0), without NaN or warning.
     workers : int, optional
         Threads for a large array, as in :func:`softmax`.
 
     Returns
     -------
     ndarray or numpy scalar
-        The reduction, in the dtype of ``x`` (float64 for integer input).
-        When every axis is reduced without ``keepdims`` (``axis=None``, or
-        the last axis of a 1-D ``x``) or ``x`` is 0-d, the result is a numpy
-        scalar such as ``np.float64``, as numpy's own reductions return.
+        The reduction, in the dtype of ``x`` (float64 for integer input; the
+        common dtype with ``b``). When every axis is reduced without
+        ``keepdims`` (``axis=None``, or the last axis of a 1-D ``x``) or
+        ``x`` is 0-d, the result is a numpy scalar such as ``np.float64``,
+        as numpy's own reductions return. With ``return_sign`` the real
+        :math:`\log|\text{sum}|`.
+    ndarray or numpy scalar
+        Only with ``return_sign``: the sign (real input) or phase (complex
+        input) of the sum, in the result's dtype (complex for complex input).
 
     Raises
     ------
-    TypeError, ValueError
-        For bad ``x``, ``axis`` or ``workers``, as in :func:`softmax`;
-        ``TypeError`` if ``keepdims`` is not a bool.
+    TypeError
+        For bad ``x``, ``axis`` or ``workers``, as in :func:`softmax`; if
+        ``keepdims`` or ``return_sign`` is not a bool, ``b`` is not numeric,
+        or ``where`` is not boolean.
+    ValueError
+        For a bad ``axis`` or ``workers``, as in :func:`softmax`; if ``b``
+        does not broadcast against ``x``, or ``where`` does not broadcast to
+        their shape.
 
     See Also
     --------
@@ -448,6 +594,43 @@ def logsumexp(
     reductions return numpy scalars (see Returns); ``keepdims=True``
     returns an array whenever ``x`` has at least one axis.
 
+    Weights and signs: every nonzero term is written
+    :math:`b_j e^{z_j} = \sigma_j e^{c_j}` with :math:`c_j = z_j + \log|b_j|`
+    and :math:`\sigma_j = \operatorname{sign} b_j`, and the dominant term is
+    the largest :math:`c_{j^*}`, so that
+
+    .. math::
+
+        \log\Bigl|\sum_j b_j e^{z_j}\Bigr| = c_{j^*} + \log|1 + r|, \qquad
+        r = \sum_{j \ne j^*} \sigma_j \sigma_{j^*} e^{c_j - c_{j^*}}
+        \in [-(K - 1), K - 1],
+
+    with ``log1p(r)`` (or ``log1p(-r - 2)`` when :math:`r < -1`) and the sign
+    :math:`\sigma_{j^*} \operatorname{sign}(1 + r)`. scipy shifts by
+    :math:`\max_j z_j` whatever the weights, and loses the sum when the
+    weights decide which term dominates (see the examples). The differences
+    :math:`z_j - z_{j^*}` and :math:`\log|b_j| - \log|b_{j^*}|` are taken
+    separately, so equal weights cost no precision; other weights add a
+    relative error of about :math:`|\log|b_j||\,\epsilon` to a term (at most
+    ``1.6e-13`` in float64). Special values where the math has an answer
+    (scipy issues 22903 and 23548): infinite terms of one sign give ``inf``
+    with that sign (``z = [inf, 0]``, ``b = [-1, 1]``: ``(inf, -1.0)``),
+    infinite terms of both signs (``inf - inf``) give NaN, a sum that
+    cancels exactly gives ``(-inf, 0.0)``, and a zero weight times an
+    infinite :math:`e^{z_j}` is no term at all; an infinite weight on
+    :math:`e^{-\infty} = 0` is undefined and gives NaN.
+
+    Complex ``x`` or ``b`` follow ``scipy.special.logsumexp`` step by step:
+    the shift is the entry of largest real part, the same ``log1p`` of the
+    other terms, the direct ``log(sum(b * exp(x)))`` where that is not
+    finite (complex infinities follow the C99 rules of ``exp`` and ``log``),
+    and the imaginary part (or the phase) wrapped into :math:`(-\pi, \pi]`.
+
+    ``b``, ``return_sign``, ``where`` and complex input take the numpy path
+    (:mod:`softmax_course._general`: full-size temporaries, one thread,
+    ``workers`` has no effect); plain real calls keep the row kernels and
+    their bits.
+
     Examples
     --------
     >>> import numpy as np
@@ -469,12 +652,46 @@ def logsumexp(
     np.float64(0.0)
     >>> print(f"{logsumexp(z):.6e}")  # log(1 + e^-40), about e^-40
     4.248354e-18
+
+    Weights, and a difference of exponentials with its sign,
+    :math:`e^1 - e^2 = -(e^2 - e^1)`, :math:`\log(e^2 - e^1) = 1.541...`:
+
+    >>> logsumexp(np.array([0.0, 1.0]), b=np.array([2.0, 3.0])).round(8)
+    np.float64(2.31795098)
+    >>> print(np.log(2 + 3 * np.e).round(8))
+    2.31795098
+    >>> logsumexp(np.array([1.0, 2.0]), b=np.array([1.0, -1.0]))
+    np.float64(nan)
+    >>> value, sign = logsumexp(np.array([1.0, 2.0]), b=np.array([1.0, -1.0]), return_sign=True)
+    >>> print(round(float(value), 8), sign)
+    1.54132485 -1.0
+
+    When the weights decide which term dominates,
+    :math:`\log(10^{300} e^0 + 10^{-300} e^{800}) \approx \log 10^{300}`;
+    a shift by :math:`\max_j z_j` alone (scipy's) loses the first term:
+
+    >>> z, b = np.array([0.0, 800.0]), np.array([1e300, 1e-300])
+    >>> print(logsumexp(z, b=b).round(6), np.log(1e300).round(6))
+    690.775528 690.775528
+    >>> shifted = b * np.exp(z - z.max())  # e^-800 underflows to 0: the 1e300 is gone
+    >>> print((z.max() + np.log(shifted.sum())).round(6))
+    109.224472
+
+    A mask leaves entries out; a fully masked row is an empty sum:
+
+    >>> z = np.array([[0.0, 50.0, 0.0], [1.0, 2.0, 3.0]])
+    >>> keep = np.array([[True, False, True], [False, False, False]])
+    >>> logsumexp(z, where=keep).round(8)  # [log 2, log of nothing]
+    array([0.69314718,       -inf])
     """
-    x = as_real_array(x, "x")
-    axes = normalize_axes(axis, x.ndim)
-    if not isinstance(keepdims, (bool, np.bool_)):
-        raise TypeError(f"keepdims must be a bool; received {keepdims!r}")
+    x = as_numeric_array(x, "x")
+    for name, flag in (("keepdims", keepdims), ("return_sign", return_sign)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool; received {flag!r}; expected True or False")
     workers = resolve_workers(workers)
+    if b is not None or where is not None or return_sign or x.dtype.kind == "c":
+        return _logsumexp_options(x, axis, b, keepdims, return_sign, where)
+    axes = normalize_axes(axis, x.ndim)
     input_dtype = x.dtype
     if _fast.can_use_fast_path(x, axes):
         result = np.empty(x.shape[:-1], dtype=x.dtype)
@@ -491,3 +708,45 @@ def logsumexp(
         result = np.squeeze(result, axis=axes)
     with np.errstate(over="ignore"):  # float16: a result above 65504 rounds to inf, quietly
         return _scalar_if_0d(np.asarray(result, dtype=input_dtype))
+
+
+def _logsumexp_options(
+    x: np.ndarray,
+    axis: Axis,
+    b: ArrayLike | None,
+    keepdims: bool,
+    return_sign: bool,
+    where: ArrayLike | None,
+) -> Any:
+    """:func:`logsumexp` with ``b=``, ``return_sign=``, ``where=`` or complex input (numpy path).
+
+    ``x`` and ``b`` are broadcast against each other (as in scipy), ``axis``
+    refers to that shape, and the sum is computed in their common floating
+    dtype; ``where`` broadcasts to that shape.
+    """
+    weights = None if b is None else as_weights(b, x.shape)
+    dtype = x.dtype
+    if weights is not None:  # a Python number as weight keeps x's dtype, as in numpy
+        dtype = np.result_type(x, b if isinstance(b, (int, float, complex)) else weights)
+    if dtype.kind not in "fc":
+        dtype = np.dtype(np.float64)
+    shape = x.shape if weights is None else np.broadcast_shapes(x.shape, weights.shape)
+    axes = normalize_axes(axis, len(shape))
+    keep = None if where is None else check_where(where, shape)
+    work = working_dtype(dtype)
+    x = np.broadcast_to(x, shape).astype(work)
+    weights = None if weights is None else np.broadcast_to(weights, shape).astype(work)
+    if not shape:  # a 0-d x (axis=None): a one-term sum
+        x = x.reshape(1)
+        weights = None if weights is None else weights.reshape(1)
+        keep = None if keep is None else keep.reshape(1)
+        axes, keepdims = (0,), False
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        out, sign = _general.logsumexp(x, axes, weights, keep, keepdims, return_sign)
+    real_dtype = np.empty(0, dtype=dtype).real.dtype
+    with np.errstate(over="ignore"):  # float16: a result above 65504 rounds to inf, quietly
+        if not return_sign:
+            return _scalar_if_0d(np.asarray(out, dtype=dtype))
+        return _scalar_if_0d(np.asarray(out, dtype=real_dtype)), _scalar_if_0d(
+            np.asarray(sign, dtype=dtype)
+        )

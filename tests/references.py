@@ -48,3 +48,34 @@ def logsumexp_exact(z: np.ndarray) -> float:
         context.prec = 80
         m = max(finite)
         return float(m + sum((v - m).exp() for v in finite).ln())
+
+
+def weighted_logsumexp_exact(z: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
+    r"""``(log|S|, sign S, condition)`` of :math:`S = \sum_j b_j e^{z_j}` in 80-digit decimals.
+
+    ``z`` and ``b`` are finite 1-D float arrays of one length; a zero weight
+    drops its term. ``condition`` is :math:`\sum_j |b_j e^{z_j}| / |S|` (``inf``
+    when :math:`S = 0`): an error of :math:`\epsilon` in each term moves
+    :math:`\log|S|` by about :math:`\epsilon` times it, so a test may allow
+    that much. Independent of numpy: :mod:`decimal` evaluates every term
+    :math:`b_j e^{z_j - m}` (:math:`m` the largest :math:`z_j` with a nonzero
+    weight) and sums them exactly to 80 digits.
+    """
+    import decimal
+
+    pairs = [
+        (decimal.Decimal(float(v)), decimal.Decimal(float(w)))
+        for v, w in zip(np.ravel(z), np.ravel(b), strict=True)
+        if w != 0
+    ]
+    if not pairs:
+        return float("-inf"), 0.0, float("inf")
+    with decimal.localcontext() as context:
+        context.prec = 80
+        m = max(v for v, _ in pairs)
+        terms = [w * (v - m).exp() for v, w in pairs]
+        total = sum(terms)
+        if total == 0:
+            return float("-inf"), 0.0, float("inf")
+        condition = float(sum(abs(t) for t in terms) / abs(total))
+        return float(m + abs(total).ln()), (1.0 if total > 0 else -1.0), condition
