@@ -17,19 +17,20 @@ Passes over memory. A row of ``K`` values is read from main memory once and
 its result written once; the other passes re-read the row from the CPU cache
 (a row of up to ``10**5`` float64 is 800 kB, within the L2 cache of a core):
 
-* ``softmax``: 3 passes over the row: the maximum; ``e_j = exp(x_j - m)`` stored
-  in the output while summing; the division by the sum. A single pass (the
-  online normalizer of lesson 08) would compute every ``exp`` twice or rescale
-  the running sum at every new maximum; with the row in cache the extra read is
-  cheaper than that.
-* ``log_softmax``: 3 passes: the maximum; the sum of the terms but one
-  maximum's 1 (nothing written); ``x_j - m - log1p(r)`` written.
-* ``logsumexp``: 2 passes: the maximum; the sum. Nothing of size ``K`` is written.
+* ``softmax``: 4 passes over the row: the maximum; ``e_j = exp(x_j - m)`` stored
+  in the output; their sum; the division by the sum. A single pass (the online
+  normalizer of lesson 08) would compute every ``exp`` twice or rescale the running
+  sum at every new maximum; with the row in cache the extra reads are cheaper than
+  that. The exps have a loop of their own (see :func:`_exp_row`).
+* ``log_softmax``: 4 passes: the maximum; the exps into a scratch row; their sum
+  but one maximum's 1; ``x_j - m - log1p(r)`` written.
+* ``logsumexp``: 3 passes: the maximum; the exps into a scratch row; their sum.
+  Nothing of size ``K`` is written to the result.
 * ``softmax_vjp``: 2 passes: ``<s, g>``; ``s_j (g_j - <s, g>)`` written.
-* cross-entropy loss: 2 passes (maximum; sum), one number written per row:
+* cross-entropy loss: 3 passes (maximum; exps; sum), one number written per row:
   no ``(N, K)`` log-softmax is ever stored.
-* cross-entropy gradient: 3 passes, as softmax, with the target subtracted
-  in the last one (and a fourth over ``y`` for probability targets: its sum).
+* cross-entropy gradient: 4 passes, as softmax, with the target subtracted
+  in the last one (and a fifth over ``y`` for probability targets: its sum).
 
 Other layouts, with the same operations per row: rows of at most
 :data:`ACROSS_K` classes (log-softmax, logsumexp, the loss) are computed in
