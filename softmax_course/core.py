@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from softmax_course import _fast
+from softmax_course._arrayapi import array_api_dispatch
 from softmax_course._validation import (
     Axis,
     as_real_array,
@@ -148,6 +149,7 @@ def _log_total(
     return np.where((total < 2) & finite, np.log1p(rest), np.log(total))
 
 
+@array_api_dispatch("softmax")
 def softmax(
     x: ArrayLike,
     /,
@@ -189,6 +191,11 @@ def softmax(
         (1 unless set), ``-1`` all cores available to the process. Small
         arrays stay on the calling thread; the result is bitwise the same for
         every value.
+    dtype : dtype, optional
+        Cast ``x`` to this floating dtype (float16, bfloat16, float32, float64
+        or longdouble) before the computation; the result has it too, as
+        PyTorch's ``dtype=``. ``None`` (the default) keeps the rules above; any
+        other dtype raises ``TypeError``.
 
     Returns
     -------
@@ -233,6 +240,20 @@ def softmax(
     nothing of size :math:`N \times K` at all. ``python -m softmax_course.bench``
     compares it with ``scipy.special`` and with a plain memory copy.
 
+    Array types and dtypes: bfloat16 (``ml_dtypes.bfloat16``, the type JAX
+    uses) is computed in float32 and rounded once, as float16 is. Arrays of
+    other libraries (torch, CuPy, JAX, array-api-strict: anything
+    ``array_api_compat.array_namespace`` knows; ``pip install
+    "softmax-course[arrayapi]"``) are computed with their own library's
+    functions, on their device, by the same steps (shift by the maximum,
+    ``log1p`` of the terms other than the maximum's), and the result has the
+    input's type; integer input becomes that library's default floating
+    dtype. A dask array stays lazy: this function runs on each block
+    (``map_blocks``), which needs each class axis in one chunk (a
+    ``ValueError`` names the ``x.rechunk`` call otherwise). ``out=`` and the
+    compiled kernels are for numpy arrays; ``workers=`` is checked and then
+    left to the other library's own threads.
+
     Examples
     --------
     >>> import numpy as np
@@ -259,6 +280,17 @@ def softmax(
 
     >>> softmax(np.array([1.0, 2.0, 3.0]), temperature=10.0).round(4)
     array([0.3006, 0.3322, 0.3672])
+
+    ``dtype=`` computes in another floating type (PyTorch's meaning), and an
+    array of another library comes back in its own type:
+
+    >>> softmax(np.array([1.0, 2.0]), dtype=np.float32).dtype
+    dtype('float32')
+    >>> import array_api_strict as xp
+    >>> logits = xp.asarray([[1.0, 2.0, 3.0]])
+    >>> s = softmax(logits)
+    >>> type(s) is type(logits), s.dtype == xp.float64
+    (True, True)
     """
     x = as_real_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
@@ -274,6 +306,7 @@ def softmax(
     return _deliver(probs, x.dtype, out)
 
 
+@array_api_dispatch("log_softmax")
 def log_softmax(
     x: ArrayLike,
     /,
@@ -304,6 +337,8 @@ def log_softmax(
     workers : int, optional
         Threads for a large array, as in :func:`softmax`.
         ``None`` is the default (:func:`softmax_course.set_workers`).
+    dtype : dtype, optional
+        Cast ``x`` to this floating dtype first, as in :func:`softmax`.
 
     Returns
     -------
@@ -349,6 +384,10 @@ def log_softmax(
     returns ``-inf`` for the finite entries and NaN only for the ``+inf``
     one.)
 
+    Array types, bfloat16 and ``dtype=`` are handled as in :func:`softmax`:
+    a torch, CuPy, JAX or array-api-strict array gives the same type back,
+    computed on its device; a dask array stays lazy.
+
     Examples
     --------
     >>> import numpy as np
@@ -380,6 +419,7 @@ def log_softmax(
     return _deliver(shifted, x.dtype, out)
 
 
+@array_api_dispatch("logsumexp")
 def logsumexp(
     x: ArrayLike, /, axis: Axis = -1, *, keepdims: bool = False, workers: int | None = None
 ) -> NDArray[np.floating] | np.floating:
@@ -402,6 +442,8 @@ def logsumexp(
         against ``x`` (as in ``x - logsumexp(x, keepdims=True)``).
     workers : int, optional
         Threads for a large array, as in :func:`softmax`.
+    dtype : dtype, optional
+        Cast ``x`` to this floating dtype first, as in :func:`softmax`.
 
     Returns
     -------
@@ -447,6 +489,12 @@ def logsumexp(
     ``axis=None`` a scalar or 0-d ``x`` is its own logsumexp. Full
     reductions return numpy scalars (see Returns); ``keepdims=True``
     returns an array whenever ``x`` has at least one axis.
+
+    Array types, bfloat16 and ``dtype=`` are handled as in :func:`softmax`:
+    a torch, CuPy, JAX or array-api-strict array gives the same type back
+    (a full reduction is a 0-d array of that type), computed on its device
+    with the same shift and ``log1p``; a dask array stays lazy (one result
+    per block of rows).
 
     Examples
     --------
