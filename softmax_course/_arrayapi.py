@@ -25,11 +25,12 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import numpy as np
 
 from softmax_course._validation import (
+    Axis,
     _describe,
     as_real_array,
     check_positive_scalar,
@@ -42,6 +43,7 @@ __all__ = ["array_api_dispatch", "floating_dtype"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
+X = TypeVar("X")
 
 #: Top-level modules of the array libraries array-api-compat knows (their arrays do not
 #: all have ``__array_namespace__``: torch tensors and dask arrays do not).
@@ -88,9 +90,7 @@ def floating_dtype(dtype: object, name: str = "dtype") -> np.dtype:
     try:
         result = np.dtype(dtype)  # type: ignore[call-overload]
     except TypeError:
-        raise TypeError(
-            f"{name} must be {_EXPECTED_DTYPE}; received {_describe(dtype)}"
-        ) from None
+        raise TypeError(f"{name} must be {_EXPECTED_DTYPE}; received {_describe(dtype)}") from None
     if result.kind != "f" and not is_bfloat16(result):
         raise TypeError(f"{name} must be {_EXPECTED_DTYPE}; received {result}")
     return result
@@ -102,32 +102,33 @@ def _cast_numpy(x: object, dtype: object) -> np.ndarray:
     return as_real_array(x, "x").astype(target)
 
 
-def array_api_dispatch(kind: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+def array_api_dispatch(
+    kind: str,
+) -> Callable[[Callable[Concatenate[X, P], R]], Callable[Concatenate[X, P], R]]:
     """Decorate a forward function (``kind``: its name) with ``dtype=`` and array-type dispatch.
 
     The wrapper adds a keyword-only ``dtype=None`` to the signature that
     :func:`inspect.signature` (and so ``help`` and the API page) shows.
     """
 
-    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+    def decorate(func: Callable[Concatenate[X, P], R]) -> Callable[Concatenate[X, P], R]:
         signature = inspect.signature(func)
 
         @functools.wraps(func)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            # The plain numpy call: one type check and a dict lookup before the function.
-            if args and type(args[0]) is np.ndarray and kwargs.get("dtype") is None:
-                kwargs.pop("dtype", None)
-                return func(*args, **kwargs)
+        def wrapper(x: X, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            # The plain numpy call costs one type check and one dict lookup more.
+            if type(x) is np.ndarray and "dtype" not in kwargs:
+                return func(x, *args, **kwargs)
             dtype = kwargs.pop("dtype", None)
-            if not args or not _is_foreign(args[0]):
-                if dtype is not None and args:
-                    args = (_cast_numpy(args[0], dtype), *args[1:])  # type: ignore[assignment]
-                return func(*args, **kwargs)
+            if not _is_foreign(x):
+                if dtype is not None:
+                    return func(_cast_numpy(x, dtype), *args, **kwargs)  # type: ignore[arg-type]
+                return func(x, *args, **kwargs)
             try:
-                options = signature.bind(*args, **kwargs).arguments
+                options = signature.bind(x, *args, **kwargs).arguments
             except TypeError as error:  # as Python words it for the function itself
                 raise TypeError(f"{func.__name__}() {error}") from None
-            return _foreign(func, kind, signature, options, dtype)  # type: ignore[no-any-return]
+            return _foreign(func, kind, signature, options, dtype)
 
         if "dtype" not in signature.parameters:
             parameters = list(signature.parameters.values())
@@ -186,7 +187,7 @@ def _foreign(
         raise TypeError(f"keepdims must be a bool; received {keepdims!r}")
     compat = _compat()
     if compat.is_dask_array(x):
-        return _dask(func, kind, x, options.get("axis", -1), temperature, keepdims, dtype)
+        return _dask(func, kind, x, options.get("axis", -1), temperature, bool(keepdims), dtype)
     xp = compat.array_namespace(x)
     x = _xp_real(xp, x, dtype)
     axes = normalize_axes(options.get("axis", -1), x.ndim)
@@ -279,7 +280,9 @@ def _xp_forward(
     return xp.astype(result, dtype)
 
 
-def _reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool) -> tuple[int, ...]:
+def _reduced_shape(
+    shape: tuple[int, ...], axes: tuple[int, ...], keepdims: bool
+) -> tuple[int, ...]:
     """The shape of a reduction of ``shape`` over ``axes``."""
     if keepdims:
         return tuple(1 if axis in axes else side for axis, side in enumerate(shape))
@@ -293,7 +296,7 @@ def _dask(
     func: Callable[..., Any],
     kind: str,
     x: Any,
-    axis: object,
+    axis: Axis,
     temperature: float,
     keepdims: bool,
     dtype: object,
