@@ -57,13 +57,25 @@ _EXPECTED_DTYPE = "a floating dtype: float16, bfloat16, float32, float64 or long
 
 
 def _is_foreign(x: object) -> bool:
-    """True for an array of another library than numpy (numpy's own subclasses are not)."""
+    """True for an array of another library than numpy (numpy's own subclasses are not).
+
+    Known libraries are recognized by module name, without importing anything.
+    """
     if isinstance(x, (np.ndarray, np.generic)):
         return False
-    kind = type(x)
-    return kind.__module__.partition(".")[0] in _FOREIGN_MODULES or hasattr(
-        x, "__array_namespace__"
-    )
+    if type(x).__module__.partition(".")[0] in _FOREIGN_MODULES:
+        return True
+    if not hasattr(x, "__array_namespace__"):
+        return False
+    # Another library's array: foreign if array-api-compat knows it; otherwise numpy's
+    # conversion, as for any array-like.
+    try:
+        import array_api_compat
+
+        array_api_compat.array_namespace(x)
+    except (ImportError, TypeError):
+        return False
+    return True
 
 
 def floating_dtype(dtype: object, name: str = "dtype") -> np.dtype:
