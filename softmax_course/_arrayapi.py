@@ -39,11 +39,12 @@ from softmax_course._validation import (
 )
 from softmax_course.parallel import resolve_workers
 
-__all__ = ["array_api_dispatch", "floating_dtype"]
+__all__ = ["array_api_dispatch", "array_api_vjp", "floating_dtype"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 X = TypeVar("X")
+Y = TypeVar("Y")
 
 #: Top-level modules of the array libraries array-api-compat knows (their arrays do not
 #: all have ``__array_namespace__``: torch tensors and dask arrays do not).
@@ -356,3 +357,95 @@ def _block(func: Callable[..., Any], options: dict[str, Any], block: Any) -> Any
     """One block's result: an array, also for a full reduction (numpy would give a scalar)."""
     result = func(block, **options)
     return np.asarray(result) if isinstance(result, np.generic) else result
+
+
+# --- softmax_vjp: two arrays of one type ---------------------------------------------------
+
+
+def array_api_vjp(
+    func: Callable[Concatenate[X, Y, P], R],
+) -> Callable[Concatenate[X, Y, P], R]:
+    """Decorate :func:`~softmax_course.softmax_vjp`: non-numpy ``s`` and ``g`` keep their type.
+
+    numpy input goes straight to ``func``. Otherwise ``s`` and ``g`` must be
+    arrays of one library (``array_namespace(s, g)``); dask arrays run the
+    numpy function block by block, ``g`` rechunked like ``s``.
+    """
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(s: X, g: Y, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if type(s) is np.ndarray or not (_is_foreign(s) or _is_foreign(g)):
+            return func(s, g, *args, **kwargs)
+        try:
+            options = signature.bind(s, g, *args, **kwargs).arguments
+        except TypeError as error:
+            raise TypeError(f"{func.__name__}() {error}") from None
+        return _foreign_vjp(func, signature, options)
+
+    return wrapper
+
+
+def _foreign_vjp(func: Callable[..., Any], signature: inspect.Signature, options: dict) -> Any:
+    """``s * (g - sum(s * g))`` over the class axes for non-numpy ``s`` and ``g``."""
+    s, g = options["s"], options["g"]
+    kind_name = f"{type(s).__module__}.{type(s).__name__}"
+    for option, value in options.items():
+        default = signature.parameters[option].default
+        if option not in _PORTABLE | {"s", "g"} and value is not default:
+            raise TypeError(
+                f"{option}= is supported for numpy arrays only; received s of type "
+                f"{kind_name}; expected {option}={default!r} or numpy s and g"
+            )
+    if options.get("out") is not None:
+        raise TypeError(
+            f"out= is supported for numpy arrays only; received s of type {kind_name}; "
+            "expected out=None (the result is a new array of s's type)"
+        )
+    resolve_workers(options.get("workers"))
+    compat = _compat()
+    axis = options.get("axis", -1)
+    if compat.is_dask_array(s) or compat.is_dask_array(g):
+        return _dask_vjp(func, s, g, axis)
+    xp = compat.array_namespace(s, g)
+    s, g = _xp_real(xp, s, None), _xp_real(xp, g, None)
+    if tuple(s.shape) != tuple(g.shape):
+        raise ValueError(
+            f"s and g must have the same shape; received s of shape {tuple(s.shape)} and g "
+            f"of shape {tuple(g.shape)}; expected g to hold one number per probability in s"
+        )
+    axes = normalize_axes(axis, s.ndim)
+    dtype = xp.result_type(s, g)
+    work = dtype if dtype in (xp.float32, xp.float64) else xp.float32
+    s, g = xp.astype(s, work), xp.astype(g, work)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        result = s * (g - xp.sum(s * g, axis=axes, keepdims=True))
+    return xp.astype(result, dtype)
+
+
+def _dask_vjp(func: Callable[..., Any], s: Any, g: Any, axis: Axis) -> Any:
+    """``func`` block by block on dask ``s`` and ``g`` (whole class axes per block)."""
+    import dask.array as da
+    from dask.array.utils import meta_from_array
+
+    s, g = da.asarray(s), da.asarray(g)
+    if s.shape != g.shape:
+        raise ValueError(
+            f"s and g must have the same shape; received s of shape {s.shape} and g of shape "
+            f"{g.shape}; expected g to hold one number per probability in s"
+        )
+    axes = normalize_axes(axis, s.ndim)
+    split = [axis for axis in axes if len(s.chunks[axis]) > 1]
+    if split:
+        rechunk = "{" + ", ".join(f"{axis}: -1" for axis in split) + "}"
+        raise ValueError(
+            f"s is a dask array split along the class axis {split[0]} (chunks "
+            f"{s.chunks[split[0]]}); expected each class axis in one chunk: pass "
+            f"s.rechunk({rechunk})"
+        )
+    dtype = np.result_type(
+        as_real_array(np.empty(0, s.dtype), "s"), as_real_array(np.empty(0, g.dtype), "g")
+    )
+    g = g.rechunk(s.chunks)
+    meta = meta_from_array(s, ndim=s.ndim, dtype=dtype)
+    return da.map_blocks(functools.partial(func, axis=axes), s, g, dtype=dtype, meta=meta)

@@ -15,10 +15,11 @@ import pytest
 import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from softmax_course import log_softmax, logsumexp, softmax
-from tests.strategies import logits, logits_and_axis
+from tests.strategies import logits, logits_and_axis, moderate_floats
 
 xp = pytest.importorskip("array_api_strict")
 ml_dtypes = pytest.importorskip("ml_dtypes")
@@ -322,3 +323,56 @@ def test_torch_dtype_keyword_and_integers():
     assert softmax(tensor).dtype == torch.get_default_dtype()
     assert softmax(tensor, dtype=torch.float64).dtype == torch.float64
     assert logsumexp(tensor, dtype="bfloat16").dtype == torch.bfloat16
+
+
+# --- softmax_vjp -----------------------------------------------------------------------------
+
+
+def vjp_reference(s: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
+    """J^T g with J = diag(s) - s s^T built explicitly, slice by slice (float64)."""
+    s_last, g_last = np.moveaxis(s, axis, -1), np.moveaxis(g, axis, -1)
+    jacobian = np.einsum("...i,ij->...ij", s_last, np.eye(s_last.shape[-1]))
+    jacobian -= s_last[..., :, None] * s_last[..., None, :]
+    return np.moveaxis(np.einsum("...ij,...i->...j", jacobian, g_last), -1, axis)
+
+
+@given(case=logits_and_axis(), data=st.data())
+@settings(max_examples=30, deadline=None)
+def test_vjp_keeps_the_array_type(case, data):
+    from softmax_course import softmax_vjp
+
+    z, axis = case
+    s = scipy.special.softmax(z, axis=axis)
+    g = data.draw(hnp.arrays(np.float64, s.shape, elements=moderate_floats))
+    expected = vjp_reference(s, g, axis)
+    result = softmax_vjp(xp.asarray(s), xp.asarray(g), axis=axis)
+    assert type(result) is type(xp.asarray(s)) and result.dtype == xp.float64
+    assert_allclose(to_numpy(result), expected, rtol=1e-10, atol=1e-10)
+    chunks = tuple(2 if a != axis % z.ndim else -1 for a in range(z.ndim))
+    lazy = softmax_vjp(da.from_array(s, chunks=chunks), da.from_array(g), axis=axis)
+    assert isinstance(lazy, da.Array)
+    assert_allclose(lazy.compute(), expected, rtol=1e-10, atol=1e-10)
+
+
+def test_vjp_bad_input():
+    from softmax_course import softmax_vjp
+
+    s = xp.asarray([[0.5, 0.5]])
+    with pytest.raises(ValueError, match=r"^s and g must have the same shape; received s of"):
+        softmax_vjp(s, xp.asarray([1.0, 2.0, 3.0]))
+    with pytest.raises(TypeError, match="^out= is supported for numpy arrays only"):
+        softmax_vjp(s, s, out=np.empty((1, 2)))
+    with pytest.raises(ValueError, match=r"split along the class axis 1 .*s\.rechunk\(\{1: -1\}\)"):
+        softmax_vjp(da.zeros((2, 4), chunks=(1, 2)), da.zeros((2, 4)))
+
+
+def test_vjp_torch_keeps_the_device_and_dtype():
+    torch = pytest.importorskip("torch")
+    from softmax_course import softmax_vjp
+
+    s = torch.softmax(torch.tensor([[1.0, 2.0, 3.0]], dtype=torch.bfloat16), dim=-1)
+    g = torch.tensor([[1.0, 0.0, 0.0]], dtype=torch.bfloat16)
+    result = softmax_vjp(s, g)
+    assert result.dtype == torch.bfloat16 and result.device == s.device
+    expected = vjp_reference(s.double().numpy(), g.double().numpy(), -1)
+    assert_allclose(result.double().numpy(), expected, atol=2**-8)
