@@ -34,6 +34,7 @@ __all__ = [
     "check_where",
     "check_out",
     "check_positive_scalar",
+    "is_bfloat16",
     "normalize_axes",
     "working_dtype",
 ]
@@ -102,7 +103,8 @@ def as_array(
 def as_real_array(x: object, name: str = "x") -> np.ndarray:
     """Return ``x`` as a real floating-point array without copying when possible.
 
-    Float arrays keep their dtype; integer and boolean arrays become float64.
+    Float arrays keep their dtype (bfloat16 included); integer and boolean arrays
+    become float64.
     Complex, object, string and date/time data raise ``TypeError``. The
     conversion is :func:`as_array`'s: ``np.matrix`` and other subclasses
     become plain arrays, masked arrays with masked entries are refused.
@@ -120,7 +122,7 @@ def as_real_array(x: object, name: str = "x") -> np.ndarray:
     """
     array = as_array(x, name)
     kind = array.dtype.kind
-    if kind == "f":
+    if kind == "f" or is_bfloat16(array.dtype):
         return array
     if kind in "iub":
         return array.astype(np.float64)
@@ -214,9 +216,16 @@ def check_where(where: object, shape: tuple[int, ...], name: str = "where") -> n
         ) from None
 
 
+def is_bfloat16(dtype: np.dtype) -> bool:
+    """True for ``ml_dtypes.bfloat16`` (dtype kind ``'V'``), told by name: no import needed."""
+    return dtype.kind == "V" and dtype.name == "bfloat16"
+
+
 def working_dtype(dtype: np.dtype) -> np.dtype:
-    """The dtype to compute in: float16 is computed in float32 for accuracy."""
-    return np.dtype(np.float32) if dtype == np.float16 else np.dtype(dtype)
+    """The dtype to compute in: float16 and bfloat16 are computed in float32 for accuracy."""
+    if dtype == np.float16 or is_bfloat16(dtype):
+        return np.dtype(np.float32)
+    return np.dtype(dtype)
 
 
 def normalize_axes(

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from softmax_course import _fast, _general
+from softmax_course._arrayapi import array_api_dispatch
 from softmax_course._validation import (
     Axis,
     as_numeric_array,
@@ -154,6 +155,7 @@ def _log_total(
     return np.where((total < 2) & finite, np.log1p(rest), np.log(total))
 
 
+@array_api_dispatch("softmax")
 def softmax(
     x: ArrayLike,
     /,
@@ -201,6 +203,11 @@ def softmax(
         (1 unless set), ``-1`` all cores available to the process. Small
         arrays stay on the calling thread; the result is bitwise the same for
         every value.
+    dtype : dtype, optional
+        Cast ``x`` to this floating dtype (float16, bfloat16, float32, float64
+        or longdouble) before the computation; the result has it too, as
+        PyTorch's ``dtype=``. ``None`` (the default) keeps the rules above; any
+        other dtype raises ``TypeError``.
 
     Returns
     -------
@@ -264,6 +271,20 @@ def softmax(
     with ``where`` or complex ``x`` takes the plain numpy formulation instead
     (full-size temporaries, one thread: ``workers`` has no effect there).
 
+    Array types and dtypes: bfloat16 (``ml_dtypes.bfloat16``, the type JAX
+    uses) is computed in float32 and rounded once, as float16 is. Arrays of
+    other libraries (torch, CuPy, JAX, array-api-strict: anything
+    ``array_api_compat.array_namespace`` knows; ``pip install
+    "softmax-course[arrayapi]"``) are computed with their own library's
+    functions, on their device, by the same steps (shift by the maximum,
+    ``log1p`` of the terms other than the maximum's), and the result has the
+    input's type; integer input becomes that library's default floating
+    dtype. A dask array stays lazy: this function runs on each block
+    (``map_blocks``), which needs each class axis in one chunk (a
+    ``ValueError`` names the ``x.rechunk`` call otherwise). ``out=`` and the
+    compiled kernels are for numpy arrays; ``workers=`` is checked and then
+    left to the other library's own threads.
+
     Examples
     --------
     >>> import numpy as np
@@ -302,6 +323,17 @@ def softmax(
     >>> softmax(np.where(keep, z, -np.inf)).round(4)
     array([[0.1192, 0.    , 0.8808],
            [   nan,    nan,    nan]])
+
+    ``dtype=`` computes in another floating type (PyTorch's meaning), and an
+    array of another library comes back in its own type:
+
+    >>> softmax(np.array([1.0, 2.0]), dtype=np.float32).dtype
+    dtype('float32')
+    >>> import array_api_strict as xp
+    >>> logits = xp.asarray([[1.0, 2.0, 3.0]])
+    >>> s = softmax(logits)
+    >>> type(s) is type(logits), s.dtype == xp.float64
+    (True, True)
     """
     x = as_numeric_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
@@ -321,6 +353,7 @@ def softmax(
     return _deliver(probs, x.dtype, out)
 
 
+@array_api_dispatch("log_softmax")
 def log_softmax(
     x: ArrayLike,
     /,
@@ -357,6 +390,8 @@ def log_softmax(
     workers : int, optional
         Threads for a large array, as in :func:`softmax`.
         ``None`` is the default (:func:`softmax_course.set_workers`).
+    dtype : dtype, optional
+        Cast ``x`` to this floating dtype first, as in :func:`softmax`.
 
     Returns
     -------
@@ -415,6 +450,10 @@ def log_softmax(
     largest entry in numpy's ordering of complex numbers (replaced by 0 if
     it is not finite) and numpy's principal ``log`` of the complex sum; the
     result has the dtype of ``x``, and its ``exp`` is :func:`softmax`.
+
+    Array types, bfloat16 and ``dtype=`` are handled as in :func:`softmax`:
+    a torch, CuPy, JAX or array-api-strict array gives the same type back,
+    computed on its device; a dask array stays lazy.
 
     Examples
     --------
@@ -486,6 +525,7 @@ def logsumexp(
 ) -> tuple[NDArray[np.floating] | np.floating, NDArray[np.inexact] | np.inexact]: ...
 
 
+@array_api_dispatch("logsumexp")
 def logsumexp(
     x: ArrayLike,
     /,
@@ -538,6 +578,8 @@ def logsumexp(
         ``-inf`` (sign 0), without NaN or warning.
     workers : int, optional
         Threads for a large array, as in :func:`softmax`.
+    dtype : dtype, optional
+        Cast ``x`` to this floating dtype first, as in :func:`softmax`.
 
     Returns
     -------
@@ -630,6 +672,12 @@ def logsumexp(
     (:mod:`softmax_course._general`: full-size temporaries, one thread,
     ``workers`` has no effect); plain real calls keep the row kernels and
     their bits.
+
+    Array types, bfloat16 and ``dtype=`` are handled as in :func:`softmax`:
+    a torch, CuPy, JAX or array-api-strict array gives the same type back
+    (a full reduction is a 0-d array of that type), computed on its device
+    with the same shift and ``log1p``; a dask array stays lazy (one result
+    per block of rows).
 
     Examples
     --------

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from softmax_course import _fast
+from softmax_course._arrayapi import array_api_vjp
 from softmax_course._validation import (
     Axis,
     _describe,
@@ -192,6 +193,7 @@ def _product(
     return out
 
 
+@array_api_vjp
 def softmax_vjp(
     s: ArrayLike,
     g: ArrayLike,
@@ -268,6 +270,12 @@ def softmax_vjp(
     Special cases: NaN in ``s`` or ``g`` propagates to the whole sample;
     a probability of exactly 0 gives a gradient of exactly 0 there as
     long as the upstream gradient is finite.
+
+    Array types: torch, CuPy, JAX and array-api-strict ``s`` and ``g`` (of
+    one library) give a result of that type, computed on its device with the
+    same formula (float16 and bfloat16 in float32); dask arrays stay lazy,
+    block by block, with each class axis in one chunk, as in
+    :func:`softmax_course.softmax`.
 
     Examples
     --------

@@ -13,6 +13,8 @@ import sys
 import pytest
 
 HEAVY = ["matplotlib", "ipywidgets", "scipy", "IPython", "pandas", "numba", "llvmlite"]
+# the array libraries of softmax_course._arrayapi: imported when their arrays arrive
+HEAVY += ["array_api_compat", "array_api_strict", "ml_dtypes", "dask", "torch", "jax"]
 
 
 def _modules_after(code: str) -> set[str]:

@@ -77,6 +77,7 @@ CONDA_FORGE_NAMES: dict[str, str | None] = {
     "matplotlib": "matplotlib-base",  # conda-forge's "matplotlib" also pulls a Qt backend
     "nbconvert": "nbconvert-core",  # conda-forge's "nbconvert" also pulls pandoc
     "build": "python-build",
+    "dask": "dask-core",  # conda-forge's "dask" also pulls distributed, bokeh and pyarrow
     "playwright": None,  # conda-forge ships the driver under another name: pip's is used
 }
 PYPI_NAMES = {conda: pypi for pypi, conda in CONDA_FORGE_NAMES.items() if conda}
