@@ -529,11 +529,17 @@ def log_softmax_vjp(
     :math:`\partial \ell_i / \partial z_j = \delta_{ij} - s_j` and
     :math:`\sum_i g_i (\delta_{ij} - s_j) = g_j - s_j \sum_i g_i`.
 
-    Why the output and not the logits. The formula needs :math:`s`, and
-    :math:`s = e^{\ell}` is one ``exp`` of the saved output, while the
-    logits would need a whole softmax again (maximum, ``exp``, sum,
-    division); it is also the input :func:`softmax_vjp` takes, and the one
-    PyTorch's log-softmax backward takes. For cross-entropy with targets
+    Why the output. The formula needs only :math:`s = e^{\ell}`, so the
+    forward pass need not keep the logits; it is also what
+    :func:`softmax_vjp` takes, and what PyTorch's log-softmax backward
+    takes. :math:`s` is computed as :math:`\operatorname{softmax}(\ell)`,
+    which equals :math:`e^{\ell}` because :math:`\operatorname{logsumexp}
+    (\ell) = 0`, and runs on the cache-blocked and compiled kernels of
+    :func:`softmax_course.softmax` (faster than numpy's ``exp``; the result
+    then sums to 0 to rounding even if ``log_probs`` was rounded). Since
+    :math:`\operatorname{softmax}(\ell) = \operatorname{softmax}(z)`,
+    passing the logits :math:`z` instead gives the same gradient, up to
+    rounding: both inputs work. For cross-entropy with targets
     :math:`y` (:math:`E = -\sum_i y_i \ell_i`, so :math:`g = -y`) the
     result is :math:`s \sum_i y_i - y`, which is :math:`s - y` for one-hot
     :math:`y`.
@@ -550,13 +556,15 @@ def log_softmax_vjp(
     holds. :func:`softmax_course.log_softmax` of a row of logits that are
     all ``-inf`` is NaN (as in ``scipy.special.log_softmax``), which cannot
     be told apart from a NaN input and propagates: pass ``where=z > -np.inf``
-    (or the mask that made the ``-inf``) for gradient 0 there. NaN gradients
+    (or the mask that made the ``-inf``), or the logits themselves, for
+    gradient 0 there. A NaN anywhere in a row of ``log_probs`` or ``g``
+    propagates to the whole row. NaN gradients
     at ``-inf`` are what users of JAX (issue #6811, "NaN gradients at
     -inf") and PyTorch (issue #31829) meet with masked rows; here a masked
     row never produces them.
 
-    Runs plain numpy, with or without ``where`` (there is no compiled
-    kernel for this product).
+    With ``where``, the masked entries are replaced by ``-inf`` (and their
+    ``g`` by 0) in copies, in plain numpy, before the same computation.
 
     Examples
     --------
@@ -604,13 +612,28 @@ def log_softmax_vjp(
         if mask is not None:  # masked entries take no part: whatever they hold
             ell = np.where(mask, ell, compute.type(-np.inf))
             g_c = np.where(mask, g_c, zero)
-        total = np.sum(g_c, axis=axes, keepdims=True)
-        result = g_c - np.exp(ell) * total  # new arrays: inputs untouched
-        # no probability in the row (all -inf): the forward output is a constant there
-        result = np.where(np.all(ell == -np.inf, axis=axes, keepdims=True), zero, result)
+        result, empty = _probabilities(ell, axes)  # s = softmax(l) = e^l: a new array
+        np.multiply(result, np.sum(g_c, axis=axes, keepdims=True), out=result)
+        np.subtract(g_c, result, out=result)  # g - s sum(g); inputs untouched
+        if empty is not None:  # no probability in the row: the forward output is a constant
+            np.copyto(result, zero, where=empty)
         if mask is not None:
-            result = np.where(mask, result, zero)
+            np.copyto(result, zero, where=~mask)
     return result.astype(dtype, copy=False)
+
+
+def _probabilities(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+    """``softmax(x)`` (core's blocked and compiled paths) with 0, not NaN, in all ``-inf`` rows.
+
+    Returns a new array and the (keepdims) rows without probability, or None when there
+    are none. A row with NaN or ``+inf`` stays NaN, as in :func:`softmax_course.softmax`.
+    """
+    s = softmax(x, axis=axes)
+    if not np.isnan(np.sum(s, axis=axes)).any():  # a reduction, no (N, K) temporary
+        return s, None
+    empty = np.max(x, axis=axes, keepdims=True, initial=-np.inf) == -np.inf  # NaN: False
+    np.copyto(s, x.dtype.type(0), where=empty)
+    return s, empty
 
 
 def _reduced_gradient(
@@ -739,15 +762,10 @@ def logsumexp_vjp(
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         if mask is not None:  # masked entries take no part: whatever they hold
             z_c = np.where(mask, z_c, compute.type(-np.inf))
-        s = softmax(z_c, axis=axes)
-        if np.isnan(s).any():  # all -inf rows (or NaN / +inf): only the first get 0
-            empty = np.all(z_c == -np.inf, axis=axes, keepdims=True)
-            s = np.where(empty, zero, s)
-        else:
-            empty = None
-        result = g_kept.astype(compute, copy=False) * s  # a new array: inputs untouched
-        if empty is not None:
-            result = np.where(empty, zero, result)
+        result, empty = _probabilities(z_c, axes)  # a new array: inputs untouched
+        np.multiply(result, g_kept.astype(compute, copy=False), out=result)
+        if empty is not None:  # a constant -inf there: gradient 0 even for g = inf or NaN
+            np.copyto(result, zero, where=empty)
         if mask is not None:
-            result = np.where(mask, result, zero)
+            np.copyto(result, zero, where=~mask)
     return result.astype(dtype, copy=False)
