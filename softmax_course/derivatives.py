@@ -191,6 +191,20 @@ def _mask(where: object, shape: tuple[int, ...], array_name: str) -> np.ndarray:
         ) from None
 
 
+def _zero_masked(result: np.ndarray, mask: np.ndarray, per_row: np.ndarray) -> None:
+    """Zeros at the masked entries of ``result``, where the masked inputs were already 0.
+
+    There the products are 0 already unless the per-row factor is NaN or infinite
+    (``0 * inf``): only then is the (slow, random-access) masked write needed. Otherwise
+    adding 0 turns the ``-0.0`` of ``0 * (negative)`` into ``0.0`` and changes nothing else.
+    """
+    zero = result.dtype.type(0)
+    if np.isfinite(per_row).all():
+        np.add(result, zero, out=result)
+    else:
+        np.copyto(result, zero, where=~mask)
+
+
 def _same_shape(first: np.ndarray, second: np.ndarray, names: tuple[str, str], what: str) -> None:
     if first.shape != second.shape:
         a, b = names
@@ -232,13 +246,16 @@ def _product(
     s_c = s.astype(compute, copy=False)
     other_c = other.astype(compute, copy=False)
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        if mask is not None:  # masked entries take no part: whatever s and g hold there
-            s_c = np.where(mask, s_c, compute.type(0))
-            other_c = np.where(mask, other_c, compute.type(0))
-        inner = np.sum(s_c * other_c, axis=axes, keepdims=True)  # <s, g> per sample
-        result = s_c * (other_c - inner)  # new arrays: inputs untouched
-        if mask is not None:
-            result = np.where(mask, result, compute.type(0))
+        if mask is None:
+            inner = np.sum(s_c * other_c, axis=axes, keepdims=True)  # <s, g> per sample
+            result = s_c * (other_c - inner)  # new arrays: inputs untouched
+        else:  # masked entries take no part: whatever s and g hold there
+            result = np.where(mask, s_c, compute.type(0))  # new arrays, then in place
+            kept_other = np.where(mask, other_c, compute.type(0))
+            inner = np.sum(result * kept_other, axis=axes, keepdims=True)
+            np.subtract(kept_other, inner, out=kept_other)
+            np.multiply(result, kept_other, out=result)
+            _zero_masked(result, mask, inner)
     if out is None:
         return result.astype(dtype, copy=False)
     np.copyto(out, result, casting="same_kind")
@@ -613,12 +630,13 @@ def log_softmax_vjp(
             ell = np.where(mask, ell, compute.type(-np.inf))
             g_c = np.where(mask, g_c, zero)
         result, empty = _probabilities(ell, axes)  # s = softmax(l) = e^l: a new array
-        np.multiply(result, np.sum(g_c, axis=axes, keepdims=True), out=result)
+        total = np.sum(g_c, axis=axes, keepdims=True)
+        np.multiply(result, total, out=result)
         np.subtract(g_c, result, out=result)  # g - s sum(g); inputs untouched
         if empty is not None:  # no probability in the row: the forward output is a constant
             np.copyto(result, zero, where=empty)
         if mask is not None:
-            np.copyto(result, zero, where=~mask)
+            _zero_masked(result, mask, total)
     return result.astype(dtype, copy=False)
 
 
@@ -767,5 +785,5 @@ def logsumexp_vjp(
         if empty is not None:  # a constant -inf there: gradient 0 even for g = inf or NaN
             np.copyto(result, zero, where=empty)
         if mask is not None:
-            np.copyto(result, zero, where=~mask)
+            _zero_masked(result, mask, g_kept)
     return result.astype(dtype, copy=False)

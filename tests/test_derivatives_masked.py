@@ -302,10 +302,12 @@ def test_masked_vjps_ignore_what_masked_entries_hold(case):
         dirty = call_quietly(function, forward + garbage, g + garbage, where=keep)
         assert_array_equal(dirty, clean)
         assert not np.isnan(clean).any()
+        assert not np.signbit(clean[~keep]).any()  # 0.0, not -0.0
     z_dirty = np.where(keep, z, np.inf)
     clean = call_quietly(logsumexp_vjp, z, g[..., 0], where=keep)
     assert_array_equal(call_quietly(logsumexp_vjp, z_dirty, g[..., 0], where=keep), clean)
     assert not np.isnan(clean).any()
+    assert not np.signbit(clean[~keep]).any()
 
 
 def test_a_mask_that_broadcasts():
