@@ -360,10 +360,10 @@ def softmax_vjp(
     logits are all ``-inf`` has ``s`` = NaN from :func:`softmax` (as in
     ``scipy.special.softmax``), which cannot be told apart from a NaN
     input: pass ``where=z > -np.inf`` (or the mask that produced the
-    ``-inf``) to get gradient 0 there. This is the NaN users of JAX and
-    PyTorch meet when attention masks a whole row (JAX issue #6811,
-    "NaN gradients at -inf"; PyTorch issue #31829), and here it is never
-    produced for a masked row, with no ``RuntimeWarning``.
+    ``-inf``) to get gradient 0 there. Users of JAX (issue #6811) and
+    PyTorch (issue #31829) report NaN gradients at ``-inf``, as when
+    attention masks a whole row; here a masked row never produces them,
+    and no ``RuntimeWarning`` is emitted.
 
     The plain call (``where=None``) runs the cache-blocked or compiled
     kernels described under ``workers``; a call with ``where`` runs plain
@@ -575,10 +575,9 @@ def log_softmax_vjp(
     be told apart from a NaN input and propagates: pass ``where=z > -np.inf``
     (or the mask that made the ``-inf``), or the logits themselves, for
     gradient 0 there. A NaN anywhere in a row of ``log_probs`` or ``g``
-    propagates to the whole row. NaN gradients
-    at ``-inf`` are what users of JAX (issue #6811, "NaN gradients at
-    -inf") and PyTorch (issue #31829) meet with masked rows; here a masked
-    row never produces them.
+    propagates to the whole row. Users of JAX (issue #6811) and PyTorch
+    (issue #31829) report NaN gradients at ``-inf``; here a masked row
+    never produces them.
 
     With ``where``, the masked entries are replaced by ``-inf`` (and their
     ``g`` by 0) in copies, in plain numpy, before the same computation.
@@ -739,10 +738,10 @@ def logsumexp_vjp(
     exactly 0 (for finite :math:`g`). A row whose every (kept) logit is
     ``-inf`` (or that is fully masked, or empty) has the constant
     logsumexp ``-inf`` and gradient 0 here, the convention of JAX's
-    ``where=``, where the formula would give :math:`0/0` = NaN: JAX
-    (issue #6811, "NaN gradients at -inf") and PyTorch (issue #31829)
-    return NaN for it, which then spreads through every parameter of a
-    model. No ``RuntimeWarning`` is emitted. A row containing NaN or
+    ``where=``, where the formula would give :math:`0/0` = NaN, as users
+    of JAX (issue #6811) and PyTorch (issue #31829) report for their
+    gradients at ``-inf``: a NaN that then spreads through every parameter
+    of a model. No ``RuntimeWarning`` is emitted. A row containing NaN or
     ``+inf`` gives NaN, as its softmax does.
 
     With ``where``, the masked entries are replaced by ``-inf`` in a copy
