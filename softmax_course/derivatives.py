@@ -646,7 +646,9 @@ def _probabilities(x: np.ndarray, axes: tuple[int, ...]) -> tuple[np.ndarray, np
     are none. A row with NaN or ``+inf`` stays NaN, as in :func:`softmax_course.softmax`.
     """
     s = softmax(x, axis=axes)
-    if not np.isnan(np.sum(s, axis=axes)).any():  # a reduction, no (N, K) temporary
+    # a reduction, no (N, K) temporary; "not > 0" catches a 0 row as well as NaN, so this
+    # holds whether softmax gives NaN (as scipy does) or 0 for a row that is all -inf
+    if (np.sum(s, axis=axes) > 0).all():
         return s, None
     empty = np.max(x, axis=axes, keepdims=True, initial=-np.inf) == -np.inf  # NaN: False
     np.copyto(s, x.dtype.type(0), where=empty)

@@ -541,3 +541,20 @@ def test_log_softmax_vjp_of_the_logits_equals_that_of_the_output(case):
         from_logits[kept], log_softmax_vjp(log_probs, g, axis=axis)[kept], rtol=1e-9, atol=1e-12
     )
     assert_array_equal(from_logits[~kept], 0.0)  # all -inf logits: zero, not NaN
+
+
+def test_rows_without_probability_get_zero_whichever_value_softmax_gives_them(monkeypatch):
+    # scipy's softmax gives NaN for an all -inf row; a "safe" softmax gives 0: either way, 0
+    import softmax_course.derivatives as derivatives
+
+    def safe_softmax(x, axis):
+        with np.errstate(invalid="ignore"):
+            s = scipy.special.softmax(x, axis=axis)
+        return np.where(np.isnan(s) & np.all(x == -np.inf, axis=axis, keepdims=True), 0.0, s)
+
+    monkeypatch.setattr(derivatives, "softmax", safe_softmax)
+    z = np.array([[-np.inf, -np.inf], [0.0, 1.0]])
+    g = np.array([[1.0, 2.0], [1.0, 0.0]])
+    assert_array_equal(log_softmax_vjp(z, g)[0], 0.0)
+    assert_array_equal(logsumexp_vjp(z, np.array([np.inf, 1.0]))[0], 0.0)
+    assert_allclose(log_softmax_vjp(z, g)[1], g[1] - scipy.special.softmax(z[1]), rtol=1e-15)
