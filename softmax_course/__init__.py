@@ -22,7 +22,13 @@ reverse-mode engine that checks every hand-derived gradient), ``datasets``,
 from softmax_course import autodiff, nn
 from softmax_course.backend import get_backend, set_backend
 from softmax_course.core import log_softmax, logsumexp, softmax
-from softmax_course.derivatives import softmax_jacobian, softmax_jvp, softmax_vjp
+from softmax_course.derivatives import (
+    log_softmax_vjp,
+    logsumexp_vjp,
+    softmax_jacobian,
+    softmax_jvp,
+    softmax_vjp,
+)
 from softmax_course.gradcheck import (
     GradientCheck,
     check_gradient,
@@ -52,6 +58,8 @@ __all__ = [
     "softmax_jacobian",
     "softmax_jvp",
     "softmax_vjp",
+    "log_softmax_vjp",
+    "logsumexp_vjp",
     "GradientCheck",
     "check_gradient",
     "numerical_gradient",
