@@ -36,7 +36,7 @@ from __future__ import annotations
 from typing import Any, Literal, overload
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from softmax_course import _fast, _general
 from softmax_course._arrayapi import array_api_dispatch
@@ -165,6 +165,7 @@ def softmax(
     where: ArrayLike | None = None,
     out: np.ndarray | None = None,
     workers: int | None = None,
+    dtype: DTypeLike | None = None,
 ) -> NDArray[np.inexact]:
     r"""Softmax of ``x`` along ``axis``: exponentiate, then normalize to sum to 1.
 
@@ -335,6 +336,7 @@ def softmax(
     >>> type(s) is type(logits), s.dtype == xp.float64
     (True, True)
     """
+    del dtype  # applied by array_api_dispatch, which casts x before this body runs
     x = as_numeric_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
     temperature = check_positive_scalar(temperature, "temperature")
@@ -363,6 +365,7 @@ def log_softmax(
     where: ArrayLike | None = None,
     out: np.ndarray | None = None,
     workers: int | None = None,
+    dtype: DTypeLike | None = None,
 ) -> NDArray[np.inexact]:
     r"""Logarithm of the softmax of ``x`` along ``axis``, computed stably.
 
@@ -479,6 +482,7 @@ def log_softmax(
     array([[-0.693147,      -inf, -0.693147],
            [     -inf,      -inf,      -inf]])
     """
+    del dtype  # applied by array_api_dispatch, which casts x before this body runs
     x = as_numeric_array(x, "x")
     axes = normalize_axes(axis, x.ndim)
     temperature = check_positive_scalar(temperature, "temperature")
@@ -508,6 +512,7 @@ def logsumexp(
     return_sign: Literal[False] = ...,
     where: ArrayLike | None = ...,
     workers: int | None = ...,
+    dtype: DTypeLike | None = ...,
 ) -> NDArray[np.inexact] | np.inexact: ...
 
 
@@ -522,6 +527,7 @@ def logsumexp(
     return_sign: Literal[True],
     where: ArrayLike | None = ...,
     workers: int | None = ...,
+    dtype: DTypeLike | None = ...,
 ) -> tuple[NDArray[np.floating] | np.floating, NDArray[np.inexact] | np.inexact]: ...
 
 
@@ -536,6 +542,7 @@ def logsumexp(
     return_sign: bool = False,
     where: ArrayLike | None = None,
     workers: int | None = None,
+    dtype: DTypeLike | None = None,
 ) -> Any:
     r"""Log of the (weighted) sum of exponentials along ``axis``, without overflow.
 
@@ -732,6 +739,7 @@ def logsumexp(
     >>> logsumexp(z, where=keep).round(8)  # [log 2, log of nothing]
     array([0.69314718,       -inf])
     """
+    del dtype  # applied by array_api_dispatch, which casts x before this body runs
     x = as_numeric_array(x, "x")
     for name, flag in (("keepdims", keepdims), ("return_sign", return_sign)):
         if not isinstance(flag, (bool, np.bool_)):

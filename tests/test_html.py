@@ -470,9 +470,10 @@ def test_every_page_has_a_switcher_whose_links_resolve_to_the_same_page(site):
             assert (current == "page") == (code == here), (page, href)
             stem = Path(relative).stem
             # Every site has every page of the English one (the API reference too), except the
-            # performance notes, the sources, the teachers page and the lessons not yet translated.
+            # parity table, the performance notes, the sources, the teachers page and the
+            # lessons not yet translated.
             same_page_exists = code == "en" or (
-                relative not in ("performance.html", "sources.html", "teachers.html")
+                relative not in ("parity.html", "performance.html", "sources.html", "teachers.html")
                 and (not relative.startswith("lessons/") or stem in lessons[code])
             )
             if same_page_exists:

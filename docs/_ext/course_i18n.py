@@ -62,7 +62,7 @@ LANGUAGES = (
 BY_CODE = {language.code: language for language in LANGUAGES}
 # Pages of the English site only (their prose is not translated); every other page but the
 # lessons not yet translated exists in every site under the same name.
-ENGLISH_ONLY = ("performance", "sources", "teachers")
+ENGLISH_ONLY = ("parity", "performance", "sources", "teachers")
 
 
 def lessons(code: str, repo: Path = REPO) -> list[Path]:
