@@ -84,6 +84,11 @@ JACOBIAN_BYTES = 256 * MiB
 # --- measuring ------------------------------------------------------------------------------
 
 
+#: A timed batch of calls lasts at least this long: a single call of a few microseconds is
+#: mostly timer resolution and the cache misses left by the previous implementation.
+MIN_BATCH_SECONDS = 2e-3
+
+
 def interleaved_times(
     implementations: dict[str, Callable[[], object]],
     rounds: int,
@@ -91,20 +96,30 @@ def interleaved_times(
 ) -> dict[str, list[float]]:
     """Seconds per call of each implementation, round robin over ``rounds`` rounds.
 
-    ``setups[name]``, if given, runs before each call of ``name``, untimed
-    (for instance ``torch.set_num_threads``).
+    Each round times a batch of calls of each implementation in turn: one call
+    when a call lasts :data:`MIN_BATCH_SECONDS` or more, else as many as fill
+    that time (as :meth:`timeit.Timer.autorange` does), and reports the batch's
+    time per call. ``setups[name]``, if given, runs before each batch of
+    ``name``, untimed (for instance ``torch.set_num_threads``).
     """
     setups = setups or {}
+    batch: dict[str, int] = {}
     for name, function in implementations.items():  # warm-up: first-touch pages, caches
         setups.get(name, _nothing)()
         function()
+        start = time.perf_counter()
+        function()
+        once = time.perf_counter() - start
+        batch[name] = max(1, min(1000, math.ceil(MIN_BATCH_SECONDS / max(once, 1e-9))))
     times: dict[str, list[float]] = {name: [] for name in implementations}
     for _ in range(rounds):
         for name, function in implementations.items():
             setups.get(name, _nothing)()
+            calls = batch[name]
             start = time.perf_counter()
-            function()
-            times[name].append(time.perf_counter() - start)
+            for _ in range(calls):
+                function()
+            times[name].append((time.perf_counter() - start) / calls)
     return times
 
 
