@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from softmax_course import _ce_options as _options
 from softmax_course import _fast
+from softmax_course._arrayapi_losses import array_api_loss
 from softmax_course._validation import _describe, as_array, as_real_array, working_dtype
 from softmax_course.core import log_softmax, softmax
 from softmax_course.parallel import resolve_workers
@@ -403,6 +404,7 @@ def cross_entropy(
     probs: ArrayLike, targets: ArrayLike, *, axis: int = ..., reduction: str,
     weight: ArrayLike | None = ..., ignore_index: int | None = ..., label_smoothing: float = ...,
 ) -> np.floating | NDArray[np.floating]: ...  # fmt: skip
+@array_api_loss("cross_entropy")
 def cross_entropy(
     probs: ArrayLike,
     targets: ArrayLike,
@@ -629,6 +631,7 @@ def _plain_cross_entropy(probs: np.ndarray, targets: ArrayLike) -> np.floating:
     return s.dtype.type(total / n)
 
 
+@array_api_loss("cross_entropy_grad")
 def cross_entropy_grad(
     probs: ArrayLike,
     targets: ArrayLike,
@@ -772,6 +775,7 @@ def softmax_cross_entropy(
     weight: ArrayLike | None = ..., ignore_index: int | None = ..., label_smoothing: float = ...,
     workers: int | None = ...,
 ) -> np.floating | NDArray[np.floating]: ...  # fmt: skip
+@array_api_loss("softmax_cross_entropy")
 def softmax_cross_entropy(
     logits: ArrayLike,
     targets: ArrayLike,
@@ -916,6 +920,7 @@ def _plain_softmax_cross_entropy(z: np.ndarray, targets: ArrayLike, workers: int
         return z.dtype.type(total / n)
 
 
+@array_api_loss("softmax_cross_entropy_grad")
 def softmax_cross_entropy_grad(
     logits: ArrayLike,
     targets: ArrayLike,
