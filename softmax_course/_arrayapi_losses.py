@@ -108,13 +108,13 @@ def _axis_is_last(axis: object, ndim: int) -> bool:
 # --- the host route ------------------------------------------------------------------------
 
 
-def _to_host(array: object, name: str) -> Any:
+def _to_host(array: Any, name: str) -> Any:
     """A numpy copy (or read-only view) of a non-numpy array; anything else as it is."""
     if not _is_foreign(array):
         return array
     xp = _compat().array_namespace(array)
     bfloat16 = getattr(xp, "bfloat16", None)
-    is_bf16 = bfloat16 is not None and array.dtype == bfloat16  # type: ignore[attr-defined]
+    is_bf16 = bfloat16 is not None and array.dtype == bfloat16
     if is_bf16:  # numpy has no bfloat16 of its own: through float32, exactly
         array = xp.astype(array, xp.float32)
     try:

@@ -680,7 +680,7 @@ def test_losses_torch(name):
     assert_allclose(result.numpy(), loss_reference(name, z.numpy(), y), rtol=1e-12)
     smoothed = function(x, labels, label_smoothing=0.2, reduction="sum")  # the host route
     assert isinstance(smoothed, torch.Tensor) and smoothed.dtype == torch.float64
-    assert_array_equal(smoothed.numpy(), function(x.numpy(), labels.numpy(),
-                                                  label_smoothing=0.2, reduction="sum"))  # fmt: skip
+    on_numpy = function(x.numpy(), labels.numpy(), label_smoothing=0.2, reduction="sum")
+    assert_array_equal(smoothed.numpy(), on_numpy)
     with pytest.raises(TypeError, match=r"cannot be copied to the host .*\.detach\(\)"):
         function(x.clone().requires_grad_(True), labels, label_smoothing=0.2)
