@@ -309,7 +309,7 @@ def _dask(
     if kind.endswith("_grad"):
         block = functools.partial(_grad_block, func, axis, labels)
         grad = da.map_blocks(block, x, t, dtype=dtype, chunks=x.chunks)
-        return grad if reduction == "sum" else (grad / n).astype(dtype)
+        return (grad / n).astype(dtype) if reduction == "mean" else grad  # none: of the sum
     block = functools.partial(_loss_block, func, axis, labels)
     chunks = tuple((1,) if i == axis else c for i, c in enumerate(x.chunks))
     losses = da.map_blocks(block, x, t, dtype=dtype, chunks=chunks)
