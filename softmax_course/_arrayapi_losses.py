@@ -40,6 +40,7 @@ import numpy as np
 from softmax_course._arrayapi import _compat, _is_foreign, _xp_forward
 from softmax_course._arrayapi_grads import xp_real_named
 from softmax_course._validation import is_bfloat16, normalize_axes
+from softmax_course.parallel import resolve_workers
 
 __all__ = ["array_api_loss"]
 
@@ -90,6 +91,7 @@ def _foreign(
         for option in _OPTIONS
         if option in options and options[option] is not signature.parameters[option].default
     }
+    resolve_workers(options.get("workers"))  # validated as numpy does; the library has its own
     compat = _compat()
     if compat.is_dask_array(x):
         return _dask(func, kind, name, x, targets, changed)
@@ -125,9 +127,10 @@ def _to_host(array: Any, name: str) -> Any:
         except (TypeError, RuntimeError, ValueError) as error:
             raise TypeError(
                 f"{name} is a {_type_name(array)} on device {_compat().device(array)} that "
-                f"cannot be copied to the host ({error}); these options are computed with "
-                f"numpy on the host: expected a CPU array (for torch, {name}.detach().cpu()), "
-                "or the default options, which run on the array's device"
+                f"cannot be copied to the host ({error}); options, float labels and a class "
+                "axis other than the last are computed with numpy on the host: expected a "
+                f"CPU array (for torch, {name}.detach().cpu()), or the default options with "
+                "integer labels or float distributions, which run on the array's device"
             ) from None
     if is_bf16:
         import ml_dtypes

@@ -653,6 +653,20 @@ def test_losses_bad_input_named(name):
         function(da.from_array(np.full((4, 2), 0.5)), da.zeros(3, dtype=int))
 
 
+def test_softmax_losses_bad_input_named():
+    from softmax_course import softmax_cross_entropy, softmax_cross_entropy_grad
+
+    for function in (softmax_cross_entropy, softmax_cross_entropy_grad):
+        with pytest.raises(ValueError, match=r"^targets must be finite"):
+            function(xp.asarray([[0.0, 1.0]]), xp.asarray([[np.nan, 1.0]]))
+        with pytest.raises(ValueError, match=r"^targets must be non-negative class indices"):
+            function(xp.asarray([[0.0, 1.0]]), xp.asarray([-1]))
+        with pytest.raises(ValueError, match=r"^workers must"):
+            function(xp.asarray([[0.0, 1.0]]), xp.asarray([0]), workers=0)
+        with pytest.raises(ValueError, match=r"^reduction must be one of"):
+            function(xp.asarray([[0.0, 1.0]]), xp.asarray([0]), reduction="avg")
+
+
 def test_losses_keyword_arguments_and_numpy_fast_exit():
     from softmax_course import cross_entropy
 
