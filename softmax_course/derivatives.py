@@ -45,6 +45,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from softmax_course import _fast
 from softmax_course._arrayapi import array_api_vjp
+from softmax_course._arrayapi_grads import array_api_grad
 from softmax_course._validation import (
     Axis,
     _describe,
@@ -415,6 +416,7 @@ def softmax_vjp(
     return _product(s, g, axis, "g", out, workers, where)
 
 
+@array_api_grad("softmax_jvp")
 def softmax_jvp(
     s: ArrayLike, v: ArrayLike, /, axis: Axis = -1, *, where: ArrayLike | None = None
 ) -> NDArray[np.floating]:
@@ -469,6 +471,12 @@ def softmax_jvp(
     (zero rows and columns for the masked ones), still symmetric, so the
     JVP and the VJP remain the same formula; the call runs plain numpy.
 
+    Array types: torch, CuPy, JAX and array-api-strict ``s`` and ``v`` (of
+    one library) give a result of that type, computed on its device with the
+    same formula (float16 and bfloat16 in float32); dask arrays stay lazy,
+    block by block, with each class axis in one chunk. ``where`` is for
+    numpy input only (a ``TypeError`` otherwise).
+
     Examples
     --------
     >>> import numpy as np
@@ -489,6 +497,7 @@ def softmax_jvp(
     return _product(s, v, axis, "v", None, where=where)
 
 
+@array_api_grad("log_softmax_vjp")
 def log_softmax_vjp(
     log_probs: ArrayLike,
     g: ArrayLike,
@@ -590,6 +599,15 @@ def log_softmax_vjp(
     With ``where``, the masked entries are replaced by ``-inf`` (and their
     ``g`` by 0) in copies, in plain numpy, before the same computation.
 
+    Array types: torch, CuPy, JAX and array-api-strict ``log_probs`` and
+    ``g`` (of one library) give a result of that type, computed on its
+    device with that library's functions: :math:`s` is the softmax of
+    ``log_probs`` with :func:`softmax_course.softmax`'s arithmetic, and a
+    row that is all ``-inf`` gets 0 as above (float16 and bfloat16 in
+    float32). dask arrays stay lazy, block by block, with each class axis
+    in one chunk. ``where`` is for numpy input only (a ``TypeError``
+    otherwise).
+
     Examples
     --------
     >>> import numpy as np
@@ -679,6 +697,7 @@ def _reduced_gradient(
     )
 
 
+@array_api_grad("logsumexp_vjp")
 def logsumexp_vjp(
     z: ArrayLike,
     g: ArrayLike,
@@ -756,6 +775,13 @@ def logsumexp_vjp(
 
     With ``where``, the masked entries are replaced by ``-inf`` in a copy
     of ``z`` and take the same path.
+
+    Array types: torch, CuPy, JAX and array-api-strict ``z`` and ``g`` (of
+    one library) give a result of that type, computed on its device with
+    that library's functions, 0 in a row that is all ``-inf`` as above
+    (float16 and bfloat16 in float32). dask arrays stay lazy, block by
+    block, with each class axis in one chunk (``g`` is rechunked to match).
+    ``where`` is for numpy input only (a ``TypeError`` otherwise).
 
     Examples
     --------

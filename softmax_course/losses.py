@@ -53,6 +53,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from softmax_course import _ce_options as _options
 from softmax_course import _fast
+from softmax_course._arrayapi_losses import array_api_loss
 from softmax_course._validation import _describe, as_array, as_real_array, working_dtype
 from softmax_course.core import log_softmax, softmax
 from softmax_course.parallel import resolve_workers
@@ -403,6 +404,7 @@ def cross_entropy(
     probs: ArrayLike, targets: ArrayLike, *, axis: int = ..., reduction: str,
     weight: ArrayLike | None = ..., ignore_index: int | None = ..., label_smoothing: float = ...,
 ) -> np.floating | NDArray[np.floating]: ...  # fmt: skip
+@array_api_loss("cross_entropy")
 def cross_entropy(
     probs: ArrayLike,
     targets: ArrayLike,
@@ -553,6 +555,18 @@ def cross_entropy(
     every class has a positive coefficient). Neither emits a
     ``RuntimeWarning``.
 
+    Array types: a torch, CuPy, JAX or array-api-strict ``probs`` gives a
+    result of its type. With the defaults (integer labels or distribution
+    targets, class axis last) it is computed with that library on its
+    device, the mean as a 0-d array; any option runs this numpy function
+    on host copies (``np.from_dlpack``) and returns the result through the
+    library's ``asarray`` on ``probs``'s device (a ``TypeError`` if ``probs``
+    cannot be copied to the host, such as a GPU array or a tensor that
+    requires grad: pass the defaults or ``probs.detach().cpu()``). A dask
+    ``probs`` (class axis in one chunk) stays lazy: per-block losses and
+    a lazy sum; only ``reduction=`` is supported there, other options
+    raise a ``TypeError`` naming ``probs.compute()``.
+
     Examples
     --------
     >>> import numpy as np
@@ -629,6 +643,7 @@ def _plain_cross_entropy(probs: np.ndarray, targets: ArrayLike) -> np.floating:
     return s.dtype.type(total / n)
 
 
+@array_api_loss("cross_entropy_grad")
 def cross_entropy_grad(
     probs: ArrayLike,
     targets: ArrayLike,
@@ -705,6 +720,19 @@ def cross_entropy_grad(
     An ignored sample has gradient 0, and so does an all-ignored batch
     (see :func:`cross_entropy`). Options take the numpy path.
 
+    Array types: a torch, CuPy, JAX or array-api-strict ``probs`` gives a
+    result of its type. With the defaults (integer labels or distribution
+    targets, class axis last) it is computed with that library on its
+    device, the mean as a 0-d array; any option runs this numpy function
+    on host copies (``np.from_dlpack``) and returns the result through the
+    library's ``asarray`` on ``probs``'s device (a ``TypeError`` if ``probs``
+    cannot be copied to the host, such as a GPU array or a tensor that
+    requires grad: pass the defaults or ``probs.detach().cpu()``). A dask
+    ``probs`` (class axis in one chunk) stays lazy: each block's gradient
+    of the summed loss, divided by :math:`N` for the mean; only
+    ``reduction=`` is supported there, other options raise a
+    ``TypeError`` naming ``probs.compute()``.
+
     Examples
     --------
     >>> import numpy as np
@@ -772,6 +800,7 @@ def softmax_cross_entropy(
     weight: ArrayLike | None = ..., ignore_index: int | None = ..., label_smoothing: float = ...,
     workers: int | None = ...,
 ) -> np.floating | NDArray[np.floating]: ...  # fmt: skip
+@array_api_loss("softmax_cross_entropy")
 def softmax_cross_entropy(
     logits: ArrayLike,
     targets: ArrayLike,
@@ -853,6 +882,18 @@ def softmax_cross_entropy(
     class with probability 0, which costs nothing when its coefficient is 0
     (:math:`0 \log 0 = 0`) and ``inf`` otherwise.
 
+    Array types: a torch, CuPy, JAX or array-api-strict ``logits`` gives a
+    result of its type. With the defaults (integer labels or distribution
+    targets, class axis last) it is computed with that library on its
+    device, the mean as a 0-d array; any option runs this numpy function
+    on host copies (``np.from_dlpack``) and returns the result through the
+    library's ``asarray`` on ``logits``'s device (a ``TypeError`` if ``logits``
+    cannot be copied to the host, such as a GPU array or a tensor that
+    requires grad: pass the defaults or ``logits.detach().cpu()``). A dask
+    ``logits`` (class axis in one chunk) stays lazy: per-block losses and
+    a lazy sum; only ``reduction=`` is supported there, other options
+    raise a ``TypeError`` naming ``logits.compute()``.
+
     Examples
     --------
     >>> import numpy as np
@@ -916,6 +957,7 @@ def _plain_softmax_cross_entropy(z: np.ndarray, targets: ArrayLike, workers: int
         return z.dtype.type(total / n)
 
 
+@array_api_loss("softmax_cross_entropy_grad")
 def softmax_cross_entropy_grad(
     logits: ArrayLike,
     targets: ArrayLike,
@@ -1006,6 +1048,19 @@ def softmax_cross_entropy_grad(
     so is an all-ignored batch's (where PyTorch's mean is NaN). The plain
     call keeps the compiled fused kernel when that backend is active; any
     option takes the numpy path.
+
+    Array types: a torch, CuPy, JAX or array-api-strict ``logits`` gives a
+    result of its type. With the defaults (integer labels or distribution
+    targets, class axis last) it is computed with that library on its
+    device, the mean as a 0-d array; any option runs this numpy function
+    on host copies (``np.from_dlpack``) and returns the result through the
+    library's ``asarray`` on ``logits``'s device (a ``TypeError`` if ``logits``
+    cannot be copied to the host, such as a GPU array or a tensor that
+    requires grad: pass the defaults or ``logits.detach().cpu()``). A dask
+    ``logits`` (class axis in one chunk) stays lazy: each block's gradient
+    of the summed loss, divided by :math:`N` for the mean; only
+    ``reduction=`` is supported there, other options raise a
+    ``TypeError`` naming ``logits.compute()``.
 
     Examples
     --------

@@ -376,3 +376,323 @@ def test_vjp_torch_keeps_the_device_and_dtype():
     assert result.dtype == torch.bfloat16 and result.device == s.device
     expected = vjp_reference(s.double().numpy(), g.double().numpy(), -1)
     assert_allclose(result.double().numpy(), expected, atol=2**-8)
+
+
+# --- softmax_jvp, log_softmax_vjp, logsumexp_vjp ----------------------------------------------
+
+
+def jacobian_rows(z: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """scipy's softmax of ``z`` with the class axis last, and that axis for moving back."""
+    return np.moveaxis(scipy.special.softmax(z, axis=axis), axis, -1), axis % z.ndim
+
+
+def log_softmax_vjp_reference(z: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
+    """J^T g with J = I - 1 s^T built explicitly, slice by slice (float64)."""
+    s, axis = jacobian_rows(z, axis)
+    k = s.shape[-1]
+    jacobian = np.eye(k) - s[..., None, :]  # J[i, j] = delta_ij - s_j
+    return np.moveaxis(np.einsum("...ij,...i->...j", jacobian, np.moveaxis(g, axis, -1)), -1, axis)
+
+
+GRADS = ["softmax_jvp", "log_softmax_vjp", "logsumexp_vjp"]
+
+
+def grad_case(name: str, z: np.ndarray, axis: int, g: np.ndarray):
+    """(function, first argument, second argument, reference) for one of GRADS."""
+    import softmax_course
+
+    function = getattr(softmax_course, name)
+    s = scipy.special.softmax(z, axis=axis)
+    if name == "softmax_jvp":
+        return function, s, g, vjp_reference(s, g, axis)  # J is symmetric: J v = J^T v
+    if name == "log_softmax_vjp":
+        log_s = scipy.special.log_softmax(z, axis=axis)
+        return function, log_s, g, log_softmax_vjp_reference(z, g, axis)
+    upstream = np.sum(g, axis=axis)  # one number per sample
+    return function, z, upstream, s * np.expand_dims(upstream, axis)
+
+
+@pytest.mark.parametrize("name", GRADS)
+@given(case=logits_and_axis(), data=st.data())
+@settings(max_examples=25, deadline=None)
+def test_grads_keep_the_array_type(name, case, data):
+    z, axis = case
+    g = data.draw(hnp.arrays(np.float64, z.shape, elements=moderate_floats))
+    function, first, second, expected = grad_case(name, z, axis, g)
+    a, b = xp.asarray(first), xp.asarray(second)
+    result = function(a, b, axis=axis)
+    assert type(result) is type(a) and result.dtype == xp.float64
+    assert_allclose(to_numpy(result), expected, rtol=1e-10, atol=1e-9)
+    assert_array_equal(to_numpy(a), first)  # not mutated
+    assert_array_equal(to_numpy(b), second)
+    chunks = tuple(2 if i != axis % z.ndim else -1 for i in range(z.ndim))
+    lazy = function(da.from_array(first, chunks=chunks), da.from_array(second), axis=axis)
+    assert isinstance(lazy, da.Array)
+    assert_allclose(lazy.compute(), expected, rtol=1e-10, atol=1e-9)
+
+
+def test_grads_float32_and_integers():
+    from softmax_course import log_softmax_vjp, logsumexp_vjp, softmax_jvp
+
+    z = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], dtype=np.float32)
+    s = scipy.special.softmax(z.astype(np.float64), axis=-1)
+    g = np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]], dtype=np.float32)
+    result = log_softmax_vjp(xp.asarray(np.log(s).astype(np.float32)), xp.asarray(g))
+    assert result.dtype == xp.float32
+    assert_allclose(to_numpy(result), log_softmax_vjp_reference(z, g, -1), rtol=1e-5, atol=1e-6)
+    result = logsumexp_vjp(xp.asarray([[1, 2, 3]]), xp.asarray([2.0]))
+    assert result.dtype == xp.float64  # integers: the default floating dtype
+    assert_allclose(to_numpy(result), 2 * scipy.special.softmax([[1.0, 2, 3]], axis=-1))
+    v = np.array([[1.0, 1.0, 1.0], [0.0, 0.0, 1.0]])
+    result = softmax_jvp(xp.asarray(s), xp.asarray(v))
+    assert_allclose(to_numpy(result), vjp_reference(s, v, -1), atol=1e-15)
+
+
+def test_grads_rows_without_probability_give_zero():
+    from softmax_course import log_softmax_vjp, logsumexp_vjp
+
+    inf = np.inf
+    z = np.array([[-inf, -inf, -inf], [0.0, -inf, 0.0]])
+    result = to_numpy(logsumexp_vjp(xp.asarray(z), xp.asarray([3.0, 2.0])))
+    assert_array_equal(result, [[0.0, 0.0, 0.0], [1.0, 0.0, 1.0]])  # 2 * (1/2, 0, 1/2)
+    log_probs = np.array([[-inf, -inf, -inf], [np.log(0.5), -inf, np.log(0.5)]])
+    g = np.array([[1.0, 2.0, 3.0], [1.0, 0.0, 0.0]])
+    result = to_numpy(log_softmax_vjp(xp.asarray(log_probs), xp.asarray(g)))
+    assert_allclose(result, [[0.0, 0.0, 0.0], [0.5, 0.0, -0.5]], atol=1e-15)
+    assert not np.isnan(result).any()
+
+
+@pytest.mark.parametrize("name", GRADS)
+def test_grads_bad_input(name):
+    import softmax_course
+
+    function = getattr(softmax_course, name)
+    z = xp.asarray([[0.0, 1.0]])
+    second = xp.asarray([1.0]) if name == "logsumexp_vjp" else z
+    with pytest.raises(TypeError, match="^where= is supported for numpy arrays only"):
+        function(z, second, where=np.array([True, False]))
+    with pytest.raises(ValueError, match="must have the same shape|must have the shape of"):
+        function(z, xp.asarray([1.0, 2.0, 3.0]))
+    first = {"softmax_jvp": "s", "log_softmax_vjp": "log_probs", "logsumexp_vjp": "z"}[name]
+    with pytest.raises(TypeError, match=f"^{first} must be real; received complex"):
+        function(xp.asarray([[1j, 2.0]]), second)
+    lazy = da.zeros((2, 4), chunks=(1, 2))
+    lazy_second = da.zeros(2) if name == "logsumexp_vjp" else da.zeros((2, 4))
+    with pytest.raises(ValueError, match=r"split along the class axis 1 .*\.rechunk\(\{1: -1\}\)"):
+        function(lazy, lazy_second)
+
+
+def test_grads_numpy_input_keeps_its_path():
+    from softmax_course import derivatives
+
+    for name in GRADS:  # the decorator leaves numpy input to the function itself
+        assert getattr(derivatives, name).__wrapped__.__module__ == "softmax_course.derivatives"
+    z = np.array([[1.0, 2.0, 3.0]])
+    result = derivatives.logsumexp_vjp(z, np.array([1.0]))
+    assert type(result) is np.ndarray
+    assert_allclose(result, scipy.special.softmax(z, axis=-1), rtol=1e-15)
+
+
+def test_grads_torch_keeps_device_and_dtype():
+    torch = pytest.importorskip("torch")
+    from softmax_course import log_softmax_vjp, logsumexp_vjp
+
+    z = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.0, 4.0]], dtype=torch.float64, requires_grad=True)
+    upstream = torch.tensor([1.5, -0.5], dtype=torch.float64)
+    torch.logsumexp(z, dim=-1).backward(upstream)
+    result = logsumexp_vjp(z.detach(), upstream)
+    assert isinstance(result, torch.Tensor) and result.dtype == torch.float64
+    assert_allclose(result.numpy(), z.grad.numpy(), rtol=1e-12)
+    z.grad = None
+    g = torch.tensor([[1.0, 0.0, 2.0], [0.5, 0.5, 0.0]], dtype=torch.float64)
+    log_s = torch.log_softmax(z, dim=-1)
+    log_s.backward(g)
+    result = log_softmax_vjp(log_s.detach().to(torch.bfloat16), g.to(torch.bfloat16))
+    assert result.dtype == torch.bfloat16
+    assert_allclose(result.double().numpy(), z.grad.numpy(), atol=2e-2)
+
+
+# --- the four cross-entropy functions --------------------------------------------------------
+
+LOSSES = ["cross_entropy", "cross_entropy_grad", "softmax_cross_entropy",
+          "softmax_cross_entropy_grad"]  # fmt: skip
+
+
+def loss_reference(name: str, z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The mean cross-entropy over samples (or its gradient) from scipy, float64.
+
+    ``y`` is a distribution per sample (class axis last); ``z`` the logits.
+    """
+    n = math.prod(z.shape[:-1])
+    s = scipy.special.softmax(z, axis=-1)
+    if name == "cross_entropy":
+        return -np.sum(scipy.special.xlogy(y, s)) / n
+    if name == "softmax_cross_entropy":
+        return -np.sum(y * scipy.special.log_softmax(z, axis=-1)) / n
+    if name == "cross_entropy_grad":
+        return -np.divide(y, s, out=np.zeros_like(s), where=y > 0) / n
+    return (s * y.sum(axis=-1, keepdims=True) - y) / n
+
+
+def first_argument(name: str, z: np.ndarray) -> np.ndarray:
+    """The probabilities for the two losses of probabilities, the logits otherwise."""
+    return scipy.special.softmax(z, axis=-1) if name.startswith("cross") else z
+
+
+@pytest.mark.parametrize("name", LOSSES)
+@pytest.mark.parametrize("targets", ["labels", "distributions"])
+@given(z=logits(max_dims=3, elements=st.floats(-5.0, 5.0)), data=st.data())
+@settings(max_examples=20, deadline=None)
+def test_losses_keep_the_array_type(name, targets, z, data):
+    import softmax_course
+
+    function = getattr(softmax_course, name)
+    k = z.shape[-1]
+    if targets == "labels":
+        labels = data.draw(hnp.arrays(np.int64, z.shape[:-1], elements=st.integers(0, k - 1)))
+        target, y = labels, np.eye(k)[labels]
+    else:
+        weights = data.draw(hnp.arrays(np.float64, z.shape, elements=st.floats(0.0, 1.0)))
+        target = y = weights
+    x = first_argument(name, z)
+    a, t = xp.asarray(x), xp.asarray(target)
+    result = function(a, t)
+    assert type(result) is type(a) and result.dtype == xp.float64
+    assert tuple(result.shape) == (x.shape if name.endswith("_grad") else ())
+    assert_allclose(to_numpy(result), loss_reference(name, z, y), rtol=1e-10, atol=1e-12)
+    assert_array_equal(to_numpy(a), x)  # not mutated
+    assert_array_equal(to_numpy(t), target)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+@pytest.mark.parametrize("targets", ["labels", "distributions"])
+@given(z=logits(min_dims=2, max_dims=3, max_side=5, elements=st.floats(-5.0, 5.0)),
+       reduction=st.sampled_from(["mean", "sum", "none"]), data=st.data())  # fmt: skip
+@settings(max_examples=15, deadline=None)
+def test_losses_dask_are_lazy(name, targets, z, reduction, data):
+    import softmax_course
+
+    function = getattr(softmax_course, name)
+    k, n = z.shape[-1], math.prod(z.shape[:-1])
+    if targets == "labels":
+        target = data.draw(hnp.arrays(np.int64, z.shape[:-1], elements=st.integers(0, k - 1)))
+        y = np.eye(k)[target]
+    else:
+        target = y = data.draw(hnp.arrays(np.float64, z.shape, elements=st.floats(0.0, 1.0)))
+    x = first_argument(name, z)
+    lazy = da.from_array(x, chunks=(2,) * (x.ndim - 1) + (-1,))
+    counter = CountTasks()
+    with counter.callback:
+        result = function(lazy, da.from_array(target, chunks=1), reduction=reduction)
+        assert isinstance(result, da.Array) and counter.count == 0  # nothing ran yet
+        computed = result.compute(scheduler="sync")
+    expected = loss_reference(name, z, y)
+    if reduction == "sum" or (reduction == "none" and name.endswith("_grad")):
+        expected = expected * n  # "none": the gradient of the summed losses, as in numpy
+    elif reduction == "none":  # the loss of every sample: the mean of one sample each
+        expected = np.array([loss_reference(name, z[i], y[i]) for i in np.ndindex(z.shape[:-1])])
+        expected = expected.reshape(z.shape[:-1])
+    assert_allclose(computed, expected, rtol=1e-10, atol=1e-12)
+    assert computed.dtype == x.dtype
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_losses_options_on_host_keep_the_type(name):
+    import softmax_course
+
+    function = getattr(softmax_course, name)
+    rng = np.random.default_rng(2)
+    z = rng.normal(size=(3, 5, 4))
+    x = first_argument(name, np.moveaxis(z, 1, -1))
+    x = np.moveaxis(x, -1, 1)  # the class axis is axis 1, as in PyTorch
+    labels = np.array([[0, 4, -100, 2], [1, 1, 3, -100], [4, 0, 0, 2]])
+    options = dict(axis=1, reduction="sum", weight=[1.0, 2.0, 0.5, 1.0, 3.0],
+                   ignore_index=-100, label_smoothing=0.1)  # fmt: skip
+    a = xp.asarray(x)
+    result = function(a, xp.asarray(labels), **options)
+    assert type(result) is type(a) and result.dtype == xp.float64
+    # the numpy function on numpy copies: the host route must give its result exactly
+    assert_array_equal(to_numpy(result), function(x.copy(), labels.copy(), **options))
+    assert_array_equal(to_numpy(a), x)
+
+
+def test_losses_reduction_none_and_float32():
+    from softmax_course import softmax_cross_entropy
+
+    z = np.array([[2.0, 1.0, 0.1], [0.0, 3.0, -1.0]], dtype=np.float32)
+    result = softmax_cross_entropy(xp.asarray(z), xp.asarray([0, 2]), reduction="none")
+    assert result.dtype == xp.float32 and tuple(result.shape) == (2,)
+    expected = -scipy.special.log_softmax(z.astype(np.float64), axis=-1)[[0, 1], [0, 2]]
+    assert_allclose(to_numpy(result), expected, rtol=1e-6)
+    mean = softmax_cross_entropy(xp.asarray(z), xp.asarray([0, 2]))
+    assert mean.dtype == xp.float32
+    assert_allclose(float(mean), expected.mean(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "cross_entropy_grad"])
+def test_losses_bad_input_named(name):
+    import softmax_course
+
+    function = getattr(softmax_course, name)
+    with pytest.raises(ValueError, match=r"^probs must sum to 1 along the last \(class\) axis"):
+        function(xp.asarray([[0.5, 0.6]]), xp.asarray([0]))
+    with pytest.raises(ValueError, match=r"^targets contains class 2, out of range for K=2"):
+        function(xp.asarray([[0.5, 0.5]]), xp.asarray([2]))
+    with pytest.raises(ValueError, match=r"^targets must be non-negative"):
+        function(xp.asarray([[0.5, 0.5]]), xp.asarray([[1.0, -1.0]]))
+    with pytest.raises(ValueError, match=r"^targets are integers of the same shape as probs"):
+        function(xp.asarray([[0.5, 0.5]]), xp.asarray([[1, 0]]))
+    with pytest.raises(TypeError, match=r"^probs must be real"):
+        function(xp.asarray([[0.5 + 0j, 0.5]]), xp.asarray([0]))
+    lazy = da.from_array(np.full((4, 2), 0.5), chunks=2)
+    with pytest.raises(TypeError, match=r"^weight= is not supported for dask .*\.compute\(\)"):
+        function(lazy, da.zeros(4, dtype=int), weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match=r"split along the class axis 1 .*\.rechunk\(\{1: -1\}\)"):
+        function(da.from_array(np.full((4, 2), 0.5), chunks=1), da.zeros(4, dtype=int))
+    with pytest.raises(ValueError, match=r"^targets has shape \(3,\), which does not fit"):
+        function(da.from_array(np.full((4, 2), 0.5)), da.zeros(3, dtype=int))
+
+
+def test_softmax_losses_bad_input_named():
+    from softmax_course import softmax_cross_entropy, softmax_cross_entropy_grad
+
+    for function in (softmax_cross_entropy, softmax_cross_entropy_grad):
+        with pytest.raises(ValueError, match=r"^targets must be finite"):
+            function(xp.asarray([[0.0, 1.0]]), xp.asarray([[np.nan, 1.0]]))
+        with pytest.raises(ValueError, match=r"^targets must be non-negative class indices"):
+            function(xp.asarray([[0.0, 1.0]]), xp.asarray([-1]))
+        with pytest.raises(ValueError, match=r"^workers must"):
+            function(xp.asarray([[0.0, 1.0]]), xp.asarray([0]), workers=0)
+        with pytest.raises(ValueError, match=r"^reduction must be one of"):
+            function(xp.asarray([[0.0, 1.0]]), xp.asarray([0]), reduction="avg")
+
+
+def test_losses_keyword_arguments_and_numpy_fast_exit():
+    from softmax_course import cross_entropy
+
+    s = np.array([[0.7, 0.3]])
+    assert type(cross_entropy(probs=s, targets=np.array([0]))) is np.float64
+    result = cross_entropy(probs=xp.asarray(s), targets=xp.asarray([0]))
+    assert type(result) is type(xp.asarray(s))
+    assert_allclose(float(result), -math.log(0.7), rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_losses_torch(name):
+    torch = pytest.importorskip("torch")
+    import softmax_course
+
+    function = getattr(softmax_course, name)
+    z = torch.tensor([[2.0, 1.0, 0.1], [0.0, 3.0, -1.0]], dtype=torch.float64)
+    labels = torch.tensor([0, 2])
+    y = np.eye(3)[labels.numpy()]
+    x = torch.softmax(z, dim=-1) if name.startswith("cross") else z
+    result = function(x, labels)
+    assert isinstance(result, torch.Tensor) and result.dtype == torch.float64
+    assert_allclose(result.numpy(), loss_reference(name, z.numpy(), y), rtol=1e-12)
+    smoothed = function(x, labels, label_smoothing=0.2, reduction="sum")  # the host route
+    assert isinstance(smoothed, torch.Tensor) and smoothed.dtype == torch.float64
+    on_numpy = function(x.numpy(), labels.numpy(), label_smoothing=0.2, reduction="sum")
+    assert_array_equal(smoothed.numpy(), on_numpy)
+    with pytest.raises(TypeError, match=r"cannot be copied to the host .*\.detach\(\)"):
+        function(x.clone().requires_grad_(True), labels, label_smoothing=0.2)
