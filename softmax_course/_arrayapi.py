@@ -39,7 +39,7 @@ from softmax_course._validation import (
 )
 from softmax_course.parallel import resolve_workers
 
-__all__ = ["array_api_dispatch", "array_api_vjp", "floating_dtype"]
+__all__ = ["array_api_dispatch", "array_api_vjp", "floating_dtype", "require_whole_class_axes"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -154,6 +154,19 @@ def array_api_dispatch(
         return wrapper
 
     return decorate
+
+
+def require_whole_class_axes(array: Any, axes: tuple[int, ...], name: str) -> None:
+    """Refuse a dask ``array`` split along a class axis, naming the ``rechunk`` that fixes it."""
+    split = [axis for axis in axes if len(array.chunks[axis]) > 1]
+    if split:
+        rechunk = "{" + ", ".join(f"{axis}: -1" for axis in split) + "}"
+        raise ValueError(
+            f"{name} is a dask array split along the class axis {split[0]} (chunks "
+            f"{array.chunks[split[0]]}); expected each class axis in one chunk, so that a "
+            f"block holds whole rows: pass {name}.rechunk({rechunk}) (the other axes stay "
+            "chunked, so the data still need not fit in memory)"
+        )
 
 
 # --- the non-numpy routes ---------------------------------------------------------------
@@ -327,15 +340,7 @@ def _dask(
         x = x.astype(floating_dtype(dtype))
     # The result's dtype, with numpy's checks and messages (complex, strings, ...).
     result_dtype = as_real_array(np.empty((0,), dtype=x.dtype), "x").dtype
-    split = [axis for axis in axes if len(x.chunks[axis]) > 1]
-    if split:
-        rechunk = "{" + ", ".join(f"{axis}: -1" for axis in split) + "}"
-        raise ValueError(
-            f"x is a dask array split along the class axis {split[0]} (chunks "
-            f"{x.chunks[split[0]]}); expected each class axis in one chunk, so that a block "
-            f"holds whole rows: pass x.rechunk({rechunk}) (the other axes stay chunked, "
-            "so the data still need not fit in memory)"
-        )
+    require_whole_class_axes(x, axes, "x")
     options: dict[str, Any] = {"axis": axes}
     if kind == "logsumexp":
         options["keepdims"] = keepdims
@@ -435,14 +440,7 @@ def _dask_vjp(func: Callable[..., Any], s: Any, g: Any, axis: Axis) -> Any:
             f"{g.shape}; expected g to hold one number per probability in s"
         )
     axes = normalize_axes(axis, s.ndim)
-    split = [axis for axis in axes if len(s.chunks[axis]) > 1]
-    if split:
-        rechunk = "{" + ", ".join(f"{axis}: -1" for axis in split) + "}"
-        raise ValueError(
-            f"s is a dask array split along the class axis {split[0]} (chunks "
-            f"{s.chunks[split[0]]}); expected each class axis in one chunk: pass "
-            f"s.rechunk({rechunk})"
-        )
+    require_whole_class_axes(s, axes, "s")
     dtype = np.result_type(
         as_real_array(np.empty(0, s.dtype), "s"), as_real_array(np.empty(0, g.dtype), "g")
     )

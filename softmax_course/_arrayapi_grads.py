@@ -31,6 +31,7 @@ from softmax_course._arrayapi import (
     _is_foreign,
     _xp_forward,
     _xp_real,
+    require_whole_class_axes,
 )
 from softmax_course._validation import as_real_array, normalize_axes
 
@@ -165,14 +166,7 @@ def _dask(
             f"{a.shape} and {second} of shape {b.shape}; expected {second} to hold one "
             f"number per entry of {first}"
         )
-    split = [axis for axis in axes if len(a.chunks[axis]) > 1]
-    if split:
-        rechunk = "{" + ", ".join(f"{axis}: -1" for axis in split) + "}"
-        raise ValueError(
-            f"{first} is a dask array split along the class axis {split[0]} (chunks "
-            f"{a.chunks[split[0]]}); expected each class axis in one chunk: pass "
-            f"{first}.rechunk({rechunk})"
-        )
+    require_whole_class_axes(a, axes, first)
     dtype = np.result_type(
         as_real_array(np.empty(0, a.dtype), first), as_real_array(np.empty(0, b.dtype), second)
     )

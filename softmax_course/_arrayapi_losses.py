@@ -37,7 +37,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from softmax_course._arrayapi import _compat, _is_foreign, _xp_forward
+from softmax_course._arrayapi import (
+    _compat,
+    _is_foreign,
+    _xp_forward,
+    require_whole_class_axes,
+)
 from softmax_course._arrayapi_grads import xp_real_named
 from softmax_course._validation import is_bfloat16, normalize_axes
 from softmax_course.parallel import resolve_workers
@@ -280,12 +285,7 @@ def _dask(
     axis = normalize_axes(changed.get("axis", -1), x.ndim)[0] if x.ndim else 0
     if x.ndim == 0:
         func(np.asarray(x.compute()), targets)  # the numpy function's message
-    if len(x.chunks[axis]) > 1:
-        raise ValueError(
-            f"{name} is a dask array split along the class axis {axis} (chunks "
-            f"{x.chunks[axis]}); expected the class axis in one chunk: pass "
-            f"{name}.rechunk({{{axis}: -1}})"
-        )
+    require_whole_class_axes(x, (axis,), name)
     t = da.asarray(targets)
     label_shape = x.shape[:axis] + x.shape[axis + 1 :]
     if t.shape == label_shape and x.ndim:
