@@ -63,11 +63,16 @@ help:
 
 venv: $(STAMP)
 
+# pip installs uv (pinned in the lock too), uv installs the pins: the same versions pip would
+# install, in a fraction of its time (pip alone took 8 min of a CI run on a busy 2-core machine).
+UV_PIN = $(shell grep -m1 '^uv==' requirements.lock)
+UV_SYNC = $(BIN)/uv pip install --quiet --python $(BIN)/python
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is required"'
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check $(UV_PIN)
+	$(UV_SYNC) -r requirements.lock
+	$(UV_SYNC) --no-deps --no-build-isolation -e .
 	@touch $@
 
 lab: venv
