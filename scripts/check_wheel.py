@@ -149,7 +149,9 @@ def main(route: Path) -> int:
         (route / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(ROOT / name, route / name)
     (route / "pytest.ini").write_text(PYTEST_INI)
-    result = run(python, "-m", "pytest", "lessons", cwd=route, check=False)
+    # One lesson per worker (pytest-xdist, one per core), its cells in order in one kernel.
+    jobs = ("-n", "auto", "--dist", "loadfile")
+    result = run(python, "-m", "pytest", *jobs, "lessons", cwd=route, check=False)
     if result.returncode != 0:
         print("FAIL: the installed lessons do not pass strict nbval")
         return 1

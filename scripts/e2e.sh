@@ -30,10 +30,23 @@ fi
 rm -rf artifacts/e2e
 mkdir -p artifacts/e2e
 start=$(date +%s)
+# The site is built once, here, not by each worker below; SITE_DIR names a build to open
+# instead (CI passes the one tests/test_html.py built and checked in `make test`).
+if [ -z "${SITE_DIR:-}" ] && [[ "$E2E_TESTS" == tests/e2e || "$E2E_TESTS" == *test_site* ]]; then
+    SITE_DIR="$(mktemp -d)/html"
+    echo "e2e: building the site into $SITE_DIR"
+    "$BIN/python" scripts/build_html.py "$SITE_DIR" >"$SITE_DIR.log" 2>&1 ||
+        { cat "$SITE_DIR.log" >&2; exit 1; }
+fi
+export SITE_DIR
 status=0
-# pytest-timeout bounds each test; `timeout` bounds everything. SIGTERM lets
-# pytest tear its fixtures down (the server stops with them).
+# The browser tests are independent of one another: pytest-xdist spreads them over
+# E2E_JOBS workers (default: one per core), each with its own JupyterLab and Chromium.
+# pytest-timeout bounds each test; `timeout` bounds everything. SIGTERM (sent to the
+# whole process group, the workers too) lets pytest tear its fixtures down (the
+# servers stop with them).
 timeout --kill-after=60 "$E2E_TIMEOUT" \
-    "$BIN/python" -m pytest "$E2E_TESTS" -m e2e --durations=12 "$@" || status=$?
+    "$BIN/python" -m pytest "$E2E_TESTS" -m e2e -n "${E2E_JOBS:-auto}" --dist load \
+    --durations=12 "$@" || status=$?
 echo "e2e: finished in $(( $(date +%s) - start )) s with status $status (artifacts in artifacts/e2e/)"
 exit "$status"

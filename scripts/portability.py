@@ -18,6 +18,7 @@ The configurations are derived from this CPU, so the script runs anywhere:
 
     python scripts/portability.py                 # every lesson, every configuration
     python scripts/portability.py --list          # show the configurations only
+    python scripts/portability.py --jobs 1        # one lesson at a time (default: one per core)
     python scripts/portability.py notebooks/03_numerical_stability.ipynb
 """
 
@@ -139,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", help="lessons to run (default: all)")
     parser.add_argument("--list", action="store_true", help="print the configurations and exit")
+    parser.add_argument(
+        "--jobs",
+        default="auto",
+        help="pytest-xdist workers per configuration (default: auto, one per core); each "
+        "lesson runs whole in one worker's kernel",
+    )
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted(
         str(p.relative_to(ROOT)) for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
@@ -154,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         start = time.perf_counter()
         run = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *notebooks],
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", args.jobs]
+            + ["--dist", "loadfile", *notebooks],
             cwd=ROOT,
             env=env,
         )

@@ -1,10 +1,11 @@
 """``make html``: the course website builds without a warning and serves everything itself.
 
 The site is built once (scripts/build_html.py: Sphinx with ``-W``, nitpicky) into a temporary
-folder. Each lesson page is compared with its notebook: every stored figure shown with alt
-text, the notebook offered for download byte for byte, the title taken from its first
-heading. The browser half of the checks (math typeset, no request leaving 127.0.0.1, search,
-previous/next) is tests/e2e/test_site.py.
+folder (or into ``$SITE_OUT``, kept there for the browser tests: CI builds it once). Each
+lesson page is compared with its notebook: every stored figure shown with alt text, the
+notebook offered for download byte for byte, the title taken from its first heading. The
+browser half of the checks (math typeset, no request leaving 127.0.0.1, search, previous/next)
+is tests/e2e/test_site.py.
 
 The same build makes a site per language whose translated lessons exist (``notebooks/zh_CN``,
 ``notebooks/ru``, ``notebooks/ja`` -> ``zh/``, ``ru/``, ``ja/``): each is checked against its
@@ -19,7 +20,9 @@ import csv
 import gettext
 import importlib.util
 import json
+import os
 import re
+import shutil
 import struct
 from html.parser import HTMLParser
 from pathlib import Path
@@ -119,7 +122,15 @@ def _page(site: Path, notebook: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site") / "html"
+    # $SITE_OUT (CI): build into that folder and keep it, so `make e2e` (SITE_DIR) opens the
+    # very sites checked here instead of building all four again.
+    kept = os.environ.get("SITE_OUT")
+    if kept:
+        out = Path(kept).resolve()
+        for suffix in ("", ".doctrees", ".i18n"):  # what scripts/build_html.py writes
+            shutil.rmtree(out.with_name(out.name + suffix), ignore_errors=True)
+    else:
+        out = tmp_path_factory.mktemp("site") / "html"
     return out, _load_builder().build(out)
 
 

@@ -258,6 +258,23 @@ def test_make_lab_listens_on_loopback_and_keeps_token_auth():
         assert disabled not in command
 
 
+def test_make_test_keeps_each_notebook_in_one_worker():
+    """Strict nbval runs a notebook's cells in order in one kernel: pytest-xdist must hand a
+    whole file to one worker (``--dist loadfile``), never single cells to any worker."""
+    result = subprocess.run(
+        ["make", "--dry-run", "--assume-old=.venv/.installed", "test"],  # print, never run
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pytest_lines = [line for line in result.stdout.splitlines() if " -m pytest" in line]
+    assert len(pytest_lines) == 1, result.stdout
+    words = pytest_lines[0].split()
+    assert "-n" in words, pytest_lines[0]
+    assert words[words.index("--dist") + 1] == "loadfile", pytest_lines[0]
+
+
 # Printed digits that are a rounding error, not a property of the course: they change with
 # the CPU's SIMD level, BLAS kernel or thread count (README, "Portable outputs").
 #  - a float printed in full (13+ decimals): 0.9999999999999999, 10.475217368561138;

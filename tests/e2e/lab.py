@@ -119,7 +119,11 @@ class LabServer:
         env.pop("MPLBACKEND", None)  # inline figures need the kernel's default backend
         self.port = _free_port()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self._log = open(ARTIFACTS / "jupyterlab.log", "wb")  # noqa: SIM115 - closed in stop()
+        # One server per pytest-xdist worker (make e2e), each with its own log.
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        log = f"jupyterlab-{worker}.log" if worker else "jupyterlab.log"
+        self.log_path = ARTIFACTS / log
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         cmd = [
             sys.executable,
             "-m",
@@ -153,7 +157,7 @@ class LabServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"JupyterLab exited with code {self.proc.returncode} during startup; "
-                    f"see {ARTIFACTS / 'jupyterlab.log'}"
+                    f"see {self.log_path}"
                 )
             if self.get("/api/status", token=self.token) == 200:
                 return
