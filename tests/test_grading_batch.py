@@ -101,3 +101,13 @@ def test_discussion_exercises_get_a_manual_column(tmp_path):
     manual = [d.id for d in DISCUSSIONS if d.lesson == "02"]
     assert manual and all(rows[0][f"manual:{m}"] == "" for m in manual)
     assert rows[0]["02.my_softmax"] == "0.0000"  # the stored stub
+
+
+def test_a_numba_function_is_compiled_before_its_checks_time_it():
+    numba = pytest.importorskip("numba")
+    from softmax_course.grading import worker
+
+    doubled = numba.njit(lambda x: x * 2)
+    worker._compile_first(doubled)  # float64 and float32, outside the checks' time limits
+    assert len(doubled.signatures) == 2
+    worker._compile_first(lambda x: 1 / 0)  # a plain function is not called at all

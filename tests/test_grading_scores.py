@@ -3,6 +3,7 @@ worked solutions and every known mistake of the checker tests and the seed threa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -49,6 +50,10 @@ def _stub(exercise):
 
 
 def _check(exercise, fn):
+    if exercise.id == "08.fused_softmax":  # as its checker advises: compile before checking
+        for dtype in (np.float64, np.float32):
+            with contextlib.suppress(Exception):  # a stub or a mistake is judged by the check
+                fn(np.zeros((1, 2), dtype=dtype))
     return getattr(exercises, exercise.checker)(fn, **exercise.kwargs)
 
 

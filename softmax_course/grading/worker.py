@@ -285,8 +285,28 @@ def _write(out: Path, result: dict[str, Any]) -> None:
     partial.replace(out)
 
 
+def _compile_first(fn: Any) -> None:
+    """Call a numba function once per float dtype, so that its checks do not time compilation.
+
+    A numba dispatcher (it has ``py_func``) compiles on its first call for each
+    dtype, which can take longer than :data:`CALL_TIME_LIMIT` on a busy machine;
+    compiled here, in the worker, the checker's forked child inherits the
+    machine code. The calls have :data:`CELL_TIME_LIMIT`; what they return or
+    raise is ignored (the checks judge the function). Other functions are left alone.
+    """
+    if not hasattr(fn, "py_func"):
+        return
+    for dtype in (np.float64, np.float32):
+        try:
+            with _session._time_limit(CELL_TIME_LIMIT), np.errstate(all="ignore"):
+                fn(np.zeros((1, 2), dtype=dtype))
+        except (Exception, _session._TimeUp):  # noqa: BLE001 -- judged by the checks instead
+            return
+
+
 def _grade(exercise: Exercise, fn: Any, seed: int, show_hidden: bool) -> dict[str, Any]:
     checker = getattr(exercises, exercise.checker)
+    _compile_first(fn)
     with mode.grading(seed, raise_on_failure=False, show_hidden=show_hidden, exercise=exercise.id):
         report = checker(fn, **exercise.kwargs)
     return {
