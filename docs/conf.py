@@ -52,6 +52,7 @@ include_patterns = [
     "api.md",
     "api/*.md",
     "glossary.md",
+    "parity.md",
     "performance.md",
     "sources.md",
     "teachers.md",
@@ -65,7 +66,9 @@ course_site_languages = built_languages()
 if course_site_language != "en":
     # Sphinx's words (menus, search, previous/next) and search index in that language.
     language = course_site_language
-    include_patterns = [p for p in include_patterns if p not in ("performance.md", "sources.md")]
+    include_patterns = [
+        p for p in include_patterns if p not in ("parity.md", "performance.md", "sources.md")
+    ]
 
 # Warnings are errors (sphinx-build -W) and every cross-reference must resolve.
 nitpicky = True
