@@ -98,7 +98,7 @@ def interleaved_times(
 
     Each round times a batch of calls of each implementation in turn: one call
     when a call lasts :data:`MIN_BATCH_SECONDS` or more, else as many as fill
-    that time (as :meth:`timeit.Timer.autorange` does), and reports the batch's
+    that time (as ``timeit.Timer.autorange`` does), and reports the batch's
     time per call. ``setups[name]``, if given, runs before each batch of
     ``name``, untimed (for instance ``torch.set_num_threads``).
     """
