@@ -244,15 +244,19 @@ def test_notebook_carries_no_execution_timestamps(path):
     assert not stamped, f"{path.name}: cells {stamped} carry timestamps; run `make execute`"
 
 
-def test_make_lab_listens_on_loopback_and_keeps_token_auth():
-    result = subprocess.run(
-        ["make", "--dry-run", "--assume-old=.venv/.installed", "lab"],  # print, never run
+def _make_dry_run(target: str) -> str:
+    """The commands ``make TARGET`` would run (printed, never run; the venv counts as built)."""
+    return subprocess.run(
+        ["make", "--dry-run", "--assume-old=.venv/.installed", target],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
-    )
-    command = result.stdout
+    ).stdout
+
+
+def test_make_lab_listens_on_loopback_and_keeps_token_auth():
+    command = _make_dry_run("lab")
     assert "jupyter lab" in command and "--ServerApp.ip=127.0.0.1" in command
     for disabled in ("token=''", 'token=""', "--IdentityProvider.token= ", "disable_check_xsrf"):
         assert disabled not in command
@@ -261,15 +265,9 @@ def test_make_lab_listens_on_loopback_and_keeps_token_auth():
 def test_make_test_keeps_each_notebook_in_one_worker():
     """Strict nbval runs a notebook's cells in order in one kernel: pytest-xdist must hand a
     whole file to one worker (``--dist loadfile``), never single cells to any worker."""
-    result = subprocess.run(
-        ["make", "--dry-run", "--assume-old=.venv/.installed", "test"],  # print, never run
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    pytest_lines = [line for line in result.stdout.splitlines() if " -m pytest" in line]
-    assert len(pytest_lines) == 1, result.stdout
+    command = _make_dry_run("test")
+    pytest_lines = [line for line in command.splitlines() if " -m pytest" in line]
+    assert len(pytest_lines) == 1, command
     words = pytest_lines[0].split()
     assert "-n" in words, pytest_lines[0]
     assert words[words.index("--dist") + 1] == "loadfile", pytest_lines[0]
