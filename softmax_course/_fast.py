@@ -265,13 +265,13 @@ def _softmax_wide_compiled(
     n_chunks, each = _chunk_runner(compiled, x.shape[1], x[0].nbytes, workers)
     chunk_max = np.empty(n_chunks, dtype=x.dtype)
     chunk_sum = np.empty(n_chunks)
-    chunk_ones = np.empty(n_chunks, dtype=np.int64)
+    chunk_ones = np.empty(n_chunks)  # the exact 1s of each chunk, counted apart
     in_place = bool(np.may_share_memory(x, out))
     for i in range(x.shape[0]):
         each(compiled.wide_max, x, i, chunk_max)
         m = np.max(chunk_max)  # exact: no order; a NaN reaches every term below anyway
         each(compiled.wide_exp_sum, x, i, m, t, out, in_place, chunk_sum, chunk_ones)
-        total = x.dtype.type(_in_order(chunk_sum) + int(chunk_ones.sum()))
+        total = x.dtype.type(_in_order(chunk_sum) + float(chunk_ones.sum()))  # whole: exact
         each(compiled.wide_scale, out, i, x.dtype.type(1) / total)
 
 
@@ -280,11 +280,11 @@ def _rest_of_chunks(
 ) -> float:
     """``r``: the sum of a long row's terms but one maximum's 1 (see ``_numba_kernels._rest``)."""
     chunk_sum = np.empty(n_chunks)
-    chunk_ties = np.empty(n_chunks, dtype=np.int64)
-    each(compiled.wide_rest, x, i, m, t, chunk_sum, chunk_ties)
-    ties = int(chunk_ties.sum())
+    chunk_ones = np.empty(n_chunks)
+    each(compiled.wide_rest, x, i, m, t, chunk_sum, chunk_ones)
+    ones = float(chunk_ones.sum())
     r = _in_order(chunk_sum)
-    return r + (ties - 1) if ties > 1 else r
+    return r + (ones - 1) if ones > 1 else r
 
 
 def _log_softmax_wide_compiled(

@@ -27,9 +27,15 @@ The method (the textbook one, as in fdlibm and Cephes):
    :math:`0.347^{14}/14! \approx 4\cdot10^{-18}` is 0.04 ulp of
    :math:`e^r \ge 0.7`; degree 7 in float32, where
    :math:`0.347^8/8! \approx 5\cdot10^{-9}` is 0.09 ulp (float32 ulp
-   :math:`2^{-24}`). It is evaluated by Horner's rule as
-   :math:`1 + r\,(1 + r\,(1/2 + \dots))`: the last addition of 1 is the
-   largest rounding (half an ulp); the rest contributes well under one ulp.
+   :math:`2^{-24}`). Its last two steps are Horner's rule,
+   :math:`1 + r\,(1 + r\,q(r))`: the last addition of 1 is the largest
+   rounding (half an ulp); the rest contributes well under one ulp. The
+   tail :math:`q(r) = 1/2 + r/6 + \dots` is evaluated by Estrin's scheme,
+   in pairs :math:`(c_n + c_{n+1} r)` combined with :math:`r^2, r^4`: Horner's
+   rule all the way would be one chain of 13 (float64) dependent fused
+   multiply-adds, each waiting for the previous one's result, and the CPU
+   would sit idle in that latency (measured: 20 % slower in float64, 15 % in
+   float32).
 3. **Scaling by** :math:`2^k`. Built from its bits (exponent field
    ``k + bias``) rather than by ``ldexp`` (a library call). To reach the
    subnormal range without a branch the factor is applied in two halves,
@@ -42,8 +48,10 @@ The method (the textbook one, as in fdlibm and Cephes):
 Special values: ``x`` is clamped to ``[LOW, HIGH]`` first (``LOW`` below the
 point where ``exp`` rounds to 0, ``HIGH`` above the point where it overflows),
 so ``-inf`` gives exactly 0 and ``+inf`` gives ``inf`` through the same
-arithmetic; NaN is passed through by a final select. None of this needs a
-branch, so the loop vectorizes.
+arithmetic. The clamps are written ``LOW if x < LOW else x``, so that a NaN
+(for which every comparison is false) is kept, and then NaN propagates
+through every arithmetic step to the result: no select at the end. None of
+this needs a branch, so the loop vectorizes.
 
 The tests (``tests/test_numba_backend.py``) check the bound against
 ``np.longdouble`` (80-bit extended) for float64 and float64 for float32 on
@@ -146,53 +154,40 @@ _FLAGS = {"contract"}
 @njit(fastmath=_FLAGS, cache=True, nogil=True)
 def exp64(x):
     """``e**x`` in float64, at most 2 ulp from the exact value (see the module doc)."""
-    xc = x if x > LOW else LOW  # NaN and -inf go to LOW (NaN is restored at the end)
-    xc = xc if xc < HIGH else HIGH
+    xc = LOW if x < LOW else x  # -inf goes to LOW; NaN is kept (the comparison is false)
+    xc = HIGH if xc > HIGH else xc
     # round(x / ln 2) without a float-to-int conversion (which AVX2 cannot vectorize):
     # adding 1.5 * 2**52 rounds to an integer, and that integer sits in the low bits.
     t = xc * LOG2E + SHIFT
     kf = t - SHIFT
     r = (xc - kf * LN2_HI) - kf * LN2_LO
-    p = C13
-    p = p * r + C12
-    p = p * r + C11
-    p = p * r + C10
-    p = p * r + C9
-    p = p * r + C8
-    p = p * r + C7
-    p = p * r + C6
-    p = p * r + C5
-    p = p * r + C4
-    p = p * r + C3
-    p = p * r + C2
-    p = p * r + C1
-    p = p * r + C0
+    r2 = r * r
+    r4 = r2 * r2
+    # q = C2 + C3 r + ... + C13 r^11 by Estrin's scheme: pairs, then r^2, then r^4
+    q_low = (C2 + r * C3) + r2 * (C4 + r * C5)
+    q_mid = (C6 + r * C7) + r2 * (C8 + r * C9)
+    q_high = (C10 + r * C11) + r2 * (C12 + r * C13)
+    q = q_low + r4 * (q_mid + r4 * q_high)
+    p = C0 + r * (C1 + r * q)  # Horner's last two steps: the final rounding is of 1 + ...
     k = _float64_as_int64(t) - SHIFT_BITS
     half = k >> 1  # floor(k / 2)
     s1 = _int64_as_float64((half + 1023) << 52)
     s2 = _int64_as_float64((k - half + 1023) << 52)
-    result = (p * s1) * s2
-    return result if x == x else x
+    return (p * s1) * s2
 
 
 @njit(fastmath=_FLAGS, cache=True, nogil=True)
 def exp32(x):
     """``e**x`` in float32, at most 2 ulp from the exact value (see the module doc)."""
-    xc = x if x > LOW_F else LOW_F
-    xc = xc if xc < HIGH_F else HIGH_F
+    xc = LOW_F if x < LOW_F else x  # NaN is kept, as in exp64
+    xc = HIGH_F if xc > HIGH_F else xc
     t = xc * LOG2E_F + SHIFT_F
     kf = t - SHIFT_F
     r = (xc - kf * LN2_HI_F) - kf * LN2_LO_F
-    p = F7
-    p = p * r + F6
-    p = p * r + F5
-    p = p * r + F4
-    p = p * r + F3
-    p = p * r + F2
-    p = p * r + F1
-    p = p * r + F0
-    result = _times_pow2_f32(p, t)  # 2**k in two halves, as in exp64
-    return result if x == x else x
+    r2 = r * r
+    q = (F2 + r * F3) + r2 * ((F4 + r * F5) + r2 * (F6 + r * F7))  # Estrin, as in exp64
+    p = F0 + r * (F1 + r * q)
+    return _times_pow2_f32(p, t)  # 2**k in two halves, as in exp64
 
 
 @njit(fastmath=_FLAGS, cache=True, nogil=True)

@@ -50,9 +50,9 @@ Numerics, kept identical in formulation to the numpy path of
   throughout for softmax and log-softmax; for logsumexp the maximum itself,
   or NaN if the row holds a NaN);
 * logsumexp and log-softmax take ``log1p`` of the sum of the terms *other*
-  than one maximum's exact 1 (``r = sum_{x_j < m} e_j + (ties - 1)``), which
+  than one maximum's exact 1 (``r = sum_{e_j < 1} e_j + (ones - 1)``), which
   keeps ``logsumexp([0, -40]) = log1p(e^-40)`` accurate;
-* in softmax's sums the terms that are exactly 1 are counted apart (see
+* in softmax's float64 sums the terms that are exactly 1 are counted apart (see
   ``_exp_sum_into``); sums are accumulated in float64, in chunks of :data:`CHUNK`, and
   vectorized (``fastmath`` ``'reassoc'`` on the kernels, which is not on
   :func:`~softmax_course._numba_exp.exp`): a different summation order
@@ -180,64 +180,104 @@ def _exp_row(x, i, m, t, e):
 
 
 @njit(**_OPTIONS)
+def _sum64(e):
+    """Float64 sum of the 1-D ``e`` (also for float32), in chunks of :data:`CHUNK`."""
+    n = e.shape[0]
+    r = 0.0
+    for c in range(0, n, CHUNK):
+        part = 0.0
+        for j in range(c, min(c + CHUNK, n)):
+            part += e[j]
+        r += part
+    return r
+
+
+@njit(**_OPTIONS)
+def _sum_split(e):
+    """``(r, ones)`` of the 1-D ``e`` (terms in ``[0, 1]``): float64 sum of the terms below 1,
+    and the number of exact 1s (as a float64).
+
+    ``floor(v)`` is 1 for an exact 1 and 0 for the others, so ``v - floor(v)`` and
+    ``floor(v)`` split the terms with arithmetic only: a select in the loop
+    (``0 if v == 1 else v``) would cost twice as much (measured). A NaN term
+    reaches both.
+    """
+    n = e.shape[0]
+    r = 0.0
+    ones = 0.0
+    for c in range(0, n, CHUNK):
+        part = 0.0
+        for j in range(c, min(c + CHUNK, n)):
+            v = e[j]
+            whole = np.floor(v)
+            part += v - whole
+            ones += whole
+        r += part
+    return r, ones
+
+
+#: float32 rows whose ``r`` is at least this take ``r = (sum of all terms) - 1`` in float64
+#: (see :func:`_split_sum_or_shortcut`).
+SHORTCUT_R = 2.0**-16
+
+
+@njit(**_OPTIONS)
+def _split_sum_or_shortcut(e):
+    """:func:`_sum_split`, or for float32 terms a cheaper sum when that is as accurate.
+
+    With float32 terms, the plain float64 sum ``S`` of them all, maximum's 1
+    included, has an absolute error below ``n * 2**-53 * S`` with
+    ``n = CHUNK / 4 + K / CHUNK`` (the chunked sum in 4 float64 lanes, or more),
+    ``n < 330`` for ``K <= 10**5``; for ``r = S - 1 >= SHORTCUT_R`` that is under
+    0.05 of a float32 ulp of ``r``, so ``(S - 1, 1)`` serves.
+    Only a row that one value dominates (``r`` below ``2**-16``) pays for the split:
+    there ``log1p(r)`` needs ``r`` to float32 precision, which ``S - 1`` has lost.
+    """
+    if e.itemsize == 4:
+        r = _sum64(e) - 1.0
+        if r >= SHORTCUT_R:  # False for NaN: the split below passes it on
+            return r, 1.0
+    return _sum_split(e)
+
+
+@njit(**_OPTIONS)
 def _rest(x, i, m, t, e):
     r"""``r = sum_j e^((x_j - m)/t)`` without one maximum's term (exactly 1): ``log(1 + r)``.
 
-    The terms equal to the maximum are counted, not summed: ``r`` is the sum
-    of the others plus ``ties - 1``. Accumulated in float64 (also for float32
-    input) and returned in the dtype of ``x``. ``e`` is scratch of length ``K``.
+    The terms equal to 1 are counted, not summed: ``r`` is the sum of the
+    others plus ``ones - 1``. Accumulated in float64 (also for float32 input)
+    and returned in the dtype of ``x``. ``e`` is scratch of length ``K``.
     """
-    r, ties = _rest_parts(x, i, m, t, e)
-    if ties > 1:
-        r += ties - 1
+    r, ones = _rest_parts(x, i, m, t, e)
+    if ones > 1:
+        r += ones - 1
     return x.dtype.type(r)
 
 
 @njit(**_OPTIONS)
 def _rest_parts(x, i, m, t, e):
-    """:func:`_rest` before its last step: the float64 sum of the other terms, and the ties."""
+    """:func:`_rest` before its last step: the float64 sum of the other terms, and the 1s."""
     _exp_row(x, i, m, t, e)
-    zero = x.dtype.type(0)
-    n = x.shape[1]
-    r = 0.0
-    ties = 0
-    for c in range(0, n, CHUNK):
-        part = 0.0
-        for j in range(c, min(c + CHUNK, n)):
-            term = e[j]  # loaded unconditionally: a load inside the select stops vectorizing
-            is_max = x[i, j] == m
-            part += zero if is_max else term
-            ties += 1 if is_max else 0
-        r += part
-    return r, ties
+    return _split_sum_or_shortcut(e)
 
 
 @njit(**_OPTIONS)
 def _exp_sum_into(x, i, m, t, out):
     """``out[i, j] = e^((x_ij - m)/t)``; returns ``(r, ones)``, the row's sum is ``r + ones``.
 
-    ``out`` must not overlap ``x`` (see :func:`_exp_row`). The terms that are
-    exactly 1 (the maximum's, and its ties) are counted in ``ones`` rather than
-    summed: adding many small terms to a partial sum that holds a 1 loses their
-    low digits, one rounding of 1's ulp per addition (tens of ulp in a row of
-    hundreds); ``r``, the float64 sum (chunked like ``_rest``) of the others,
-    keeps them. A NaN is not 1: it still reaches ``r``.
+    ``out`` must not overlap ``x`` (see :func:`_exp_row`). In float64 the terms
+    that are exactly 1 (the maximum's, and its ties) are counted in ``ones``
+    rather than summed (:func:`_sum_split`): adding many small terms to a
+    partial sum that holds a 1 loses their low digits, one rounding of 1's ulp
+    per addition (tens of ulp in a row of hundreds); ``r``, the float64 sum of
+    the others, keeps them. float32 terms are summed in float64, which has 29
+    digits to spare: all of them in ``r``, ``ones = 0``, and a cheaper loop.
     """
-    _exp_row(x, i, m, t, out[i])
-    zero = x.dtype.type(0)
-    one = x.dtype.type(1)
-    n = x.shape[1]
-    r = 0.0
-    ones = 0
-    for c in range(0, n, CHUNK):
-        part = 0.0
-        for j in range(c, min(c + CHUNK, n)):
-            e = out[i, j]
-            is_one = e == one
-            part += zero if is_one else e
-            ones += 1 if is_one else 0
-        r += part
-    return r, ones
+    row = out[i]
+    _exp_row(x, i, m, t, row)
+    if x.itemsize == 4:
+        return _sum64(row), 0.0
+    return _sum_split(row)
 
 
 @njit(**_OPTIONS)
@@ -303,19 +343,12 @@ def _group_exps(x, a, b, maxima, scratch):
 
 
 @njit(**_OPTIONS)
-def _rest_of_group_row(x, i, m, e_row):
-    """:func:`_rest` of row ``i`` from its exps ``e_row`` (computed by :func:`_group_exps`)."""
-    zero = x.dtype.type(0)
-    r = 0.0
-    ties = 0
-    for j in range(x.shape[1]):
-        term = e_row[j]  # an unconditional load (see _rest_parts)
-        is_max = x[i, j] == m
-        r += zero if is_max else term
-        ties += 1 if is_max else 0
-    if ties > 1:
-        r += ties - 1
-    return x.dtype.type(r)
+def _rest_of_group_row(e_row, dtype_of):
+    """:func:`_rest` of one row from its exps ``e_row``, in the dtype of ``dtype_of``."""
+    r, ones = _split_sum_or_shortcut(e_row)
+    if ones > 1:
+        r += ones - 1
+    return dtype_of.dtype.type(r)
 
 
 # --- short rows across a tile ------------------------------------------------------------
@@ -483,17 +516,12 @@ def softmax(x, out, t, start, stop):
             b = min(a + rows, stop)
             _shift_rows(x, out, t, a, b, maxima)
             _exp_inplace(out[a:b].reshape(-1))
-            zero = x.dtype.type(0)
-            one = x.dtype.type(1)
             for i in range(a, b):
-                acc = 0.0  # the terms but the exact 1s, then the 1s (see _exp_sum_into)
-                ones = 0
-                for j in range(n_cols):
-                    e = out[i, j]
-                    acc += zero if e == one else e
-                    ones += 1 if e == one else 0
-                acc += ones
-                scale = x.dtype.type(1) / x.dtype.type(acc)
+                if x.itemsize == 4:  # as in _exp_sum_into
+                    r, ones = _sum64(out[i]), 0.0
+                else:
+                    r, ones = _sum_split(out[i])
+                scale = x.dtype.type(1) / x.dtype.type(r + ones)
                 for j in range(n_cols):
                     out[i, j] = out[i, j] * scale
         return
@@ -525,22 +553,6 @@ def softmax_inplace(x, out, t, start, stop):
 
 
 @njit(**_OPTIONS)
-def _rest_flat(shifted, e, i):
-    """:func:`_rest` of row ``i`` from its shifted values and their exps (short rows)."""
-    zero = shifted.dtype.type(0)
-    r = 0.0
-    ties = 0
-    for j in range(shifted.shape[1]):
-        term = e[i, j]  # an unconditional load (see _rest_parts)
-        is_max = shifted[i, j] == zero
-        r += zero if is_max else term
-        ties += 1 if is_max else 0
-    if ties > 1:
-        r += ties - 1
-    return shifted.dtype.type(r)
-
-
-@njit(**_OPTIONS)
 def log_softmax(x, out, t, start, stop):
     """Log-softmax of rows ``start:stop`` into ``out`` (may be ``x``); 3 passes per row.
 
@@ -561,7 +573,7 @@ def log_softmax(x, out, t, start, stop):
             _shift_rows(x, out, t, a, b, maxima)
             _exp_flat(out[a:b].reshape(-1), scratch[: b - a].reshape(-1))
             for i in range(a, b):
-                r = _rest_flat(out[a:b], scratch, i - a)
+                r = _rest_of_group_row(scratch[i - a], x)
                 m = maxima[i - a]
                 log_norm = np.log1p(r) if np.isfinite(m) else nan
                 for j in range(n_cols):
@@ -600,7 +612,7 @@ def logsumexp(x, out, start, stop):
                 if not np.isfinite(m):
                     out[i] = x.dtype.type(np.nan) if _row_has_nan(x, i) else m
                 else:
-                    out[i] = np.log1p(_rest_of_group_row(x, i, m, scratch[i - a])) + m
+                    out[i] = np.log1p(_rest_of_group_row(scratch[i - a], x)) + m
         return
     e = np.empty(n_cols, dtype=x.dtype)
     for i in range(start, stop):
@@ -644,7 +656,7 @@ def ce_loss_labels(z, labels, out, start, stop):
             _group_exps(z, a, b, maxima, scratch)
             for i in range(a, b):
                 m = maxima[i - a]
-                r = _rest_of_group_row(z, i, m, scratch[i - a])
+                r = _rest_of_group_row(scratch[i - a], z)
                 log_norm = np.log1p(r) if np.isfinite(m) else nan
                 out[i] = (z[i, labels[i]] - m) - log_norm
         return
@@ -675,7 +687,7 @@ def ce_loss_probs(z, y, out, start, stop):
         for i in range(a, b):
             if small:
                 m = maxima[i - a]
-                r = _rest_of_group_row(z, i, m, scratch[i - a])
+                r = _rest_of_group_row(scratch[i - a], z)
             else:
                 m = _row_max(z, i)
                 r = _rest(z, i, m, one, e)
@@ -804,12 +816,12 @@ def wide_scale(out, i, scale, first, stop):
 
 
 @njit(**_OPTIONS)
-def wide_rest(x, i, m, t, chunk_sum, chunk_ties, first, stop):
-    """Per chunk: the sum of the terms other than the maximum's, and the ties (see ``_rest``)."""
+def wide_rest(x, i, m, t, chunk_sum, chunk_ones, first, stop):
+    """Per chunk: the sum of the terms other than 1, and the 1s (see ``_rest``)."""
     e = np.empty(min(WIDE_CHUNK, x.shape[1]), dtype=x.dtype)
     for c in range(first, stop):
         xc = _chunk(x, i, c)
-        chunk_sum[c], chunk_ties[c] = _rest_parts(xc, 0, m, t, e[: xc.shape[1]])
+        chunk_sum[c], chunk_ones[c] = _rest_parts(xc, 0, m, t, e[: xc.shape[1]])
 
 
 @njit(**_OPTIONS)

@@ -202,6 +202,21 @@ def test_logsumexp_keeps_the_log1p_precision():
     np.testing.assert_allclose(ls[:, 0], -np.log1p(np.exp(-40.0)), rtol=4e-16)
 
 
+@pytest.mark.parametrize("gap", [4.0, 10.0, 11.5, 12.0, 20.0, 60.0])
+@pytest.mark.parametrize("n_cols", [2, 30, 300, 3000])
+def test_float32_log1p_precision_on_both_sides_of_the_shortcut(gap, n_cols):
+    # r = (n_cols - 1) e^-gap lands on both sides of SHORTCUT_R = 2**-16: above it the
+    # kernels take r = (sum of all terms) - 1, below it they split the terms
+    x = np.full((64, n_cols), -gap, dtype=np.float32)
+    x[:, 0] = 0.0
+    exact_r = (n_cols - 1) * np.exp(np.float64(-gap))
+    exact_lse = np.log1p(exact_r)
+    got = _compiled(sc.logsumexp, x, axis=-1)
+    np.testing.assert_allclose(got, exact_lse, rtol=2 * np.finfo(np.float32).eps, atol=0)
+    ls = _compiled(sc.log_softmax, x)
+    np.testing.assert_allclose(ls[:, 0], -exact_lse, rtol=2 * np.finfo(np.float32).eps, atol=0)
+
+
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
 @pytest.mark.parametrize("n_cols", [1, 7, 12, 300])
 def test_special_values_are_exactly_those_of_the_numpy_path(dtype, n_cols):
