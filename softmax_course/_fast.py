@@ -659,7 +659,9 @@ def vjp_rows(
             np.subtract(gb, d[:, None], out=tb)
             np.multiply(sb, tb, out=ob)
 
-    _run_blocks(run, _n_blocks(n_rows, rows), s.nbytes, workers)
+    # inf * 0 and inf - inf give NaN without a warning, as in the compiled kernel
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        _run_blocks(run, _n_blocks(n_rows, rows), s.nbytes, workers)
     return out
 
 

@@ -236,6 +236,8 @@ def normalize_axes(
     ``None`` means every axis. Repeated axes, booleans and out-of-range values
     are rejected.
     """
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, checked cheaply
+        return (axis % ndim,)
     if axis is None:
         return tuple(range(ndim))
     items = (axis,) if not isinstance(axis, (tuple, list)) else tuple(axis)

@@ -121,7 +121,12 @@ def get_backend() -> str:
     choice = _choice.get()
     if choice is not None:
         return choice
-    value = os.environ.get(ENV_VAR, "").strip()
+    value = os.environ.get(ENV_VAR)
+    if not value:
+        return "auto"
+    if value in BACKENDS:  # read on every call (a microsecond): no check needed
+        return value
+    value = value.strip()
     return _check_name(value, f"${ENV_VAR}") if value else "auto"
 
 
@@ -256,10 +261,12 @@ def kernels_for(*arrays: np.ndarray, uses_exp: bool = True) -> ModuleType | None
     if backend == "numpy":
         return None
     first = arrays[0]
-    if first.dtype not in _DTYPES or first.size == 0:
+    dtype = first.dtype
+    if dtype not in _DTYPES or first.size == 0:
         return None
-    if any(a.dtype != first.dtype or not a.flags.c_contiguous for a in arrays):
-        return None
+    for a in arrays:  # a loop, not any() over a generator: this runs on every small call
+        if a.dtype != dtype or not a.flags.c_contiguous:
+            return None
     if backend == "auto" and first.size < min_elements(first.dtype, uses_exp):
         return None
     kernels = _load()

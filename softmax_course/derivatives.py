@@ -232,7 +232,7 @@ def _product(
     axes = normalize_axes(axis, s.ndim)
     workers = resolve_workers(workers)
     mask = None if where is None else _mask(where, s.shape, "s")
-    dtype = np.result_type(s.dtype, other.dtype)
+    dtype = s.dtype if s.dtype == other.dtype else np.result_type(s.dtype, other.dtype)
     if out is not None:
         check_out(out, s.shape, dtype)
     if (
@@ -242,8 +242,7 @@ def _product(
         and axes == (s.ndim - 1,)
     ):
         # class axis last, one float dtype: cache-blocked kernel, no (N, K) temporaries
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            return _fast.vjp(s, other, out=out, workers=workers)
+        return _fast.vjp(s, other, out=out, workers=workers)
     compute = working_dtype(dtype)
     s_c = s.astype(compute, copy=False)
     other_c = other.astype(compute, copy=False)

@@ -119,6 +119,8 @@ def resolve_workers(workers: object, name: str = "workers") -> int:
     """
     if workers is None:
         return _default_workers.get()
+    if type(workers) is int and workers > 0:  # the common case, without the ABC checks
+        return workers
     if isinstance(workers, bool) or not isinstance(workers, numbers.Integral):
         raise TypeError(
             f"{name} must be an int or None; received {_describe(workers)}; expected a "
@@ -265,9 +267,9 @@ def run_ranges(function: Callable[[int, int], _T], n_tasks: int, workers: int) -
     >>> run_ranges(lambda start, stop: list(range(start, stop)), 5, 2)
     [[0, 1], [2, 3, 4]]
     """
+    if workers <= 1 or n_tasks <= 1:
+        return [function(0, n_tasks)]
     ranges = split(n_tasks, workers)
-    if len(ranges) == 1:
-        return [function(*ranges[0])]
     pool = _executor(len(ranges) - 1)
     # Each task runs in a copy of the caller's context: numpy's errstate lives in a context
     # variable, so a worker would otherwise warn where the caller said np.errstate(...).
