@@ -71,6 +71,7 @@ import numpy as np
 from numba import njit
 
 from softmax_course._numba_exp import exp, log1p64
+from softmax_course._numba_simd import row_max
 
 __all__ = [
     "ce_grad_labels",
@@ -105,35 +106,10 @@ _OPTIONS: _Options = {"fastmath": _FLAGS, "nogil": True, "cache": True, "error_m
 def _row_max(x, i):
     """Largest non-NaN value of row ``i`` (``-inf`` if there is none); exact, order-free.
 
-    Eight running maxima (the loop unrolled by hand) so that LLVM keeps them in
-    one SIMD register: a single ``m = max(m, v)`` chain is not vectorized
-    without the ``'nnan'`` flag, which the NaN handling forbids.
+    In vector registers (:func:`~softmax_course._numba_simd.row_max`): a loop
+    written here would stay scalar (see that module).
     """
-    row = x[i]
-    n = row.shape[0]
-    m0 = m1 = m2 = m3 = m4 = m5 = m6 = m7 = x.dtype.type(-np.inf)
-    n8 = n - n % 8
-    for j in range(0, n8, 8):
-        v0, v1, v2, v3 = row[j], row[j + 1], row[j + 2], row[j + 3]
-        v4, v5, v6, v7 = row[j + 4], row[j + 5], row[j + 6], row[j + 7]
-        m0 = v0 if v0 > m0 else m0
-        m1 = v1 if v1 > m1 else m1
-        m2 = v2 if v2 > m2 else m2
-        m3 = v3 if v3 > m3 else m3
-        m4 = v4 if v4 > m4 else m4
-        m5 = v5 if v5 > m5 else m5
-        m6 = v6 if v6 > m6 else m6
-        m7 = v7 if v7 > m7 else m7
-    for j in range(n8, n):
-        v0 = row[j]
-        m0 = v0 if v0 > m0 else m0
-    m0 = m1 if m1 > m0 else m0
-    m2 = m3 if m3 > m2 else m2
-    m4 = m5 if m5 > m4 else m4
-    m6 = m7 if m7 > m6 else m6
-    m0 = m2 if m2 > m0 else m0
-    m4 = m6 if m6 > m4 else m4
-    return m4 if m4 > m0 else m0
+    return row_max(x[i])
 
 
 @njit(**_OPTIONS)

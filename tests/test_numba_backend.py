@@ -37,7 +37,7 @@ from softmax_course import backend
 
 numba = pytest.importorskip("numba", exc_type=ImportError)
 
-from softmax_course import _numba_exp  # noqa: E402  (needs numba)
+from softmax_course import _numba_exp, _numba_simd  # noqa: E402  (needs numba)
 
 SOFTMAX_EPS = 8
 LOG_EPS = 8
@@ -200,6 +200,30 @@ def test_logsumexp_keeps_the_log1p_precision():
     np.testing.assert_allclose(got, np.log1p(np.exp(-40.0)), rtol=4e-16)
     ls = _compiled(sc.log_softmax, x)
     np.testing.assert_allclose(ls[:, 0], -np.log1p(np.exp(-40.0)), rtol=4e-16)
+
+
+@numba.njit
+def _row_maxima(x):
+    out = np.empty(x.shape[0], dtype=x.dtype)
+    for i in range(x.shape[0]):
+        out[i] = _numba_simd.row_max(x[i])
+    return out
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_simd_row_max_is_the_largest_non_nan_value_for_every_length(dtype):
+    rng = np.random.default_rng(3)
+    for n in [*range(0, 70), 100, 333, 1000]:  # every tail length of both vector widths
+        x = rng.normal(size=(8, n)).astype(dtype)
+        if n:
+            x[1] = np.nan
+            x[2] = -np.inf
+            x[3, rng.integers(n)] = np.nan
+            x[4, rng.integers(n)] = np.inf
+            x[5, ::2] = np.nan
+            x[6, rng.integers(n)] = x[6].max() + 1  # the maximum anywhere, tail included
+        expected = np.max(np.where(np.isnan(x), -np.inf, x), axis=1, initial=-np.inf)
+        np.testing.assert_array_equal(_row_maxima(x), expected.astype(dtype))
 
 
 @pytest.mark.parametrize("gap", [4.0, 10.0, 11.5, 12.0, 20.0, 60.0])
