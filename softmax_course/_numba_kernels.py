@@ -381,26 +381,22 @@ def _tile_exps(tile, n, m, t, e):
 
 
 @njit(**_OPTIONS)
-def _tile_log_norm(tile, e, n, m, log_norm, nan_rows, ties):
+def _tile_log_norm(e, n, log_norm, ones):
     """``log_norm[i] = log1p(r_i)``, ``r_i`` = the sum of the terms but one maximum's 1.
 
-    ``nan_rows[i]`` becomes True for a row that holds a NaN (``ties`` is scratch).
+    The terms are split as in :func:`_sum_split`, one lane per row (``ones`` is scratch).
     """
-    zero = e.dtype.type(0)
     for i in range(n):
         log_norm[i] = 0.0
-        ties[i] = 0.0
-        nan_rows[i] = False
+        ones[i] = 0.0
     for j in range(e.shape[0]):
         for i in range(n):
-            v = tile[j, i]
-            term = e[j, i]  # an unconditional load (see _rest_parts)
-            is_max = v == m[i]
-            log_norm[i] += zero if is_max else term
-            ties[i] += 1.0 if is_max else 0.0
-            nan_rows[i] |= v != v
+            v = e[j, i]
+            whole = np.floor(v)
+            log_norm[i] += v - whole
+            ones[i] += whole
     for i in range(n):  # log1p64 vectorizes (np.log1p would be a library call per row)
-        r = e.dtype.type(log_norm[i] + (ties[i] - 1.0 if ties[i] > 1.0 else 0.0))
+        r = e.dtype.type(log_norm[i] + (ones[i] - 1.0 if ones[i] > 1.0 else 0.0))
         log_norm[i] = log1p64(np.float64(r))
 
 
@@ -412,21 +408,49 @@ def _tile_scratch(x):
     e = np.empty((k, rows), dtype=x.dtype)
     m = np.empty(rows, dtype=x.dtype)
     sums = np.empty(rows, dtype=np.float64)
-    ties = np.empty(rows, dtype=np.float64)
-    flags = np.empty(rows, dtype=np.bool_)
-    return tile, e, m, sums, ties, flags
+    ones = np.empty(rows, dtype=np.float64)
+    return tile, e, m, sums, ones
+
+
+@njit(**_OPTIONS)
+def _softmax_tiles(x, out, t, start, stop):
+    tile, e, m, sums, ones = _tile_scratch(x)
+    for a in range(start, stop, TILE_ROWS):
+        b = min(a + TILE_ROWS, stop)
+        n = b - a
+        _tile_load(x, a, b, tile, m)
+        _tile_exps(tile, n, m, t, e)
+        for i in range(n):
+            sums[i] = 0.0
+            ones[i] = 0.0
+        for j in range(x.shape[1]):  # the sums of _exp_sum_into, one lane per row
+            if x.itemsize == 4:
+                for i in range(n):
+                    sums[i] += e[j, i]
+            else:
+                for i in range(n):
+                    v = e[j, i]
+                    whole = np.floor(v)
+                    sums[i] += v - whole
+                    ones[i] += whole
+        for i in range(n):  # reuse m: the reciprocals of the totals
+            m[i] = x.dtype.type(1) / x.dtype.type(sums[i] + ones[i])
+        for j in range(x.shape[1]):
+            for i in range(n):
+                e[j, i] = e[j, i] * m[i]
+        _tile_store(e, n, out, a)
 
 
 @njit(**_OPTIONS)
 def _log_softmax_tiles(x, out, t, start, stop):
-    tile, e, m, log_norm, ties, has_nan = _tile_scratch(x)
+    tile, e, m, log_norm, ones = _tile_scratch(x)
     nan = x.dtype.type(np.nan)
     for a in range(start, stop, TILE_ROWS):
         b = min(a + TILE_ROWS, stop)
         n = b - a
         _tile_load(x, a, b, tile, m)
         _tile_exps(tile, n, m, t, e)
-        _tile_log_norm(tile, e, n, m, log_norm, has_nan, ties)
+        _tile_log_norm(e, n, log_norm, ones)
         for i in range(n):  # reuse e's first row: the log-normalizers in the dtype of x
             e[0, i] = x.dtype.type(log_norm[i]) if np.isfinite(m[i]) else nan
         ln = e[0]
@@ -442,7 +466,7 @@ def _log_softmax_tiles(x, out, t, start, stop):
 
 @njit(**_OPTIONS)
 def _logsumexp_tiles(x, out, start, stop):
-    tile, e, m, log_norm, ties, has_nan = _tile_scratch(x)
+    tile, e, m, log_norm, ones = _tile_scratch(x)
     one = x.dtype.type(1)
     nan = x.dtype.type(np.nan)
     for a in range(start, stop, TILE_ROWS):
@@ -450,18 +474,18 @@ def _logsumexp_tiles(x, out, start, stop):
         n = b - a
         _tile_load(x, a, b, tile, m)
         _tile_exps(tile, n, m, one, e)
-        _tile_log_norm(tile, e, n, m, log_norm, has_nan, ties)
+        _tile_log_norm(e, n, log_norm, ones)
         for i in range(n):
             mi = m[i]
             if not np.isfinite(mi):  # +inf or all -inf: the maximum, unless a NaN is there
-                out[a + i] = nan if has_nan[i] else mi
+                out[a + i] = nan if _row_has_nan(x, a + i) else mi
             else:
                 out[a + i] = x.dtype.type(log_norm[i]) + mi
 
 
 @njit(**_OPTIONS)
 def _ce_loss_labels_tiles(z, labels, out, start, stop):
-    tile, e, m, log_norm, ties, has_nan = _tile_scratch(z)
+    tile, e, m, log_norm, ones = _tile_scratch(z)
     one = z.dtype.type(1)
     nan = z.dtype.type(np.nan)
     for a in range(start, stop, TILE_ROWS):
@@ -469,7 +493,7 @@ def _ce_loss_labels_tiles(z, labels, out, start, stop):
         n = b - a
         _tile_load(z, a, b, tile, m)
         _tile_exps(tile, n, m, one, e)
-        _tile_log_norm(tile, e, n, m, log_norm, has_nan, ties)
+        _tile_log_norm(e, n, log_norm, ones)
         for i in range(n):
             mi = m[i]
             ln = z.dtype.type(log_norm[i]) if np.isfinite(mi) else nan
@@ -485,6 +509,9 @@ def softmax(x, out, t, start, stop):
     and the division: 4 passes over the group, all but the first in L1.
     """
     n_cols = x.shape[1]
+    if n_cols <= ACROSS_K:
+        _softmax_tiles(x, out, t, start, stop)
+        return
     if n_cols < SMALL_K:
         rows = max(1, GROUP // n_cols)
         maxima = np.empty(rows, dtype=x.dtype)
