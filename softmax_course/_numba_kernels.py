@@ -327,6 +327,19 @@ def _rest_of_group_row(e_row, dtype_of):
     return dtype_of.dtype.type(r)
 
 
+@njit(**_OPTIONS)
+def _group_log_norms(scratch, n, like, norms):
+    """``norms[k] = log1p(r_k)`` (float64) for the first ``n`` rows of exps in ``scratch``.
+
+    The ``r_k`` of :func:`_rest_of_group_row` (in the dtype of ``like``), then one
+    vectorized ``log1p`` loop over the group: ``np.log1p`` would be a library call per row.
+    """
+    for k in range(n):
+        norms[k] = np.float64(_rest_of_group_row(scratch[k], like))
+    for k in range(n):
+        norms[k] = log1p64(norms[k])
+
+
 # --- short rows across a tile ------------------------------------------------------------
 #
 # For K <= ACROSS_K a loop along one row never reaches the vector body (8-16 lanes, unrolled),
@@ -570,15 +583,16 @@ def log_softmax(x, out, t, start, stop):
     if n_cols < SMALL_K:
         rows = max(1, GROUP // n_cols)
         maxima = np.empty(rows, dtype=x.dtype)
+        norms = np.empty(rows)
         scratch = np.empty((rows, n_cols), dtype=x.dtype)
         for a in range(start, stop, rows):
             b = min(a + rows, stop)
             _shift_rows(x, out, t, a, b, maxima)
             _exp_flat(out[a:b].reshape(-1), scratch[: b - a].reshape(-1))
+            _group_log_norms(scratch, b - a, x, norms)
             for i in range(a, b):
-                r = _rest_of_group_row(scratch[i - a], x)
                 m = maxima[i - a]
-                log_norm = np.log1p(r) if np.isfinite(m) else nan
+                log_norm = x.dtype.type(norms[i - a]) if np.isfinite(m) else nan
                 for j in range(n_cols):
                     out[i, j] = out[i, j] - log_norm
         return
@@ -606,16 +620,18 @@ def logsumexp(x, out, start, stop):
     if n_cols < SMALL_K:  # short rows: the exps of a group of rows in one flat loop
         rows = max(1, GROUP // n_cols)
         maxima = np.empty(rows, dtype=x.dtype)
+        norms = np.empty(rows)
         scratch = np.empty((rows, n_cols), dtype=x.dtype)
         for a in range(start, stop, rows):
             b = min(a + rows, stop)
             _group_exps(x, a, b, maxima, scratch)
+            _group_log_norms(scratch, b - a, x, norms)
             for i in range(a, b):
                 m = maxima[i - a]
                 if not np.isfinite(m):
                     out[i] = x.dtype.type(np.nan) if _row_has_nan(x, i) else m
                 else:
-                    out[i] = np.log1p(_rest_of_group_row(scratch[i - a], x)) + m
+                    out[i] = x.dtype.type(norms[i - a]) + m
         return
     e = np.empty(n_cols, dtype=x.dtype)
     for i in range(start, stop):
@@ -653,14 +669,15 @@ def ce_loss_labels(z, labels, out, start, stop):
     if n_cols < SMALL_K:
         rows = max(1, GROUP // n_cols)
         maxima = np.empty(rows, dtype=z.dtype)
+        norms = np.empty(rows)
         scratch = np.empty((rows, n_cols), dtype=z.dtype)
         for a in range(start, stop, rows):
             b = min(a + rows, stop)
             _group_exps(z, a, b, maxima, scratch)
+            _group_log_norms(scratch, b - a, z, norms)
             for i in range(a, b):
                 m = maxima[i - a]
-                r = _rest_of_group_row(scratch[i - a], z)
-                log_norm = np.log1p(r) if np.isfinite(m) else nan
+                log_norm = z.dtype.type(norms[i - a]) if np.isfinite(m) else nan
                 out[i] = (z[i, labels[i]] - m) - log_norm
         return
     e = np.empty(n_cols, dtype=z.dtype)
