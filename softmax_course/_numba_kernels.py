@@ -33,7 +33,7 @@ its result written once; the other passes re-read the row from the CPU cache
   in the last one (and a fifth over ``y`` for probability targets: its sum).
 
 Other layouts, with the same operations per row: rows of at most
-:data:`ACROSS_K` classes (log-softmax, logsumexp, the loss) are computed in
+:data:`ACROSS_K` classes (softmax, log-softmax, logsumexp, the loss) are computed in
 transposed tiles of :data:`TILE_ROWS` rows, every loop running across rows;
 shorter rows than :data:`SMALL_K` otherwise in flat groups; and a row longer
 than a block (:mod:`softmax_course._fast` decides) in column chunks of
@@ -517,9 +517,10 @@ def _ce_loss_labels_tiles(z, labels, out, start, stop):
 def softmax(x, out, t, start, stop):
     """Softmax of rows ``start:stop`` of ``x`` into ``out`` (may be ``x``); 3 passes per row.
 
-    Short rows (``K < SMALL_K``), per group of rows: ``out = (x - m) / t``
-    (reading ``x``), one flat ``exp`` loop over the group, then per row the sum
-    and the division: 4 passes over the group, all but the first in L1.
+    Rows of at most ``ACROSS_K`` values: in transposed tiles. Short rows
+    (``K < SMALL_K``), per group of rows: ``out = (x - m) / t`` (reading ``x``),
+    one flat ``exp`` loop over the group, then per row the sum and the division:
+    4 passes over the group, all but the first in L1.
     """
     n_cols = x.shape[1]
     if n_cols <= ACROSS_K:
