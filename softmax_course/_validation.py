@@ -129,8 +129,8 @@ def as_real_array(x: object, name: str = "x") -> np.ndarray:
     if kind == "c":
         raise TypeError(
             f"{name} must be real; received complex dtype {array.dtype}; "
-            "expected a float, integer or boolean array (softmax is not defined "
-            "for complex logits here; pass x.real if that is what you mean)"
+            "expected a float, integer or boolean array (this function takes real "
+            f"input only; pass {name}.real if that is what you mean)"
         )
     raise TypeError(
         f"{name} must be an array of real numbers; received dtype {array.dtype}; "

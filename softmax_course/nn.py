@@ -152,7 +152,8 @@ class Softmax(Layer):
 
     def forward(self, z: ArrayLike) -> np.ndarray:
         self.s = None
-        s = softmax(z, axis=self.axis)
+        # real input only: softmax takes complex z, but backward (softmax_vjp) cannot
+        s = softmax(as_real_array(z, "z"), axis=self.axis)
         self.s = _own(s)  # the caller may overwrite s
         return s
 

@@ -201,3 +201,13 @@ def test_losses_read_float_one_hot_and_integer_labels_alike(loss):
     from_one_hot = loss.forward(s, np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]))
     assert_allclose(from_labels, from_one_hot, rtol=1e-15)
     assert_allclose(grad_labels, loss.backward(), rtol=1e-15)
+
+
+def test_softmax_layer_refuses_complex_logits_at_forward():
+    # sc.softmax accepts complex input, but the layer's backward could not differentiate it:
+    # the layer says so at forward, naming its argument, and keeps no cache
+    layer = Softmax()
+    with pytest.raises(TypeError, match=r"^z .*complex"):
+        layer.forward(np.array([[1.0 + 1j, 2.0]]))
+    with pytest.raises(RuntimeError):
+        layer.backward(np.ones((1, 2)))
