@@ -129,4 +129,7 @@ def pytest_configure(config):
 try:
     import numba  # noqa: F401
 except ImportError:
-    collect_ignore = ["softmax_course/_numba_exp.py", "softmax_course/_numba_kernels.py"]
+    collect_ignore = [
+        f"softmax_course/{path.name}"
+        for path in sorted((Path(__file__).parent / "softmax_course").glob("_numba_*.py"))
+    ]
