@@ -220,19 +220,28 @@ def _split_sum_or_shortcut(e):
 def _rest(x, i, m, t, e):
     r"""``r = sum_j e^((x_j - m)/t)`` without one maximum's term (exactly 1): ``log(1 + r)``.
 
-    The terms equal to 1 are counted, not summed: ``r`` is the sum of the
-    others plus ``ones - 1``. Accumulated in float64 (also for float32 input)
-    and returned in the dtype of ``x``. ``e`` is scratch of length ``K``.
+    ``e`` is scratch of length ``K`` (it receives the exps); see :func:`_rest_from_exps`.
     """
-    r, ones = _rest_parts(x, i, m, t, e)
+    _exp_row(x, i, m, t, e)
+    return _rest_from_exps(e, x)
+
+
+@njit(**_OPTIONS)
+def _rest_from_exps(e, like):
+    """:func:`_rest` of one row from its exps ``e``, returned in the dtype of ``like``.
+
+    The terms equal to 1 are counted, not summed: ``r`` is the sum of the
+    others plus ``ones - 1``, accumulated in float64 (also for float32 input).
+    """
+    r, ones = _split_sum_or_shortcut(e)
     if ones > 1:
         r += ones - 1
-    return x.dtype.type(r)
+    return like.dtype.type(r)
 
 
 @njit(**_OPTIONS)
 def _rest_parts(x, i, m, t, e):
-    """:func:`_rest` before its last step: the float64 sum of the other terms, and the 1s."""
+    """The exps and :func:`_rest_from_exps` before its last step (a chunk of a long row)."""
     _exp_row(x, i, m, t, e)
     return _split_sum_or_shortcut(e)
 
@@ -319,23 +328,14 @@ def _group_exps(x, a, b, maxima, scratch):
 
 
 @njit(**_OPTIONS)
-def _rest_of_group_row(e_row, dtype_of):
-    """:func:`_rest` of one row from its exps ``e_row``, in the dtype of ``dtype_of``."""
-    r, ones = _split_sum_or_shortcut(e_row)
-    if ones > 1:
-        r += ones - 1
-    return dtype_of.dtype.type(r)
-
-
-@njit(**_OPTIONS)
 def _group_log_norms(scratch, n, like, norms):
     """``norms[k] = log1p(r_k)`` (float64) for the first ``n`` rows of exps in ``scratch``.
 
-    The ``r_k`` of :func:`_rest_of_group_row` (in the dtype of ``like``), then one
+    The ``r_k`` of :func:`_rest_from_exps` (in the dtype of ``like``), then one
     vectorized ``log1p`` loop over the group: ``np.log1p`` would be a library call per row.
     """
     for k in range(n):
-        norms[k] = np.float64(_rest_of_group_row(scratch[k], like))
+        norms[k] = np.float64(_rest_from_exps(scratch[k], like))
     for k in range(n):
         norms[k] = log1p64(norms[k])
 
@@ -394,20 +394,34 @@ def _tile_exps(tile, n, m, t, e):
 
 
 @njit(**_OPTIONS)
+def _tile_sums(e, n, sums, ones, split):
+    """Per lane ``i < n`` of the tile of exps ``e``: the float64 sum of its terms.
+
+    ``split``: as :func:`_sum_split`, the terms below 1 into ``sums`` and the exact 1s
+    counted in ``ones``; otherwise all of them into ``sums`` and ``ones`` is 0.
+    """
+    for i in range(n):
+        sums[i] = 0.0
+        ones[i] = 0.0
+    for j in range(e.shape[0]):
+        if split:
+            for i in range(n):
+                v = e[j, i]
+                whole = np.floor(v)
+                sums[i] += v - whole
+                ones[i] += whole
+        else:
+            for i in range(n):
+                sums[i] += e[j, i]
+
+
+@njit(**_OPTIONS)
 def _tile_log_norm(e, n, log_norm, ones):
     """``log_norm[i] = log1p(r_i)``, ``r_i`` = the sum of the terms but one maximum's 1.
 
-    The terms are split as in :func:`_sum_split`, one lane per row (``ones`` is scratch).
+    The terms are split (:func:`_tile_sums`), one lane per row (``ones`` is scratch).
     """
-    for i in range(n):
-        log_norm[i] = 0.0
-        ones[i] = 0.0
-    for j in range(e.shape[0]):
-        for i in range(n):
-            v = e[j, i]
-            whole = np.floor(v)
-            log_norm[i] += v - whole
-            ones[i] += whole
+    _tile_sums(e, n, log_norm, ones, True)
     for i in range(n):  # log1p64 vectorizes (np.log1p would be a library call per row)
         r = e.dtype.type(log_norm[i] + (ones[i] - 1.0 if ones[i] > 1.0 else 0.0))
         log_norm[i] = log1p64(np.float64(r))
@@ -427,25 +441,14 @@ def _tile_scratch(x):
 
 @njit(**_OPTIONS)
 def _softmax_tiles(x, out, t, start, stop):
+    """:func:`softmax` of rows ``start:stop`` of at most ``ACROSS_K`` values, in tiles."""
     tile, e, m, sums, ones = _tile_scratch(x)
     for a in range(start, stop, TILE_ROWS):
         b = min(a + TILE_ROWS, stop)
         n = b - a
         _tile_load(x, a, b, tile, m)
         _tile_exps(tile, n, m, t, e)
-        for i in range(n):
-            sums[i] = 0.0
-            ones[i] = 0.0
-        for j in range(x.shape[1]):  # the sums of _exp_sum_into, one lane per row
-            if x.itemsize == 4:
-                for i in range(n):
-                    sums[i] += e[j, i]
-            else:
-                for i in range(n):
-                    v = e[j, i]
-                    whole = np.floor(v)
-                    sums[i] += v - whole
-                    ones[i] += whole
+        _tile_sums(e, n, sums, ones, x.itemsize == 8)  # the sums of _exp_sum_into
         for i in range(n):  # reuse m: the reciprocals of the totals
             m[i] = x.dtype.type(1) / x.dtype.type(sums[i] + ones[i])
         for j in range(x.shape[1]):
@@ -708,7 +711,7 @@ def ce_loss_probs(z, y, out, start, stop):
         for i in range(a, b):
             if small:
                 m = maxima[i - a]
-                r = _rest_of_group_row(scratch[i - a], z)
+                r = _rest_from_exps(scratch[i - a], z)
             else:
                 m = _row_max(z, i)
                 r = _rest(z, i, m, one, e)
