@@ -68,10 +68,8 @@ WHY = {
     "faster than torch (same threads)": (
         "torch ships fused, vectorized softmax kernels. On one thread the cases it wins are "
         "close: exp (a degree-13 polynomial per float64 element, degree 7 per float32 "
-        "element, each within 2 ulp) is most of the time, plus per-row work at K = 100. "
-        "With two threads on calls of a millisecond or two, waking the pool's second "
-        "thread (a Python thread blocked on a queue) is a visible share of the call; "
-        "torch's OpenMP threads spin-wait between calls instead"
+        "element, each within 2 ulp) is most of the time, plus per-row work at K = 100; "
+        "two threads scale both about alike"
     ),
     "within 2.5x of torch": "see the previous target: the same kernels, at large K",
     "softmax out= (2 workers) within 3.5x": (

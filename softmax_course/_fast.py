@@ -232,7 +232,21 @@ def _compiled_rows(
     loops do several times more work per byte than a copy, so a thread pays earlier).
     """
     del n_cols, itemsize, block_bytes  # the same signature as the numpy path's helpers
-    parallel.run_ranges(kernel, n_rows, _compiled_workers(workers, n_rows, nbytes))
+    _run_compiled(kernel, n_rows, _compiled_workers(workers, n_rows, nbytes))
+
+
+def _run_compiled(kernel: Callable[[int, int], object], n_tasks: int, workers: int) -> None:
+    """``kernel`` over ``workers`` ranges on the compiled path's spinning pool.
+
+    That pool (:mod:`softmax_course._numba_pool`) imports numba: it is reached only
+    when the compiled kernels run, so numba is there.
+    """
+    if workers <= 1 or n_tasks <= 1:
+        kernel(0, n_tasks)
+        return
+    from softmax_course import _numba_pool
+
+    _numba_pool.run_ranges(kernel, n_tasks, workers)
 
 
 def _compiled_workers(workers: int, n_tasks: int, nbytes: int) -> int:
@@ -253,7 +267,7 @@ def _chunk_runner(compiled: ModuleType, n_cols: int, nbytes_row: int, workers: i
     used = _compiled_workers(workers, n_chunks, nbytes_row)
 
     def each(phase: Callable[..., object], *args: object) -> None:
-        parallel.run_ranges(lambda a, b: phase(*args, a, b), n_chunks, used)
+        _run_compiled(lambda a, b: phase(*args, a, b), n_chunks, used)
 
     return n_chunks, each
 

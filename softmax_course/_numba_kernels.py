@@ -9,9 +9,9 @@ Every kernel computes the rows ``start`` to ``stop - 1`` of a 2-D C-contiguous
 float32 or float64 array, **each row on its own**, in a fixed order of
 operations that depends only on the row's length. So the result of a row does
 not depend on which rows are computed together, nor by which thread: the
-callers in :mod:`softmax_course._fast` split the rows into the same row blocks
-as the numpy path and hand block ranges to :func:`softmax_course.parallel.run_ranges`;
-the kernels are compiled with ``nogil=True`` and run on several cores at once.
+callers in :mod:`softmax_course._fast` hand contiguous row ranges, one per
+worker, to the spinning pool of :mod:`softmax_course._numba_pool`; the kernels
+are compiled with ``nogil=True`` and run on several cores at once.
 
 Passes over memory. A row of ``K`` values is read from main memory once and
 its result written once; the other passes re-read the row from the CPU cache

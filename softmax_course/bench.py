@@ -27,8 +27,13 @@ How it measures, and why:
   (``workers=``), and PyTorch's CPU kernels, when torch is importable, with
   the same number of threads (``torch.set_num_threads`` and one warm-up
   call before each timed call, untimed: switching the thread count makes
-  the next call resize torch's OpenMP thread team). The scaling from 1 to
-  N workers and the ratios to torch come from the same interleaved rounds.
+  the next call resize torch's OpenMP thread team). The package's runs with
+  several workers get the same untimed warm-up call (its pool's threads, like
+  OpenMP's, poll for a while after a call and then sleep), and the round
+  robin puts single-threaded runs between torch's threaded run and ours
+  (OpenMP's threads poll for about 10 ms after a call: a run started then
+  would share a core with them). The scaling from 1 to N workers and the
+  ratios to torch come from the same interleaved rounds.
 * **Two dispatch levels.** On a CPU with AVX-512, the forward cases run a
   second time in a child process with numpy's AVX-512 kernels switched off
   (``NPY_DISABLE_CPU_FEATURES``), which is what numpy does on an AVX2-only
@@ -211,25 +216,31 @@ def forward_implementations(
 
     The package runs once per worker count in ``workers``; torch (when
     importable) once per thread count, its ``set_num_threads`` in the setup.
+
+    Every implementation that uses more than one thread gets the same setup: one
+    untimed call right before its timed batch, so that its threads are awake
+    (torch's OpenMP team and the package's pool both poll for work for a while
+    after a call, then sleep). The order keeps the multi-threaded runs of the two
+    libraries apart, with single-threaded runs between them: OpenMP's threads
+    poll for about 10 ms after torch's last call (measured), and a run started
+    in that time would share a core with them.
     """
     ours = getattr(sc, name)
     impls: dict[str, Callable[[], object]] = {"copy floor": lambda: np.copyto(out, x)}
-    for w in workers:
+    setups: dict[str, Callable[[], object]] = {}
+    for w in sorted(workers, reverse=True):  # several workers first: see the docstring
         impls[ours_label(w)] = lambda w=w: ours(x, workers=w)  # type: ignore[misc]
         if name != "logsumexp":
             impls[ours_label(w, out=True)] = lambda w=w: ours(x, out=out, workers=w)  # type: ignore[misc]
+    for label, function in impls.items():
+        if "workers" in label:
+            setups[label] = function
 
     def numpy_path():
         with backend.set_backend("numpy"):
             return ours(x)
 
     impls[NUMPY_PATH] = numpy_path
-    if "scipy" in modules:
-        reference = getattr(modules["scipy"], name)
-        impls["scipy"] = lambda: reference(x, axis=-1)
-    impls["naive numpy"] = _naive(name, x)
-    numpy_based = set(impls) - {"copy floor"}
-    setups: dict[str, Callable[[], object]] = {}
     if "torch" in modules:
         torch = modules["torch"]
         tx = torch.from_numpy(x)
@@ -238,11 +249,16 @@ def forward_implementations(
             "log_softmax": lambda: torch.log_softmax(tx, dim=-1),
             "logsumexp": lambda: torch.logsumexp(tx, dim=-1),
         }[name]
-        for w in workers:
+        for w in sorted(workers, reverse=True):
             impls[torch_label(w)] = torch_fn
-            # Untimed: switch torch's thread count and make one call, so that the timed call
-            # does not pay for resizing its OpenMP thread team.
+            # Untimed: switch torch's thread count and make one call (resizing its OpenMP
+            # team, waking its threads) before the timed batch.
             setups[torch_label(w)] = lambda w=w: (torch.set_num_threads(w), torch_fn())  # type: ignore[misc]
+    if "scipy" in modules:
+        reference = getattr(modules["scipy"], name)
+        impls["scipy"] = lambda: reference(x, axis=-1)
+    impls["naive numpy"] = _naive(name, x)
+    numpy_based = set(impls) - {"copy floor"} - {torch_label(w) for w in workers}
     if "jax" in modules:
         jax = modules["jax"]
         jx = jax.device_put(x)

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import softmax_course as sc
-from softmax_course import _fast, parallel
+from softmax_course import _fast, backend, parallel
 from softmax_course.parallel import available_cores, get_workers, resolve_workers, set_workers
 from tests.strategies import any_finite_floats, logits
 
@@ -27,7 +27,11 @@ WORKER_COUNTS = [1, 2, 3, -1]
 
 @pytest.fixture
 def pool_calls(monkeypatch):
-    """Count the calls that hand work to the pool (each returns the real shared pool)."""
+    """Count the calls that hand work to a pool, with its number of extra threads.
+
+    Two pools: :mod:`softmax_course.parallel`'s (the numpy path) and, when numba is
+    installed, the compiled path's spinning pool (:mod:`softmax_course._numba_pool`).
+    """
     calls = []
     real = parallel._executor
 
@@ -36,6 +40,16 @@ def pool_calls(monkeypatch):
         return real(threads)
 
     monkeypatch.setattr(parallel, "_executor", spy)
+    if backend.numba_available():
+        from softmax_course import _numba_pool
+
+        real_run = _numba_pool._SpinPool.run
+
+        def spy_run(pool, function, ranges):
+            calls.append(len(ranges) - 1)
+            return real_run(pool, function, ranges)
+
+        monkeypatch.setattr(_numba_pool._SpinPool, "run", spy_run)
     return calls
 
 
