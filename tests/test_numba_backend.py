@@ -100,6 +100,25 @@ def test_exp_special_values_match_numpy(dtype):
     assert got[4] == 1 and got[3] == 1
 
 
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_the_kernels_exp_gives_the_bits_of_exp_where_softmax_calls_it(dtype):
+    """``exp*_nonpositive`` (the kernels' exp: arguments ``x - max <= 0``) equals exp bit for bit.
+
+    The million points of the accuracy test that are <= 0, the specials the
+    kernels meet (NaN, -inf, +-0, the most negative finite value), and positive
+    arguments taken as 0.
+    """
+    x = _exp_test_points(dtype)
+    x = x[x <= 0]
+    info = np.finfo(dtype)
+    specials = np.array([np.nan, -np.inf, 0.0, -0.0, info.min, -info.tiny], dtype=dtype)
+    x = np.concatenate([x, specials])
+    got = _numba_exp.exp_array(x, nonpositive=True)
+    assert got.tobytes() == _numba_exp.exp_array(x).tobytes()
+    positive = np.array([info.tiny, 0.5, 80.0, info.max, np.inf], dtype=dtype)
+    assert np.all(_numba_exp.exp_array(positive, nonpositive=True) == 1)
+
+
 @pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs 80-bit long double")
 def test_log1p_is_within_2_ulp_on_a_million_points():
     rng = np.random.default_rng(21)
