@@ -160,11 +160,21 @@ def _exp_row(x, i, m, t, e):
             e[j] = exp((x[i, j] - m) / t)
 
 
-@njit(**_OPTIONS)
+# The two sums below are inlined into every caller (numba's ``inline="always"``), and a row of
+# at most CHUNK terms takes one plain loop: called as functions, with the chunk loop around a
+# row of 100, they cost 2-3 times as much (measured, AVX2: 21 ns against 9.5 for 100 float32
+# terms, 43 against 31 for the split). One chunk gives the same bits either way (0 + part).
+
+
+@njit(inline="always", **_OPTIONS)
 def _sum64(e):
     """Float64 sum of the 1-D ``e`` (also for float32), in chunks of :data:`CHUNK`."""
     n = e.shape[0]
     r = 0.0
+    if n <= CHUNK:
+        for j in range(n):
+            r += e[j]
+        return r
     for c in range(0, n, CHUNK):
         part = 0.0
         for j in range(c, min(c + CHUNK, n)):
@@ -173,7 +183,7 @@ def _sum64(e):
     return r
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def _sum_split(e):
     """``(r, ones)`` of the 1-D ``e`` (terms in ``[0, 1]``): float64 sum of the terms below 1,
     and the number of exact 1s (as a float64).
@@ -186,6 +196,13 @@ def _sum_split(e):
     n = e.shape[0]
     r = 0.0
     ones = 0.0
+    if n <= CHUNK:
+        for j in range(n):
+            v = e[j]
+            whole = np.floor(v)
+            r += v - whole
+            ones += whole
+        return r, ones
     for c in range(0, n, CHUNK):
         part = 0.0
         for j in range(c, min(c + CHUNK, n)):
