@@ -679,6 +679,24 @@ def vjp_rows(
     return out
 
 
+def vjp_compiled(s: np.ndarray, g: np.ndarray, workers: int) -> np.ndarray | None:
+    """The compiled VJP of 2-D ``s`` and ``g`` into a new array, or None if they do not take it.
+
+    None unless :func:`softmax_course.backend.kernels_for` gives the kernels (one float
+    dtype, C-contiguous, large enough); the same kernel and ranges as :func:`vjp_rows`.
+    """
+    compiled = backend.kernels_for(s, g, uses_exp=False)
+    if compiled is None:
+        return None
+    out = np.empty(s.shape, dtype=s.dtype)
+    n_rows, n_cols = s.shape
+    _compiled_rows(
+        lambda a, b: compiled.vjp(s, g, out, a, b),
+        n_rows, n_cols, s.itemsize, s.nbytes, None, workers,
+    )  # fmt: skip
+    return out
+
+
 def vjp(
     s: np.ndarray,
     g: np.ndarray,

@@ -226,6 +226,21 @@ def _product(
     where: ArrayLike | None = None,
 ) -> np.ndarray:
     """``s * (other - sum(s * other, axis))``, shared by the VJP and the JVP."""
+    if (
+        out is None
+        and where is None
+        and type(s) is np.ndarray
+        and type(other) is np.ndarray
+        and s.ndim == 2
+        and s.shape == other.shape
+        and type(axis) is int
+        and axis in (-1, 1)
+    ):
+        # The common call, 2-D rows of one float dtype: straight to the compiled kernel. At
+        # the sizes of one training step the layers below cost a third of the call.
+        result = _fast.vjp_compiled(s, other, resolve_workers(workers))
+        if result is not None:
+            return result
     s = as_real_array(s, "s")
     other = as_real_array(other, other_name)
     _same_shape(s, other, ("s", other_name), "probability")
