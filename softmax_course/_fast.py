@@ -272,64 +272,97 @@ def _chunk_runner(compiled: ModuleType, n_cols: int, nbytes_row: int, workers: i
     return n_chunks, each
 
 
+# A long row is cut into chunks of WIDE_CHUNK values that the workers share. The first
+# pass takes each chunk's maximum m_c and its exps relative to m_c while the chunk is in
+# the cache (the online normalizer of lesson 08, per chunk): one read of the row from
+# memory. The row's maximum M then rescales each chunk's sums by w_c = e^((m_c - M)/t).
+# A chunk with no maximum (only -inf and NaN) while M is finite is redone relative to M:
+# e^(-inf - (-inf)) would be NaN where the term is 0.
+
+
+def _chunk_weights(chunk_max: np.ndarray, m: np.generic, t: np.generic) -> np.ndarray:
+    """``w_c = e^((m_c - m)/t)`` in float64: exactly 1 for a chunk holding the row's maximum."""
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, as in the terms
+        return np.exp((chunk_max.astype(np.float64) - float(m)) / float(t))
+
+
+def _chunks_without_maximum(chunk_max: np.ndarray, m: np.generic) -> list[int]:
+    """The chunks with no value above ``-inf``, when ``m`` is above it (redone relative to it)."""
+    return np.flatnonzero(chunk_max == -np.inf).tolist() if float(m) > -np.inf else []
+
+
 def _softmax_wide_compiled(
     compiled: ModuleType, x: np.ndarray, out: np.ndarray, t: np.generic, workers: int
 ) -> None:
-    """Softmax of long rows: 3 phases over column chunks (max; exp and sum; scale)."""
+    """Softmax of long rows: 2 phases over column chunks (maximum, exps and sum; scale)."""
     n_chunks, each = _chunk_runner(compiled, x.shape[1], x[0].nbytes, workers)
     chunk_max = np.empty(n_chunks, dtype=x.dtype)
     chunk_sum = np.empty(n_chunks)
     chunk_ones = np.empty(n_chunks)  # the exact 1s of each chunk, counted apart
     in_place = bool(np.may_share_memory(x, out))
     for i in range(x.shape[0]):
-        each(compiled.wide_max, x, i, chunk_max)
-        m = np.max(chunk_max)  # exact: no order; a NaN reaches every term below anyway
-        each(compiled.wide_exp_sum, x, i, m, t, out, in_place, chunk_sum, chunk_ones)
-        total = x.dtype.type(_in_order(chunk_sum) + float(chunk_ones.sum()))  # whole: exact
-        each(compiled.wide_scale, out, i, x.dtype.type(1) / total)
+        each(compiled.wide_exp_sum, x, i, t, out, in_place, chunk_max, chunk_sum, chunk_ones)
+        m = np.max(chunk_max)  # exact: no order; a NaN reaches every term anyway
+        for c in _chunks_without_maximum(chunk_max, m):
+            compiled.wide_exp_sum_from(x, i, c, m, t, out, in_place, chunk_sum, chunk_ones)
+            chunk_max[c] = m
+        weights = _chunk_weights(chunk_max, m, t)
+        total = _in_order(weights * (chunk_sum + chunk_ones))
+        each(compiled.wide_scale, out, i, (weights / total).astype(x.dtype))
 
 
 def _rest_of_chunks(
-    compiled: ModuleType, each: Callable[..., None], x: np.ndarray, i: int, m, t, n_chunks: int
-) -> float:
-    """``r``: the sum of a long row's terms but one maximum's 1 (see ``_numba_kernels._rest``)."""
+    compiled: ModuleType, each: Callable[..., None], x: np.ndarray, i: int, t, n_chunks: int
+) -> tuple[np.generic, float]:
+    """``(M, r)``: a long row's maximum and the sum of its terms but one maximum's 1.
+
+    As ``_numba_kernels._rest``: the 1s of the chunks holding the maximum (weight 1)
+    are counted, not summed; the other chunks' terms are all ordinary terms.
+    """
+    chunk_max = np.empty(n_chunks, dtype=x.dtype)
     chunk_sum = np.empty(n_chunks)
     chunk_ones = np.empty(n_chunks)
-    each(compiled.wide_rest, x, i, m, t, chunk_sum, chunk_ones)
-    ones = float(chunk_ones.sum())
-    r = _in_order(chunk_sum)
-    return r + (ones - 1) if ones > 1 else r
+    each(compiled.wide_rest, x, i, t, chunk_max, chunk_sum, chunk_ones)
+    m = np.max(chunk_max)
+    for c in _chunks_without_maximum(chunk_max, m):
+        compiled.wide_rest_from(x, i, c, m, t, chunk_sum, chunk_ones)
+        chunk_max[c] = m
+    weights = _chunk_weights(chunk_max, m, t)
+    r = ones = 0.0
+    for w, part, whole in zip(
+        weights.tolist(), chunk_sum.tolist(), chunk_ones.tolist(), strict=True
+    ):
+        if w == 1.0:
+            r += part
+            ones += whole
+        else:
+            r += w * part + w * whole
+    return m, (r + (ones - 1) if ones > 1 else r)
 
 
 def _log_softmax_wide_compiled(
     compiled: ModuleType, x: np.ndarray, out: np.ndarray, t: np.generic, workers: int
 ) -> None:
-    """Log-softmax of long rows: 3 phases over column chunks (max; sum; shift)."""
+    """Log-softmax of long rows: 2 phases over column chunks (maximum and sum; shift)."""
     n_chunks, each = _chunk_runner(compiled, x.shape[1], x[0].nbytes, workers)
-    chunk_max = np.empty(n_chunks, dtype=x.dtype)
     for i in range(x.shape[0]):
-        each(compiled.wide_max, x, i, chunk_max)
-        m = np.max(chunk_max)
-        r = x.dtype.type(_rest_of_chunks(compiled, each, x, i, m, t, n_chunks))
-        log_norm = np.log1p(r) if np.isfinite(m) else x.dtype.type(np.nan)
+        m, r = _rest_of_chunks(compiled, each, x, i, t, n_chunks)
+        log_norm = np.log1p(x.dtype.type(r)) if np.isfinite(m) else x.dtype.type(np.nan)
         each(compiled.wide_shift, x, i, m, t, log_norm, out)
 
 
 def _logsumexp_wide_compiled(
     compiled: ModuleType, x: np.ndarray, out: np.ndarray, workers: int
 ) -> None:
-    """Log-sum-exp of long rows: 2 phases over column chunks (max; sum)."""
+    """Log-sum-exp of long rows: 1 phase over column chunks (maximum and sum)."""
     n_chunks, each = _chunk_runner(compiled, x.shape[1], x[0].nbytes, workers)
-    chunk_max = np.empty(n_chunks, dtype=x.dtype)
     one = x.dtype.type(1)
     for i in range(x.shape[0]):
-        each(compiled.wide_max, x, i, chunk_max)
-        m = np.max(chunk_max)
+        m, r = _rest_of_chunks(compiled, each, x, i, one, n_chunks)
         if not np.isfinite(m):  # +inf or all -inf: the maximum, unless a NaN is there
             out[i] = np.nan if np.isnan(x[i]).any() else m
             continue
-        r = x.dtype.type(_rest_of_chunks(compiled, each, x, i, m, one, n_chunks))
-        out[i] = np.log1p(r) + m
+        out[i] = np.log1p(x.dtype.type(r)) + m
 
 
 def _in_order(values: np.ndarray) -> float:

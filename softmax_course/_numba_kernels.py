@@ -811,8 +811,10 @@ def ce_grad_probs(z, y, n, out, start, stop):
 # into chunks of WIDE_CHUNK columns, a number that does not depend on the workers, and
 # every phase computes per-chunk results into arrays (``chunk_max``, ``chunk_sum``, ...)
 # that the caller combines in chunk order: the same operations in the same order for any
-# number of workers, so the same bits. The last two arguments, ``first`` and ``stop``,
-# select chunks of row ``i``.
+# number of workers, so the same bits. The first phase takes each chunk's own maximum and
+# its sums relative to it (the caller rescales them to the row's maximum), so that the
+# chunk is read from memory once. The last two arguments, ``first`` and ``stop``, select
+# chunks of row ``i``.
 
 #: Columns per chunk of a long row (512 kB of float64: a chunk is re-read from L2).
 WIDE_CHUNK = 1 << 16
@@ -827,47 +829,72 @@ def _chunk(x, i, c):
 
 
 @njit(**_OPTIONS)
-def wide_max(x, i, chunk_max, first, stop):
-    """Per chunk: the largest non-NaN value (``-inf`` if there is none)."""
-    for c in range(first, stop):
-        chunk_max[c] = _row_max(_chunk(x, i, c), 0)
+def _chunk_exp_sum(x, i, c, m, t, out, in_place, scratch):
+    """Chunk ``c``: ``out = e^((x - m)/t)``; returns its ``(r, ones)`` (see :func:`_exp_sum_into`).
+
+    ``in_place`` (``out`` is ``x``): through ``scratch``, as in :func:`softmax_inplace`.
+    """
+    xc = _chunk(x, i, c)
+    oc = _chunk(out, i, c)
+    if not in_place:
+        return _exp_sum_into(xc, 0, m, t, oc)
+    sc = scratch[: xc.shape[1]].reshape((1, xc.shape[1]))
+    r, ones = _exp_sum_into(xc, 0, m, t, sc)
+    for j in range(xc.shape[1]):
+        oc[0, j] = sc[0, j]
+    return r, ones
 
 
 @njit(**_OPTIONS)
-def wide_exp_sum(x, i, m, t, out, in_place, chunk_sum, chunk_ones, first, stop):
-    """Per chunk: ``out = e^((x - m)/t)``, its sum but the exact 1s, and the 1s (2nd pass).
+def wide_exp_sum(x, i, t, out, in_place, chunk_max, chunk_sum, chunk_ones, first, stop):
+    """Per chunk: its maximum ``m_c``, ``out = e^((x - m_c)/t)``, their sum but the 1s, the 1s.
 
-    ``in_place`` (``out`` is ``x``): through a scratch chunk, as in :func:`softmax_inplace`.
+    Softmax's first pass over a long row. The chunk is read from memory once (for
+    its maximum) and again from the cache (a chunk of :data:`WIDE_CHUNK` values fits
+    in L2); each chunk is relative to its own maximum, and the caller rescales by
+    ``e^((m_c - M)/t)`` (the online normalizer of lesson 08, one chunk at a time).
     """
     scratch = np.empty(WIDE_CHUNK if in_place else 0, dtype=x.dtype)
     for c in range(first, stop):
-        xc = _chunk(x, i, c)
-        oc = _chunk(out, i, c)
-        if in_place:
-            sc = scratch[: xc.shape[1]].reshape((1, xc.shape[1]))
-            chunk_sum[c], chunk_ones[c] = _exp_sum_into(xc, 0, m, t, sc)
-            for j in range(xc.shape[1]):
-                oc[0, j] = sc[0, j]
-        else:
-            chunk_sum[c], chunk_ones[c] = _exp_sum_into(xc, 0, m, t, oc)
+        m = _row_max(_chunk(x, i, c), 0)
+        chunk_max[c] = m
+        chunk_sum[c], chunk_ones[c] = _chunk_exp_sum(x, i, c, m, t, out, in_place, scratch)
 
 
 @njit(**_OPTIONS)
-def wide_scale(out, i, scale, first, stop):
-    """Per chunk: ``out *= scale`` (softmax's last pass)."""
+def wide_exp_sum_from(x, i, c, m, t, out, in_place, chunk_sum, chunk_ones):
+    """:func:`wide_exp_sum` of chunk ``c`` relative to a given ``m`` (a chunk with no maximum)."""
+    scratch = np.empty(WIDE_CHUNK if in_place else 0, dtype=x.dtype)
+    chunk_sum[c], chunk_ones[c] = _chunk_exp_sum(x, i, c, m, t, out, in_place, scratch)
+
+
+@njit(**_OPTIONS)
+def wide_scale(out, i, scales, first, stop):
+    """Per chunk: ``out *= scales[c]`` (softmax's last pass)."""
     for c in range(first, stop):
         oc = _chunk(out, i, c)
+        scale = scales[c]
         for j in range(oc.shape[1]):
             oc[0, j] = oc[0, j] * scale
 
 
 @njit(**_OPTIONS)
-def wide_rest(x, i, m, t, chunk_sum, chunk_ones, first, stop):
-    """Per chunk: the sum of the terms other than 1, and the 1s (see ``_rest``)."""
+def wide_rest(x, i, t, chunk_max, chunk_sum, chunk_ones, first, stop):
+    """Per chunk: its maximum ``m_c`` and :func:`_rest_parts` relative to it (one memory read)."""
     e = np.empty(min(WIDE_CHUNK, x.shape[1]), dtype=x.dtype)
     for c in range(first, stop):
         xc = _chunk(x, i, c)
+        m = _row_max(xc, 0)
+        chunk_max[c] = m
         chunk_sum[c], chunk_ones[c] = _rest_parts(xc, 0, m, t, e[: xc.shape[1]])
+
+
+@njit(**_OPTIONS)
+def wide_rest_from(x, i, c, m, t, chunk_sum, chunk_ones):
+    """:func:`wide_rest` of chunk ``c`` relative to a given ``m`` (a chunk with no maximum)."""
+    xc = _chunk(x, i, c)
+    e = np.empty(xc.shape[1], dtype=x.dtype)
+    chunk_sum[c], chunk_ones[c] = _rest_parts(xc, 0, m, t, e)
 
 
 @njit(**_OPTIONS)

@@ -150,7 +150,7 @@ def test_a_bad_spin_time_is_refused_by_name(monkeypatch, text):
 
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="needs fork")
 def test_a_forked_child_gets_a_pool_of_its_own():
-    x = np.random.default_rng(1).normal(size=(2048, 100))
+    x = np.random.default_rng(1).normal(size=(4096, 100))  # 3.2 MB: two workers
     with backend.set_backend("numba"):
         expected = sc.softmax(x, workers=2)
         assert _numba_pool._pool is not None  # the parent's pool exists before the fork
