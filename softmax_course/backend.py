@@ -23,7 +23,9 @@ special values (NaN, ``inf``, all ``-inf`` rows). Results are bitwise the
 same for every number of ``workers`` on either path.
 
 The environment variable ``SOFTMAX_COURSE_BACKEND`` (``auto``, ``numpy`` or
-``numba``) sets the default for a whole run, and ``with set_backend(name):``
+``numba``) sets the default for a whole run (it is read once, by the first call that
+needs it: a lookup in ``os.environ`` costs a microsecond, 5 % of a small call), and
+``with set_backend(name):``
 for a block of code (in the current thread or asyncio task, like
 :func:`softmax_course.set_workers`).
 
@@ -121,13 +123,18 @@ def get_backend() -> str:
     choice = _choice.get()
     if choice is not None:
         return choice
-    value = os.environ.get(ENV_VAR)
-    if not value:
-        return "auto"
-    if value in BACKENDS:  # read on every call (a microsecond): no check needed
-        return value
-    value = value.strip()
-    return _check_name(value, f"${ENV_VAR}") if value else "auto"
+    return _environment_default or _read_environment()
+
+
+#: ``$SOFTMAX_COURSE_BACKEND``, checked, once read (an invalid value is never stored).
+_environment_default: str | None = None
+
+
+def _read_environment() -> str:
+    global _environment_default
+    value = os.environ.get(ENV_VAR, "").strip()
+    _environment_default = _check_name(value, f"${ENV_VAR}") if value else "auto"
+    return _environment_default
 
 
 @contextlib.contextmanager

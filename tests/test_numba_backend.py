@@ -389,6 +389,21 @@ def test_environment_variable_sets_the_default_and_a_bad_value_is_named():
     assert bad.returncode != 0 and "$SOFTMAX_COURSE_BACKEND must be one of" in bad.stderr
 
 
+def test_the_environment_variable_is_read_once(monkeypatch):
+    monkeypatch.setattr(backend, "_environment_default", None)
+    monkeypatch.setenv("SOFTMAX_COURSE_BACKEND", " NumPy ")
+    assert backend.get_backend() == "numpy"
+    monkeypatch.setenv("SOFTMAX_COURSE_BACKEND", "numba")  # too late: the run has its default
+    assert backend.get_backend() == "numpy"
+    with backend.set_backend("auto"):
+        assert backend.get_backend() == "auto"
+    monkeypatch.setattr(backend, "_environment_default", None)
+    monkeypatch.setenv("SOFTMAX_COURSE_BACKEND", "fast")
+    for _ in range(2):  # a bad value is refused each time, never stored
+        with pytest.raises(ValueError, match="received 'fast'"):
+            backend.get_backend()
+
+
 def test_without_numba_the_numpy_path_serves_everything():
     code = """
         import sys
