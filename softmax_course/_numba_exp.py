@@ -269,23 +269,14 @@ def exp32_nonpositive(x):
 
 
 @njit(fastmath=_FLAGS, cache=True, nogil=True)
-def _exp_array64(x, out, nonpositive):
+def _exp_array(x, out, nonpositive):
+    # exp and exp_nonpositive are the dispatchers defined below: compiled on first call
     if nonpositive:
         for i in range(x.shape[0]):
-            out[i] = exp64_nonpositive(x[i])
+            out[i] = exp_nonpositive(x[i])
     else:
         for i in range(x.shape[0]):
-            out[i] = exp64(x[i])
-
-
-@njit(fastmath=_FLAGS, cache=True, nogil=True)
-def _exp_array32(x, out, nonpositive):
-    if nonpositive:
-        for i in range(x.shape[0]):
-            out[i] = exp32_nonpositive(x[i])
-    else:
-        for i in range(x.shape[0]):
-            out[i] = exp32(x[i])
+            out[i] = exp(x[i])
 
 
 def exp_array(x: np.ndarray, nonpositive: bool = False) -> np.ndarray:
@@ -294,13 +285,10 @@ def exp_array(x: np.ndarray, nonpositive: bool = False) -> np.ndarray:
     ``nonpositive=True``: :func:`exp64_nonpositive`/:func:`exp32_nonpositive` instead.
     """
     x = np.ascontiguousarray(x)
-    out = np.empty_like(x)
-    if x.dtype == np.float64:
-        _exp_array64(x, out, bool(nonpositive))
-    elif x.dtype == np.float32:
-        _exp_array32(x, out, bool(nonpositive))
-    else:
+    if x.dtype not in (np.float64, np.float32):
         raise TypeError(f"x must be float32 or float64; received {x.dtype}")
+    out = np.empty_like(x)
+    _exp_array(x, out, bool(nonpositive))
     return out
 
 

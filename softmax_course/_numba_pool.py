@@ -1,4 +1,4 @@
-r"""A thread pool for the compiled kernels whose threads wait by spinning (private; imports numba).
+r"""A thread pool for the compiled kernels whose threads poll for work (private; imports numba).
 
 Why not the pool of :mod:`softmax_course.parallel`? Its threads wait for work
 asleep, on a lock. Waking a sleeping thread costs 25-50 microseconds on the
@@ -14,8 +14,9 @@ does the same, for the kernels that the numba backend runs:
   sleep on an event; the calling thread, once its own range is done, polls the
   workers' "done" flags the same way;
 * the polling is done in compiled code that has released the GIL (an atomic
-  load with acquire order, then the CPU's ``pause`` hint on x86), so a waiting
-  thread never holds Python up;
+  load, then the CPU's ``pause`` hint on x86), so a waiting thread never holds
+  Python up; a worker goes from publishing "done" to polling for the next task
+  in one compiled call, so that between tasks it never waits for the GIL;
 * the flags are int64 counters, one cache line each, so that polling one does
   not slow down the writes of another.
 

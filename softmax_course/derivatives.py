@@ -236,8 +236,9 @@ def _product(
         and type(axis) is int
         and axis in (-1, 1)
     ):
-        # The common call, 2-D rows of one float dtype: straight to the compiled kernel. At
-        # the sizes of one training step the layers below cost a third of the call.
+        # The common call, 2-D rows of one float dtype: straight to the compiled kernel. The
+        # layers below (checks, conversions, two more calls) cost a few microseconds, a
+        # visible share of a 20-microsecond call (33 rows of 1000).
         result = _fast.vjp_compiled(s, other, resolve_workers(workers))
         if result is not None:
             return result
