@@ -229,6 +229,8 @@ class _SpinPool:
                 wake.clear()  # a set() after this is not lost: the loop polls "go" again
                 _set(flags, sleeping, 0)
             task, self.tasks[k] = self.tasks[k], None
+            if task is _RETIRE:
+                return
             try:
                 self.results[k] = task() if task is not None else None
             except BaseException as error:  # raised in the caller, after every range
@@ -258,18 +260,42 @@ class _SpinPool:
         self.results[:helpers] = [None] * helpers
         return results
 
+    def retire(self) -> None:
+        """End the workers' threads; the caller holds :attr:`lock`, which stays held.
+
+        A caller that still has this pool then finds it busy and takes the other pool.
+        """
+        for k in range(self.threads):
+            self.tasks[k] = _RETIRE
+            self.issued[k] += 1
+            if _start(self.flags, self._go(k), self.issued[k], self._sleeping(k)):
+                self.wake[k].set()
+
+
+def _RETIRE() -> None:  # pragma: no cover - a marker task, never called
+    """The task that ends a worker's thread (see :meth:`_SpinPool.retire`)."""
+
 
 _create_lock = threading.Lock()
 _pool: _SpinPool | None = None
 
 
 def _get_pool(helpers: int) -> _SpinPool | None:
-    """The shared pool, created on first use with a helper per other available core."""
+    """The shared pool with at least ``helpers`` threads, or None for more than the cores.
+
+    Grown on demand, as :mod:`softmax_course.parallel`'s pool: at most one helper per
+    other available core. A pool that is replaced retires its threads, unless it is in
+    use (a task asking for more workers): its threads then just stay asleep.
+    """
     global _pool
+    if helpers > max(1, parallel.available_cores() - 1):
+        return None
     with _create_lock:
-        if _pool is None:
-            _pool = _SpinPool(max(1, parallel.available_cores() - 1), spin_seconds())
-    return _pool if helpers <= _pool.threads else None
+        if _pool is None or _pool.threads < helpers:
+            old, _pool = _pool, _SpinPool(helpers, spin_seconds())
+            if old is not None and old.lock.acquire(blocking=False):
+                old.retire()
+        return _pool
 
 
 def _forget_pool_after_fork() -> None:  # a forked child has the pool object but not its threads
@@ -295,7 +321,7 @@ def run_ranges(function: Callable[[int, int], _T], n_tasks: int, workers: int) -
     ranges = parallel.split(n_tasks, workers)
     pool = _get_pool(len(ranges) - 1)
     if pool is None or not pool.lock.acquire(blocking=False):
-        return parallel.run_ranges(function, n_tasks, workers)  # busy, or more threads than cores
+        return parallel.run_ranges(function, n_tasks, workers)  # more threads than cores, or busy
     try:
         return pool.run(function, ranges)
     finally:

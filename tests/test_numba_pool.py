@@ -28,10 +28,35 @@ def test_results_come_back_in_range_order():
     assert _numba_pool.run_ranges(lambda a, b: (a, b), 7, 1) == [(0, 7)]
 
 
-def test_more_workers_than_pool_threads_take_the_other_pool():
-    threads = _numba_pool._get_pool(1).threads  # type: ignore[union-attr]
-    ranges = parallel.split(100, threads + 2)
-    assert _numba_pool.run_ranges(lambda a, b: (a, b), 100, threads + 2) == ranges
+def test_more_workers_than_cores_take_the_other_pool():
+    workers = parallel.available_cores() + 1
+    assert _numba_pool._get_pool(workers - 1) is None
+    ranges = parallel.split(100, workers)
+    assert _numba_pool.run_ranges(lambda a, b: (a, b), 100, workers) == ranges
+
+
+def test_the_pool_grows_on_demand_and_retires_the_old_threads(monkeypatch):
+    monkeypatch.setattr(parallel, "available_cores", lambda: 4)
+    monkeypatch.setattr(_numba_pool, "_pool", None)
+
+    def spin_threads():
+        return sum(t.name.startswith("softmax_course-spin-") for t in threading.enumerate())
+
+    before = spin_threads()
+    assert _numba_pool.run_ranges(lambda a, b: (a, b), 8, 2) == [(0, 4), (4, 8)]
+    small = _numba_pool._pool
+    assert small is not None and small.threads == 1 and spin_threads() == before + 1
+    assert _numba_pool.run_ranges(lambda a, b: a, 8, 4) == [0, 2, 4, 6]
+    large = _numba_pool._pool
+    assert large is not None and large.threads == 3
+    for _ in range(200):  # the small pool's thread ends on its own (retired)
+        if spin_threads() == before + 3:
+            break
+        time.sleep(0.01)
+    assert spin_threads() == before + 3
+    assert not small.lock.acquire(blocking=False)  # a retired pool stays busy
+    assert _numba_pool.run_ranges(lambda a, b: a, 8, 2) == [0, 4]  # the large one serves 2 too
+    assert _numba_pool._pool is large
 
 
 def test_the_worker_really_is_another_thread():
