@@ -685,14 +685,9 @@ def vjp_rows(
     ``np.einsum('ij,ij->i', s, g)`` (small ``K``) or ``np.vecdot(s, g)``
     gives the per-row inner product without an ``(N, K)`` product temporary.
     """
-    n_rows, n_cols = s.shape
-    compiled = backend.kernels_for(s, g, out, uses_exp=False)
-    if compiled is not None:
-        _compiled_rows(
-            lambda a, b: compiled.vjp(s, g, out, a, b),
-            n_rows, n_cols, s.itemsize, s.nbytes, block_bytes, workers,
-        )  # fmt: skip
+    if vjp_compiled(s, g, workers, out, block_bytes) is not None:
         return out
+    n_rows, n_cols = s.shape
     rows = _rows_per_block(n_rows, n_cols, s.dtype.itemsize, block_bytes)
     out_is_s = np.may_share_memory(out, s)
 
@@ -712,22 +707,30 @@ def vjp_rows(
     return out
 
 
-def vjp_compiled(s: np.ndarray, g: np.ndarray, workers: int) -> np.ndarray | None:
-    """The compiled VJP of 2-D ``s`` and ``g`` into a new array, or None if they do not take it.
+def vjp_compiled(
+    s: np.ndarray,
+    g: np.ndarray,
+    workers: int,
+    out: np.ndarray | None = None,
+    block_bytes: int | None = None,
+) -> np.ndarray | None:
+    """The compiled VJP of 2-D ``s`` and ``g`` into ``out`` (a new array if None), or None.
 
-    None unless :func:`softmax_course.backend.kernels_for` gives the kernels (one float
-    dtype, C-contiguous, large enough); the same kernel and ranges as :func:`vjp_rows`.
+    None, with nothing written, unless :func:`softmax_course.backend.kernels_for` gives
+    the kernels for the arrays (one float dtype, C-contiguous, large enough). The route
+    of :func:`vjp_rows`, and of ``softmax_vjp`` for 2-D rows without its other layers.
     """
-    compiled = backend.kernels_for(s, g, uses_exp=False)
+    arrays = (s, g) if out is None else (s, g, out)
+    compiled = backend.kernels_for(*arrays, uses_exp=False)
     if compiled is None:
         return None
-    out = np.empty(s.shape, dtype=s.dtype)
+    result = np.empty(s.shape, dtype=s.dtype) if out is None else out
     n_rows, n_cols = s.shape
     _compiled_rows(
-        lambda a, b: compiled.vjp(s, g, out, a, b),
-        n_rows, n_cols, s.itemsize, s.nbytes, None, workers,
+        lambda a, b: compiled.vjp(s, g, result, a, b),
+        n_rows, n_cols, s.itemsize, s.nbytes, block_bytes, workers,
     )  # fmt: skip
-    return out
+    return result
 
 
 def vjp(
