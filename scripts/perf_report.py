@@ -69,8 +69,8 @@ WHY = {
     ),
     "faster than torch (same threads)": (
         "torch ships fused, vectorized softmax kernels, with its own exp. Where it keeps up "
-        "(K = 10 to 100) the cases are close: exp (a degree-13 polynomial per float64 "
-        "element, degree 7 per float32 element, each within 2 ulp) is most of the time, "
+        "(K = 10 to 100) the cases are close: exp (a degree-11 polynomial per float64 "
+        "element, degree 6 per float32 element, each within 2 ulp) is most of the time, "
         "and at K = 10 the tiles' transposes in and out; two threads scale both alike"
     ),
     "within 2.5x of torch": "see the previous target: the same kernels, at large K",

@@ -21,10 +21,12 @@ Special values must be *exactly* those of the numpy path.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -85,6 +87,48 @@ def test_exp_is_within_2_ulp_on_a_million_points(dtype):
     tiny = np.finfo(dtype).tiny
     assert np.any((got > 0) & (got < tiny)) and np.any(got == 0)
     assert np.all(got[x < np.log(np.float64(np.finfo(dtype).smallest_subnormal)) - 1] == 0)
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs 80-bit long double")
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
+def test_the_stored_polynomial_is_within_a_tenth_of_the_unit_roundoff(dtype):
+    """``1 + r + r^2 q(r)`` with the stored minimax coefficients against ``e^r`` in 80-bit.
+
+    The polynomial's own error, without the rounding of its evaluation (which the
+    million-point test above includes): well below the rounding of the result.
+    """
+    q = _numba_exp._Q64 if dtype == np.float64 else _numba_exp._Q32
+    assert {np.asarray(c).dtype for c in q} == {np.dtype(dtype)}  # evaluated in dtype
+    half_width = np.log(np.longdouble(2)) / 2 * np.longdouble(1.0001)
+    r = np.linspace(-half_width, half_width, 20_001, dtype=np.longdouble)
+    tail = np.zeros_like(r)
+    for c in reversed(q):
+        tail = tail * r + np.longdouble(float(c))
+    exact = np.exp(r)
+    relative = np.abs(1 + r + r * r * tail - exact) / exact
+    assert relative.max() < 0.1 * np.finfo(dtype).eps / 2
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).nmant < 63, reason="needs 80-bit long double")
+def test_the_coefficients_script_derives_the_stored_coefficients():
+    """``scripts/exp_coefficients.py`` (Lawson's iteration) reproduces the stored polynomials.
+
+    To the digits that matter: rounded to float64/float32, the fit's coefficients agree with
+    the stored ones to 1e-9 relative or one float32 ulp (the last bits may depend on the
+    platform's long double ``exp``), and they meet the bound of the test above.
+    """
+    script = Path(__file__).resolve().parent.parent / "scripts" / "exp_coefficients.py"
+    spec = importlib.util.spec_from_file_location("exp_coefficients", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    check = np.linspace(-module.HALF_WIDTH, module.HALF_WIDTH, 2_001, dtype=np.longdouble)
+    for (degree, dtype), stored in zip(module.TARGETS, (_numba_exp._Q64, _numba_exp._Q32)):
+        rounded = [dtype(float(c)) for c in module.minimax_tail(degree)]
+        tolerance = max(1e-9, float(np.finfo(dtype).eps))  # float32: one ulp
+        np.testing.assert_allclose(np.asarray(rounded, float), np.asarray(stored, float), tolerance)
+        worst = module.relative_error(rounded, check).max()
+        assert worst < 0.1 * np.finfo(dtype).eps / 2
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: np.dtype(d).name)
