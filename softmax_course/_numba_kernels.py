@@ -65,6 +65,8 @@ Numerics, kept identical in formulation to the numpy path of
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Literal, TypedDict
 
 import numpy as np
@@ -930,3 +932,56 @@ def wide_shift(x, i, m, t, log_norm, out, first, stop):
         else:
             for j in range(xc.shape[1]):
                 oc[0, j] = (xc[0, j] - m) / t - log_norm
+
+
+# --- the disk cache and the files these kernels inline ----------------------------------------
+#
+# numba's disk cache checks a compiled function against its own source file only (its time
+# stamp, or its hash in newer versions). These kernels inline the exp of ``_numba_exp`` and the
+# vector maximum of ``_numba_simd``: after an edit of those files alone, a checkout would keep
+# running the old kernels from ``__pycache__``. So the hash of the files they inline is kept
+# beside their cache, and when it differs the kernels' cache entries are dropped (each is
+# compiled again on its next call).
+
+#: The files whose code the kernels inline (``_numba_exp`` imports nothing of the package).
+INLINED_SOURCES = ("_numba_exp.py", "_numba_simd.py")
+STAMP_NAME = "softmax_course._numba_kernels.inlined-sources"
+
+
+def _inlined_sources_digest() -> str:
+    digest = hashlib.sha256()
+    for name in INLINED_SOURCES:
+        digest.update(Path(__file__).with_name(name).read_bytes())
+    return digest.hexdigest()
+
+
+def _drop_stale_cache() -> bool:
+    """Drop the kernels' cache entries if the inlined files changed; True if it dropped them.
+
+    Nothing happens when numba caches nowhere (``cache_path`` is None) or the stamp cannot
+    be written (numba then cannot write there either).
+    """
+    caches = [
+        f._cache
+        for f in list(globals().values())
+        if getattr(getattr(f, "_cache", None), "cache_path", None)  # numba's cached dispatchers
+    ]
+    if not caches:
+        return False
+    stamp = Path(caches[0].cache_path) / STAMP_NAME
+    digest = _inlined_sources_digest()
+    try:
+        if stamp.read_text(encoding="ascii") == digest:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass  # no stamp yet: the cache may predate it, so drop it too
+    for cache in caches:
+        cache.flush()
+    try:
+        stamp.write_text(digest, encoding="ascii")
+    except OSError:
+        pass
+    return True
+
+
+_drop_stale_cache()

@@ -36,7 +36,9 @@ cache holds it; see ``docs/performance.md``). numba caches compiled code in
 ``__pycache__`` beside the package or, when that is not writable, in its
 user-wide cache directory (``NUMBA_CACHE_DIR`` overrides both); if no cache
 directory is writable the kernels are compiled in memory for every new
-process.
+process. An edit of the ``exp`` or the vector maximum the kernels inline
+(``_numba_exp.py``, ``_numba_simd.py``) drops the kernels' cached code, which
+numba alone would keep (it checks each function against its own file).
 
 Examples
 --------

@@ -123,7 +123,9 @@ def test_the_coefficients_script_derives_the_stored_coefficients():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     check = np.linspace(-module.HALF_WIDTH, module.HALF_WIDTH, 2_001, dtype=np.longdouble)
-    for (degree, dtype), stored in zip(module.TARGETS, (_numba_exp._Q64, _numba_exp._Q32)):
+    for (degree, dtype), stored in zip(
+        module.TARGETS, (_numba_exp._Q64, _numba_exp._Q32), strict=True
+    ):
         rounded = [dtype(float(c)) for c in module.minimax_tail(degree)]
         tolerance = max(1e-9, float(np.finfo(dtype).eps))  # float32: one ulp
         np.testing.assert_allclose(np.asarray(rounded, float), np.asarray(stored, float), tolerance)
@@ -485,6 +487,28 @@ def test_works_when_the_cache_directory_cannot_be_written(tmp_path):
     """
     result = _run(code, NUMBA_CACHE_DIR=str(blocker / "cache"))  # mkdir under a file fails
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_an_edit_of_the_inlined_exp_drops_the_kernels_cache(monkeypatch):
+    """The kernels inline ``_numba_exp``/``_numba_simd``, which numba's cache does not track.
+
+    A stamp of those files beside the kernels' cache: a different stamp (an edited exp)
+    drops every kernel's cache entries once and records the new stamp.
+    """
+    from softmax_course import _numba_kernels as kernels
+
+    cache = kernels.softmax._cache
+    if cache.cache_path is None:
+        pytest.skip("numba caches nowhere here")
+    flushed = []
+    monkeypatch.setattr(type(cache), "flush", lambda self: flushed.append(self))
+    stamp = Path(cache.cache_path) / kernels.STAMP_NAME
+    stamp.write_text("the digest of an older _numba_exp.py", encoding="ascii")
+    assert kernels._drop_stale_cache()
+    assert cache in flushed and kernels.vjp._cache in flushed
+    assert stamp.read_text(encoding="ascii") == kernels._inlined_sources_digest()
+    flushed.clear()
+    assert not kernels._drop_stale_cache() and not flushed  # up to date: nothing dropped
 
 
 # --- the layouts: short rows in tiles, long rows in column chunks, any number of workers ---
