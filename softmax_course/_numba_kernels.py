@@ -567,8 +567,10 @@ def softmax(x, out, t, start, stop):
 
     Rows of at most ``ACROSS_K`` values: in transposed tiles. Short rows
     (``K < SMALL_K``), per group of rows: ``out = (x - m) / t`` (reading ``x``),
-    one flat ``exp`` loop over the group, then per row the sum and the division:
-    4 passes over the group, all but the first in L1.
+    one flat ``exp`` loop from the group into a scratch group, then per row the sum
+    and ``out = e / total``: 4 passes over the group, all but the first in L1. The
+    exps go to scratch rather than back into ``out`` as log-softmax's do: in place
+    the whole call took 15-20 % longer at K = 100 (measured, AVX2, float32 and float64).
     """
     n_cols = x.shape[1]
     if n_cols <= ACROSS_K:
@@ -577,18 +579,20 @@ def softmax(x, out, t, start, stop):
     if n_cols < SMALL_K:
         rows = max(1, GROUP // n_cols)
         maxima = np.empty(rows, dtype=x.dtype)
+        scratch = np.empty((rows, n_cols), dtype=x.dtype)
         for a in range(start, stop, rows):
             b = min(a + rows, stop)
             _shift_rows(x, out, t, a, b, maxima)
-            _exp_inplace(out[a:b].reshape(-1))
+            _exp_flat(out[a:b].reshape(-1), scratch[: b - a].reshape(-1))
             for i in range(a, b):
+                e = scratch[i - a]
                 if x.itemsize == 4:  # as in _exp_sum_into
-                    r, ones = _sum64(out[i]), 0.0
+                    r, ones = _sum64(e), 0.0
                 else:
-                    r, ones = _sum_split(out[i])
+                    r, ones = _sum_split(e)
                 scale = x.dtype.type(1) / x.dtype.type(r + ones)
                 for j in range(n_cols):
-                    out[i, j] = out[i, j] * scale
+                    out[i, j] = e[j] * scale
         return
     for i in range(start, stop):
         m = _row_max(x, i)
