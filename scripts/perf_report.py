@@ -79,10 +79,12 @@ WHY = {
         "memory and compute headroom both"
     ),
     "softmax out= (1 worker) within 2x of the copy floor": (
-        "a softmax of an array larger than the caches must read it twice (the maximum, then "
-        "the exps) and write it twice (the exps, then the scaling by the sum, which is known "
-        "only at the end): 5 memory trips against the copy's 2, 2.5x at best, before the "
-        "cost of exp"
+        "a row's maximum and sum are known only at its end, so the kernels pass over each "
+        "row three times (the maximum, the stored exps and their sum, the scaling), and a "
+        "row larger than the core's L2 cache comes back from L3 for the second and third; "
+        "a float64 exp costs about as much as copying its element. At the worst case's rows "
+        "the passes alone, with no exp, measured above the target (docs/performance.md, "
+        "'Why the remaining misses miss')"
     ),
     "scratch memory": "the compiled kernels allocate one tile or one chunk per worker",
     "VJP (sc.softmax_vjp) >= K/2": (

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -201,9 +203,6 @@ def test_bad_rounds(tiny):
 
 def _perf_report():
     """``scripts/perf_report.py`` as a module (scripts/ is not a package)."""
-    import importlib.util
-    from pathlib import Path
-
     script = Path(__file__).resolve().parent.parent / "scripts" / "perf_report.py"
     spec = importlib.util.spec_from_file_location("perf_report", script)
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
@@ -330,3 +329,24 @@ def test_perf_report_shows_the_avx2_level_when_the_run_has_it():
     assert "| float64 | (4096, 1000) | 2.000 | 5.0x |" in lower.split("### Every", 1)[0]
     assert docs.count("### Targets at") == 2
     assert "Targets at numpy's AVX2 level" in perf_report.readme_section(report)
+
+
+def test_pass_floor_script_times_the_passes_against_the_copy_and_the_softmax(capsys):
+    """``scripts/pass_floor.py`` (quoted in docs/performance.md): its loops do what they say."""
+    pytest.importorskip("numba")
+    script = Path(__file__).resolve().parent.parent / "scripts" / "pass_floor.py"
+    spec = importlib.util.spec_from_file_location("pass_floor", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    x = np.random.default_rng(1).normal(size=(5, 40))
+    out = np.empty_like(x)
+    module.two_passes(x, out)
+    np.testing.assert_array_equal(out, x - x.max(axis=1, keepdims=True))
+    module.three_passes(x, out)
+    shifted = x - x.max(axis=1, keepdims=True)
+    np.testing.assert_allclose(out, shifted / shifted.sum(axis=1, keepdims=True), rtol=1e-12)
+    assert module.main(["8x64", "--rounds", "1"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("float64 (8, 64): copy floor 1.00x, two passes, no exp ")
+    assert "three passes, no exp" in line and line.endswith("x")
