@@ -221,7 +221,7 @@ def _sum_split(e):
 SHORTCUT_R = 2.0**-16
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def _split_sum_or_shortcut(e):
     """:func:`_sum_split`, or for float32 terms a cheaper sum when that is as accurate.
 
@@ -250,7 +250,7 @@ def _rest(x, i, m, t, e):
     return _rest_from_exps(e, x)
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def _rest_from_exps(e, like):
     """:func:`_rest` of one row from its exps ``e``, returned in the dtype of ``like``.
 
