@@ -105,7 +105,7 @@ class _Options(TypedDict):
 _OPTIONS: _Options = {"fastmath": _FLAGS, "nogil": True, "cache": True, "error_model": "numpy"}
 
 
-@njit(**_OPTIONS)
+@njit(inline="always", **_OPTIONS)
 def _row_max(x, i):
     """Largest non-NaN value of row ``i`` (``-inf`` if there is none); exact, order-free.
 
