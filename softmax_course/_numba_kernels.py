@@ -569,8 +569,8 @@ def softmax(x, out, t, start, stop):
     (``K < SMALL_K``), per group of rows: ``out = (x - m) / t`` (reading ``x``),
     one flat ``exp`` loop from the group into a scratch group, then per row the sum
     and ``out = e / total``: 4 passes over the group, all but the first in L1. The
-    exps go to scratch rather than back into ``out`` as log-softmax's do: in place
-    the whole call took 15-20 % longer at K = 100 (measured, AVX2, float32 and float64).
+    exps go to scratch, as log-softmax's do, not back into ``out``: that took 15-20 %
+    longer for the whole call at K = 100 (measured, AVX2, float32 and float64).
     """
     n_cols = x.shape[1]
     if n_cols <= ACROSS_K:
