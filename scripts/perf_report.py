@@ -122,11 +122,14 @@ def machine_line(report: dict) -> str:
     )
     load = m.get("load_average")
     load_text = f", load average {load[0]} at the start" if load else ""
+    spread = report.get("spread") or bench.timing_spread(report["records"])
     return (
         f"Measured {m['date_utc']} UTC on {m['cpu']} ({m['available_cores']} cores available, "
         f"numpy dispatch {m['numpy_dispatch']}{load_text}); {versions}; "
         f"{report['rounds']} interleaved rounds per case, workers "
-        f"{', '.join(map(str, report['workers']))}."
+        f"{', '.join(map(str, report['workers']))}; timing spread (median / min - 1 of a case's "
+        f"rounds) typically {100 * spread['typical']:.0f} %, {100 * spread['worst_tenth']:.0f} % "
+        "or more for the worst tenth of the cases."
     )
 
 

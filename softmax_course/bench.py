@@ -12,7 +12,8 @@ How it measures, and why:
   once, in turn (round robin), and the rounds repeat. A burst of load from
   another process then hits all implementations alike instead of one; the
   minimum over rounds estimates the undisturbed time and the median shows
-  the spread.
+  the spread; :func:`timing_spread` sums it up for the whole run, printed
+  after the verdicts (a verdict that close to its threshold can flip).
 * **The copy floor.** ``np.copyto(out, x)`` into a preallocated array reads
   and writes every byte once, which is the least any function producing an
   ``(N, K)`` output from an ``(N, K)`` input must do. GB/s counts bytes read
@@ -924,6 +925,34 @@ def format_torch_backward(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def timing_spread(records: list[dict]) -> dict[str, float]:
+    """How much the rounds of this run disagreed: ``median / min - 1`` of every timed case.
+
+    ``typical`` is the median over cases and ``worst_tenth`` the 90th percentile. On a
+    quiet machine both are a few percent; on a shared one, bursts of load that outlast a
+    round raise them, and a verdict whose ratio is within about ``typical`` of its
+    threshold can flip from run to run.
+    """
+    spreads = sorted(
+        r["median_s"] / r["min_s"] - 1 for r in records if r.get("min_s") and r.get("median_s")
+    )
+    if not spreads:
+        return {"typical": float("nan"), "worst_tenth": float("nan")}
+    return {
+        "typical": float(np.median(spreads)),
+        "worst_tenth": float(np.percentile(spreads, 90)),
+    }
+
+
+def format_spread(spread: dict[str, float]) -> str:
+    typical, worst = 100 * spread["typical"], 100 * spread["worst_tenth"]
+    return (
+        f"Timing spread (median / min - 1 over each case's rounds): typical {typical:.0f} %, "
+        f"worst tenth {worst:.0f} % or more. A verdict within about the typical spread of its "
+        "threshold can flip from run to run."
+    )
+
+
 def format_verdicts(results: list[dict]) -> str:
     lines = []
     for v in results:
@@ -1042,12 +1071,15 @@ def main(argv: list[str] | None = None) -> dict:
         records += backward
     results = verdicts(records, forward_only=args.forward_only)
     print(format_verdicts(results), flush=True)
+    spread = timing_spread(records)
+    print(format_spread(spread), flush=True)
     report = {
         "machine": machine,
         "rounds": rounds,
         "workers": list(workers),
         "records": records,
         "verdicts": results,
+        "spread": spread,
     }
     if not args.no_avx2:
         avx2 = run_avx2_child(rounds, workers, shapes)

@@ -280,6 +280,8 @@ def test_perf_report_rewrites_only_between_the_markers(tmp_path):
         in (text)
     )
     assert "Measured 2026-12-02 12:00 UTC on Test CPU" in text and "7 interleaved rounds" in text
+    spread = bench.timing_spread(report["records"])  # the run's own, as the header says
+    assert f"typically {100 * spread['typical']:.0f} %" in text
     # the verdicts, with the reason under a MISS
     assert (  # 2 x 2 ms / 5 ms = 0.80 < 1
         "| softmax out= (1 worker) within 2x of the copy floor for arrays >= 16 MB | MISS | 0.80 |"
@@ -350,3 +352,13 @@ def test_pass_floor_script_times_the_passes_against_the_copy_and_the_softmax(cap
     line = capsys.readouterr().out.strip()
     assert line.startswith("float64 (8, 64): copy floor 1.00x, two passes, no exp ")
     assert "three passes, no exp" in line and line.endswith("x")
+
+
+def test_timing_spread_is_the_median_and_90th_percentile_of_median_over_min():
+    records = [{"min_s": 1.0, "median_s": 1.0 + k / 100} for k in range(11)]  # 0 % to 10 %
+    records.append({"implementation": "no timing"})  # skipped
+    spread = bench.timing_spread(records)
+    assert spread["typical"] == pytest.approx(0.05) and spread["worst_tenth"] == pytest.approx(0.09)
+    line = bench.format_spread(spread)
+    assert "typical 5 %" in line and "worst tenth 9 %" in line
+    assert np.isnan(bench.timing_spread([])["typical"])
