@@ -965,10 +965,11 @@ def _drop_stale_cache() -> bool:
     Nothing happens when numba caches nowhere (``cache_path`` is None) or the stamp cannot
     be written (numba then cannot write there either).
     """
-    caches = [
+    caches = [  # the cached dispatchers defined here (not those imported from _numba_exp)
         f._cache
         for f in list(globals().values())
-        if getattr(getattr(f, "_cache", None), "cache_path", None)  # numba's cached dispatchers
+        if getattr(getattr(f, "py_func", None), "__module__", None) == __name__
+        and getattr(getattr(f, "_cache", None), "cache_path", None)
     ]
     if not caches:
         return False
@@ -979,12 +980,12 @@ def _drop_stale_cache() -> bool:
             return False
     except (OSError, UnicodeDecodeError):
         pass  # no stamp yet: the cache may predate it, so drop it too
-    for cache in caches:
-        cache.flush()
     try:
+        for cache in caches:
+            cache.flush()
         stamp.write_text(digest, encoding="ascii")
     except OSError:
-        pass
+        pass  # numba cannot write there either: it will compile in memory
     return True
 
 
