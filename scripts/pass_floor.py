@@ -23,13 +23,19 @@ from numba import njit
 import softmax_course as sc
 
 
+@njit(nogil=True, fastmath={"contract", "reassoc"}, inline="always")
+def _row_max(x: np.ndarray, i: int) -> float:
+    m = -np.inf
+    for j in range(x.shape[1]):
+        m = max(m, x[i, j])
+    return m
+
+
 @njit(nogil=True, fastmath={"contract", "reassoc"})
 def two_passes(x: np.ndarray, out: np.ndarray) -> None:
     """Per row: the maximum, then ``out = x - m`` (two passes, nothing else)."""
     for i in range(x.shape[0]):
-        m = -np.inf
-        for j in range(x.shape[1]):
-            m = max(m, x[i, j])
+        m = _row_max(x, i)
         for j in range(x.shape[1]):
             out[i, j] = x[i, j] - m
 
@@ -38,9 +44,7 @@ def two_passes(x: np.ndarray, out: np.ndarray) -> None:
 def three_passes(x: np.ndarray, out: np.ndarray) -> None:
     """Per row: the maximum; ``out = x - m`` and its sum; ``out *= 1 / sum`` (no exp)."""
     for i in range(x.shape[0]):
-        m = -np.inf
-        for j in range(x.shape[1]):
-            m = max(m, x[i, j])
+        m = _row_max(x, i)
         total = 0.0
         for j in range(x.shape[1]):
             v = x[i, j] - m
