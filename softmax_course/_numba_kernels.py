@@ -15,7 +15,8 @@ are compiled with ``nogil=True`` and run on several cores at once.
 
 Passes over memory. A row of ``K`` values is read from main memory once and
 its result written once; the other passes re-read the row from the CPU cache
-(a row of up to ``10**5`` float64 is 800 kB, within the L2 cache of a core):
+(a row of ``10**5`` float64 is 800 kB: within the L2 cache of a core that has 1 MB of
+it, in the shared L3 on one with 512 kB, as ``docs/performance.md`` measures):
 
 * ``softmax``: 4 passes over the row: the maximum; ``e_j = exp(x_j - m)`` stored
   in the output; their sum; the division by the sum. A single pass (the online
